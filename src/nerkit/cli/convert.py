@@ -1,0 +1,1 @@
+"""`nerkit convert`. (Being written.)"""

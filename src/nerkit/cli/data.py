@@ -1,0 +1,1 @@
+"""`nerkit data`. (Being written.)"""

@@ -1,0 +1,1 @@
+"""`nerkit evaluate`. (Being written.)"""

@@ -1,0 +1,1 @@
+"""`nerkit predict`. (Being written.)"""

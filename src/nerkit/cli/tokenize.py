@@ -1,0 +1,1 @@
+"""`nerkit tokenize`. (Being written.)"""

@@ -1,0 +1,1 @@
+"""`nerkit train`. (Being written.)"""

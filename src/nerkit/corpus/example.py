@@ -1,0 +1,66 @@
+"""Example: a Doc (its tokens) plus gold character spans, answer, meta and where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..tokens import AlignMode, CharSpan, Doc, Misaligned, Span, align_spans
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a record was read from: file, 1-based line (or record number for JSON arrays)."""
+
+    path: str
+    line: int | None = None
+    record: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            return f"{self.path}:{self.line}"
+        if self.record is not None:
+            return f"{self.path} record {self.record}"
+        return self.path
+
+
+@dataclass
+class Example:
+    """One annotated text.
+
+    ``spans`` are the gold entities as character offsets ``(start, end, label)`` and are kept
+    exactly as read, aligned to tokens or not, so that writing the example back is lossless.
+    ``doc`` holds the tokens: given by the file (CoNLL, Prodigy ``tokens``) or made by the
+    tokenizer. ``extra`` keeps any other fields of the input record.
+    """
+
+    doc: Doc
+    spans: list[CharSpan] = field(default_factory=list)
+    answer: str = "accept"
+    meta: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    source: Source | None = None
+
+    @property
+    def text(self) -> str:
+        return self.doc.text
+
+    def aligned(self, mode: AlignMode = "strict") -> tuple[list[Span], list[Misaligned]]:
+        """Gold spans as token Spans, and the report of spans not on token boundaries."""
+        return align_spans(self.doc, self.spans, mode)
+
+    def reference(self, mode: AlignMode = "expand") -> Doc:
+        """A copy of the doc whose ``ents`` are the gold spans (aligned with ``mode``)."""
+        ref = Doc(self.doc.text, self.doc.starts, self.doc.ends, check=False)
+        spans, _ = self.aligned(mode)
+        # Alignment can make two spans overlap (expand); keep the first of any overlap.
+        kept: list[Span] = []
+        for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+            if not kept or span.start >= kept[-1].end:
+                kept.append(span)
+        ref.ents = kept
+        return ref
+
+    @property
+    def labels(self) -> set[str]:
+        return {label for _, _, label in self.spans}

@@ -1,0 +1,100 @@
+"""One exception hierarchy for nerkit, with searchable codes.
+
+Every error says what was wrong, where (file, line, record, character offset) and what
+to do about it. Codes are stable: ``E0xx`` data and formats, ``E1xx`` tokens and tags,
+``E2xx`` models and training, ``E3xx`` configuration and CLI.
+
+Example:
+    >>> err = FormatError("E001", "Invalid JSON", path="a.jsonl", line=3, hint="Fix the quote.")
+    >>> str(err)
+    '[E001] a.jsonl:3: Invalid JSON. Fix the quote.'
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+
+class NerkitError(Exception):
+    """Base of every error nerkit raises on purpose."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        path: str | PathLike[str] | None = None,
+        line: int | None = None,
+        record: int | str | None = None,
+        offset: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.record = record
+        self.offset = offset
+        self.hint = hint
+        super().__init__(self.__str__())
+
+    @property
+    def where(self) -> str:
+        """The location as ``file:line`` plus record and offset, or '' when unknown."""
+        parts: list[str] = []
+        if self.path is not None:
+            parts.append(self.path if self.line is None else f"{self.path}:{self.line}")
+        elif self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.record is not None:
+            parts.append(f"record {self.record}")
+        if self.offset is not None:
+            parts.append(f"offset {self.offset}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where
+        text = f"[{self.code}] "
+        if where:
+            text += f"{where}: "
+        text += self.message.rstrip(".") + "."
+        if self.hint:
+            text += " " + self.hint
+        return text
+
+
+class FormatError(NerkitError, ValueError):
+    """A data file cannot be read: malformed JSON, unknown format, empty or binary file."""
+
+
+class SpanError(NerkitError, ValueError):
+    """A span is invalid: past the end of its text, empty, negative, or not on tokens."""
+
+
+class TagError(NerkitError, ValueError):
+    """A tag sequence is invalid: unknown tag, unknown or mixed scheme, broken sequence."""
+
+
+class ConfigError(NerkitError, ValueError):
+    """A configuration value or command-line option is invalid."""
+
+
+class ModelError(NerkitError, RuntimeError):
+    """A model cannot be trained, saved or loaded."""
+
+
+class LabelError(ModelError):
+    """Data carries a label the model was not trained with."""
+
+
+class OptionalDependencyError(NerkitError, ImportError):
+    """An optional extra (spaCy interop, web, serve) is needed but not installed."""
+
+
+def missing_extra(package: str, extra: str, feature: str) -> OptionalDependencyError:
+    """Build the error raised when ``package`` is needed for ``feature`` but absent."""
+    return OptionalDependencyError(
+        "E301",
+        f"{feature} needs the optional package '{package}', which is not installed",
+        hint=f"Install it with: pip install 'nerkit[{extra}]'",
+    )

@@ -1,0 +1,100 @@
+"""The recognizer contract every model implements, and the registry of model types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from ..corpus.example import Example
+from ..errors import ModelError
+from ..tokens import Doc, Span
+
+
+@dataclass(frozen=True)
+class ScoredSpan:
+    """A predicted span with the model's confidence in it (0..1)."""
+
+    span: Span
+    score: float
+
+
+@runtime_checkable
+class EntityRecognizer(Protocol):
+    """What every model type provides. ``__init__`` only stores settings; ``fit`` learns."""
+
+    name: str  # registry name with version, e.g. "perceptron.v1"
+    labels: tuple[str, ...]
+
+    def fit(
+        self,
+        train: Sequence[Example],
+        dev: Sequence[Example] | None = None,
+        callback: Callable[[dict[str, Any]], None] | None = None,
+    ) -> EntityRecognizer: ...
+
+    def predict(self, docs: Sequence[Doc]) -> list[list[Span]]: ...
+
+    def predict_with_scores(self, docs: Sequence[Doc]) -> list[list[ScoredSpan]]: ...
+
+    def to_disk(self, path: str | Path) -> None: ...
+
+    @classmethod
+    def from_disk(cls, path: str | Path) -> EntityRecognizer: ...
+
+
+R = TypeVar("R")
+_REGISTRY: dict[str, type] = {}
+
+
+def register(name: str) -> Callable[[type[R]], type[R]]:
+    """Class decorator: make a model type loadable by its versioned ``name``."""
+
+    def deco(cls: type[R]) -> type[R]:
+        _REGISTRY[name] = cls
+        return cls
+
+    return deco
+
+
+def get_model_class(name: str) -> type:
+    """The model class registered as ``name`` (``perceptron`` means its newest version)."""
+    _import_builtin_models()
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    versions = sorted(k for k in _REGISTRY if k.split(".v")[0] == name)
+    if versions:
+        return _REGISTRY[versions[-1]]
+    raise ModelError(
+        "E201",
+        f"Unknown model type '{name}'",
+        hint=f"Known types: {', '.join(sorted(_REGISTRY))}.",
+    )
+
+
+def registered_models() -> list[str]:
+    _import_builtin_models()
+    return sorted(_REGISTRY)
+
+
+def _import_builtin_models() -> None:
+    from . import perceptron  # noqa: F401  (registers itself)
+
+
+def check_labels(examples: Iterable[Example], labels: Iterable[str]) -> None:
+    """Raise a LabelError for the first example carrying a label outside ``labels``."""
+    from ..errors import LabelError
+
+    known = set(labels)
+    for ex in examples:
+        for start, end, label in ex.spans:
+            if label not in known:
+                raise LabelError(
+                    "E202",
+                    f"Label '{label}' (span {start}-{end}) is not one the model knows",
+                    path=ex.source.path if ex.source else None,
+                    line=ex.source.line if ex.source else None,
+                    hint=f"The model knows {', '.join(sorted(known)) or 'no labels'}; "
+                    "retrain with this label or remove it from the data.",
+                )

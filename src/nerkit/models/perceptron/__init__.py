@@ -1,0 +1,1 @@
+"""Greedy averaged-perceptron BILUO tagger. (Being written.)"""

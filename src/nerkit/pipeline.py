@@ -1,0 +1,152 @@
+"""The Pipeline (``nlp``): tokenizer plus an optional recognizer, loaded from or saved to a directory.
+
+A model directory holds ``config.toml`` (the model type and its settings), ``labels.json``,
+``tokenizer.json``, ``weights.safetensors`` and ``meta.json``. Nothing in it is executed when
+it is loaded.
+
+Example:
+    >>> nlp = blank("en")
+    >>> [t.text for t in nlp("Hello, world!")]
+    ['Hello', ',', 'world', '!']
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any, overload, Literal
+
+from . import __version__
+from .errors import ModelError
+from .models.base import EntityRecognizer, ScoredSpan, get_model_class
+from .tokenizer import Tokenizer, get_tokenizer
+from .tokens import Doc
+
+
+class Pipeline:
+    """Tokenizer + recognizer: ``doc = nlp(text)``, ``nlp.pipe(texts)``."""
+
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        recognizer: EntityRecognizer | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.recognizer = recognizer
+        self.meta: dict[str, Any] = dict(meta or {})
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.recognizer.labels if self.recognizer is not None else ()
+
+    def make_doc(self, text: str) -> Doc:
+        """Tokenize only."""
+        return self.tokenizer(text)
+
+    def __call__(self, text: str) -> Doc:
+        return next(iter(self.pipe([text])))
+
+    @overload
+    def pipe(
+        self, texts: Iterable[str], batch_size: int = ..., with_scores: Literal[False] = ...
+    ) -> Iterator[Doc]: ...
+
+    @overload
+    def pipe(
+        self, texts: Iterable[str], batch_size: int = ..., *, with_scores: Literal[True]
+    ) -> Iterator[tuple[Doc, list[ScoredSpan]]]: ...
+
+    def pipe(
+        self, texts: Iterable[str], batch_size: int = 256, with_scores: bool = False
+    ) -> Iterator[Doc] | Iterator[tuple[Doc, list[ScoredSpan]]]:
+        """Process texts in batches; with ``with_scores`` yield ``(doc, scored_spans)``."""
+        it = iter(texts)
+        while batch := list(islice(it, batch_size)):
+            docs = [self.tokenizer(t) for t in batch]
+            yield from self._annotate(docs, with_scores)  # type: ignore[misc]
+
+    def pipe_docs(self, docs: list[Doc]) -> list[Doc]:
+        """Set ``ents`` on already tokenized docs (in place) and return them."""
+        return list(self._annotate(docs, False))  # type: ignore[arg-type]
+
+    def _annotate(self, docs: list[Doc], with_scores: bool) -> Iterator[Any]:
+        if self.recognizer is None:
+            for doc in docs:
+                yield (doc, []) if with_scores else doc
+            return
+        if with_scores:
+            for doc, scored in zip(docs, self.recognizer.predict_with_scores(docs)):
+                doc.ents = [s.span for s in scored]
+                yield doc, scored
+        else:
+            for doc, spans in zip(docs, self.recognizer.predict(docs)):
+                doc.ents = spans
+                yield doc
+
+    def to_disk(self, path: str | Path) -> None:
+        """Write the model directory (no pickle)."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if self.recognizer is not None:
+            self.recognizer.to_disk(path)
+        self.tokenizer.to_disk(path / "tokenizer.json")
+        meta = {
+            "nerkit_version": __version__,
+            "lang": self.tokenizer.lang,
+            "model": getattr(self.recognizer, "name", None),
+            "labels": list(self.labels),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            **{k: v for k, v in self.meta.items() if k not in ("nerkit_version",)},
+        }
+        (path / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+
+    @classmethod
+    def from_disk(cls, path: str | Path) -> Pipeline:
+        path = Path(path)
+        if not path.is_dir():
+            raise ModelError(
+                "E203",
+                f"No model directory at '{path}'",
+                hint="Pass the --output directory of `nerkit train`.",
+            )
+        meta: dict[str, Any] = {}
+        if (path / "meta.json").exists():
+            meta = json.loads((path / "meta.json").read_text(encoding="utf8"))
+        tok_path = path / "tokenizer.json"
+        tokenizer = (
+            Tokenizer.from_disk(tok_path) if tok_path.exists() else get_tokenizer(meta.get("lang", "en"))
+        )
+        recognizer = None
+        config_path = path / "config.toml"
+        if config_path.exists():
+            try:
+                config = tomllib.loads(config_path.read_text(encoding="utf8"))
+            except tomllib.TOMLDecodeError as err:
+                raise ModelError("E204", f"Invalid config.toml: {err}", path=config_path) from err
+            name = config.get("model", {}).get("name")
+            if not name:
+                raise ModelError(
+                    "E204", "config.toml has no [model] name", path=config_path,
+                    hint="The file should say e.g. name = \"perceptron.v1\" under [model].",
+                )
+            recognizer = get_model_class(name).from_disk(path)
+        return cls(tokenizer, recognizer, meta)
+
+
+def load(path: str | Path) -> Pipeline:
+    """Load a trained model directory.
+
+    >>> nlp = load("training/model-best")  # doctest: +SKIP
+    >>> [(e.text, e.label) for e in nlp("[USA-TX] [H] RTX 3080").ents]  # doctest: +SKIP
+    """
+    return Pipeline.from_disk(path)
+
+
+def blank(lang: str = "en") -> Pipeline:
+    """A pipeline with only a tokenizer."""
+    return Pipeline(get_tokenizer(lang))
