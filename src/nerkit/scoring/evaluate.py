@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class SpanError:
+class Mistake:
     """One wrong prediction: a missed gold span (fn) or a spurious predicted one (fp)."""
 
     kind: str  # "fp" or "fn"
@@ -36,7 +36,7 @@ class Evaluation:
     n_examples: int
     n_words: int
     seconds: float
-    errors: list[SpanError] = field(default_factory=list)
+    errors: list[Mistake] = field(default_factory=list)
 
     @property
     def words_per_second(self) -> float:
@@ -83,9 +83,9 @@ def evaluate(nlp: Pipeline, examples: Sequence[Example], batch_size: int = 256) 
 
 def list_errors(
     examples: Sequence[Example], pred: Sequence[Sequence[tuple[int, int, str]]]
-) -> list[SpanError]:
+) -> list[Mistake]:
     """Every false positive and false negative, with the overlapping span of the other side."""
-    out: list[SpanError] = []
+    out: list[Mistake] = []
     for i, (ex, p_spans) in enumerate(zip(examples, pred)):
         text = ex.doc.text
         gold = {tuple(s) for s in ex.spans}
@@ -97,5 +97,5 @@ def list_errors(
                     (f"{ol} {text[os:oe]!r}" for os, oe, ol in sorted(theirs) if os < e and s < oe),  # type: ignore[misc]
                     None,
                 )
-                out.append(SpanError(kind, i, s, e, label, text[s:e], other, src))
+                out.append(Mistake(kind, i, s, e, label, text[s:e], other, src))
     return out
