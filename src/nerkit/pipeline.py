@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any, overload, Literal
+from typing import Any, Literal, overload
 
 from . import __version__
 from .errors import ModelError
@@ -134,7 +134,7 @@ class Pipeline:
                     "E204", "config.toml has no [model] name", path=config_path,
                     hint="The file should say e.g. name = \"perceptron.v1\" under [model].",
                 )
-            recognizer = get_model_class(name).from_disk(path)
+            recognizer = get_model_class(name).from_disk(path)  # type: ignore[attr-defined]
         return cls(tokenizer, recognizer, meta)
 
 

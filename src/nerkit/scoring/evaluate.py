@@ -88,13 +88,13 @@ def list_errors(
     out: list[Mistake] = []
     for i, (ex, p_spans) in enumerate(zip(examples, pred)):
         text = ex.doc.text
-        gold = {tuple(s) for s in ex.spans}
-        predicted = set(p_spans)
+        gold: set[tuple[int, int, str]] = {(s, e, lab) for s, e, lab in ex.spans}
+        predicted: set[tuple[int, int, str]] = set(p_spans)
         src = str(ex.source) if ex.source else None
         for kind, mine, theirs in (("fn", gold, predicted), ("fp", predicted, gold)):
-            for s, e, label in sorted(mine - theirs):  # type: ignore[misc]
+            for s, e, label in sorted(mine - theirs):
                 other = next(
-                    (f"{ol} {text[os:oe]!r}" for os, oe, ol in sorted(theirs) if os < e and s < oe),  # type: ignore[misc]
+                    (f"{ol} {text[os:oe]!r}" for os, oe, ol in sorted(theirs) if os < e and s < oe),
                     None,
                 )
                 out.append(Mistake(kind, i, s, e, label, text[s:e], other, src))
