@@ -1,0 +1,175 @@
+"""Shared data loading for the NER benchmarks: the same splits feed spaCy and nerkit.
+
+This module reads the raw files itself (no nerkit, no spaCy import) so that
+``spacy_train.py`` can run on its own and both systems see exactly the same
+sentences, texts and gold character spans.
+
+Splits:
+  * conll2003: train.txt / valid.txt (dev) / test.txt, one sentence per example,
+    ``-DOCSTART-`` lines dropped. A sentence's text is its words joined by one space.
+  * fashion_brands, drugs: the ``*_eval.jsonl`` file is the test set. A dev set is
+    split off the training file (every 5th accepted record, i.e. 20%, by file order),
+    so that neither system selects its model on the data it is scored on. The
+    remaining 80% is the training set.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_DIR = BENCH_DIR.parent
+DATA_DIR = REPO_DIR.parent / "shared" / "data"
+CACHE_DIR = BENCH_DIR / "cache"
+RESULTS_DIR = BENCH_DIR / "results"
+
+ALL_SETS = ("conll2003", "fashion_brands", "drugs")
+DEV_EVERY = 5  # every DEV_EVERY-th accepted training record goes to dev (Prodigy sets)
+
+
+@dataclass
+class Sample:
+    """One example: the text, its gold tokens (char offsets) and gold entity char spans."""
+
+    text: str
+    words: list[str]
+    spaces: list[bool]
+    token_offsets: list[tuple[int, int]]
+    spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start_char, end_char, label)
+    record: dict | None = None  # the original JSON record (Prodigy sets)
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.words)
+
+
+def _iob_to_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    """IOB1/IOB2 tags -> token spans (start, end exclusive, label)."""
+    spans: list[tuple[int, int, str]] = []
+    start, label = None, None
+    for i, tag in enumerate(tags + ["O"]):
+        prefix, _, lab = tag.partition("-")
+        begins = prefix == "B" or (prefix == "I" and lab != label)
+        if start is not None and (prefix == "O" or begins):
+            spans.append((start, i, label))
+            start, label = None, None
+        if prefix in ("B", "I") and start is None:
+            start, label = i, lab
+    return spans
+
+
+def read_conll(path: Path) -> list[Sample]:
+    """Read a CoNLL-2003 column file: one Sample per sentence, text = words joined by spaces."""
+    samples: list[Sample] = []
+    words: list[str] = []
+    tags: list[str] = []
+
+    def flush() -> None:
+        if not words:
+            return
+        offsets, pos = [], 0
+        for w in words:
+            offsets.append((pos, pos + len(w)))
+            pos += len(w) + 1
+        text = " ".join(words)
+        spans = [
+            (offsets[s][0], offsets[e - 1][1], lab) for s, e, lab in _iob_to_spans(tags)
+        ]
+        samples.append(
+            Sample(text, list(words), [True] * (len(words) - 1) + [False], offsets, spans)
+        )
+        words.clear()
+        tags.clear()
+
+    with open(path, encoding="utf8") as f:
+        for line in f:
+            parts = line.split()
+            if not parts:
+                flush()
+                continue
+            if parts[0] == "-DOCSTART-":
+                flush()
+                continue
+            words.append(parts[0])
+            tags.append(parts[-1])
+    flush()
+    return samples
+
+
+def read_prodigy(path: Path) -> list[Sample]:
+    """Read Prodigy JSONL: accepted records only; spans from their char offsets."""
+    samples: list[Sample] = []
+    with open(path, encoding="utf8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            if rec.get("answer", "accept") != "accept":
+                continue
+            text = rec["text"]
+            toks = rec["tokens"]
+            words = [t["text"] for t in toks]
+            offsets = [(t["start"], t["end"]) for t in toks]
+            spaces = [
+                (offsets[i][1] < offsets[i + 1][0]) if i + 1 < len(toks) else False
+                for i in range(len(toks))
+            ]
+            spans = [(s["start"], s["end"], s["label"]) for s in rec.get("spans", [])]
+            samples.append(Sample(text, words, spaces, offsets, spans, rec))
+    return samples
+
+
+def load_set(name: str) -> dict[str, list[Sample]]:
+    """Return {"train", "dev", "test"} Sample lists for a benchmark set."""
+    if name == "conll2003":
+        d = DATA_DIR / "conll2003"
+        return {
+            "train": read_conll(d / "train.txt"),
+            "dev": read_conll(d / "valid.txt"),
+            "test": read_conll(d / "test.txt"),
+        }
+    if name in ("fashion_brands", "drugs"):
+        d = DATA_DIR / name
+        full = read_prodigy(d / f"{name}_training.jsonl")
+        return {
+            "train": [s for i, s in enumerate(full) if i % DEV_EVERY != DEV_EVERY - 1],
+            "dev": [s for i, s in enumerate(full) if i % DEV_EVERY == DEV_EVERY - 1],
+            "test": read_prodigy(d / f"{name}_eval.jsonl"),
+        }
+    raise SystemExit(f"unknown benchmark set {name!r}; choose from {', '.join(ALL_SETS)}")
+
+
+def split_files(name: str) -> dict[str, Path]:
+    """Paths of train/dev/test files in a format nerkit reads, written to the cache if needed.
+
+    CoNLL-2003 files are used as they are; for Prodigy sets the train/dev split is
+    written as JSONL (the original records, unchanged) under benchmarks/cache/data/.
+    """
+    if name == "conll2003":
+        d = DATA_DIR / "conll2003"
+        return {"train": d / "train.txt", "dev": d / "valid.txt", "test": d / "test.txt"}
+    out = CACHE_DIR / "data" / name
+    paths = {part: out / f"{part}.jsonl" for part in ("train", "dev", "test")}
+    if not all(p.exists() for p in paths.values()):
+        out.mkdir(parents=True, exist_ok=True)
+        for part, samples in load_set(name).items():
+            with open(paths[part], "w", encoding="utf8") as f:
+                for s in samples:
+                    f.write(json.dumps(s.record, ensure_ascii=False) + "\n")
+    return paths
+
+
+def parse_sets(arg: str) -> list[str]:
+    """Parse a comma-separated --sets value."""
+    sets = [s.strip() for s in arg.split(",") if s.strip()]
+    for s in sets:
+        if s not in ALL_SETS:
+            raise SystemExit(f"unknown benchmark set {s!r}; choose from {', '.join(ALL_SETS)}")
+    return sets
+
+
+def dir_size(path: Path) -> int:
+    """Total bytes of the files under a directory."""
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
