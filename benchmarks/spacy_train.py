@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -84,6 +85,12 @@ def write_config(path: Path) -> None:
     subprocess.run(cmd, check=True)
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of finished child processes (robust to a busy machine)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def train_set(name: str, force: bool = False) -> dict:
     """Convert, then train spaCy on one set unless already cached; return its train meta."""
     spacy = _require_spacy()
@@ -101,14 +108,17 @@ def train_set(name: str, force: bool = False) -> dict:
            "--output", str(out), "--gpu-id", "-1",
            "--paths.train", str(out / "train.spacy"), "--paths.dev", str(out / "dev.spacy")]
     print(f"[spacy_train] {name}: {' '.join(cmd)}", flush=True)
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     with open(out / "train.log", "w", encoding="utf8") as log:
         subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - t0
+    cpu = _children_cpu() - cpu0
     meta = {
         "set": name,
         "spacy_version": spacy.__version__,
         "train_seconds": round(seconds, 1),
+        "train_cpu_seconds": round(cpu, 1),
         "command": " ".join(["python"] + cmd[1:]),
         "converted": counts,
         "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
