@@ -1,0 +1,125 @@
+"""The averaged perceptron's weights and one training epoch of greedy BILUO tagging.
+
+Averaging uses the timestamp trick: alongside the weights ``W`` keep ``U``, and at step ``c``
+apply an update ``d`` as ``W += d; U += c * d``. The average of ``W`` over all steps is then
+``W - U / c``, so updates stay sparse and vectorised and averaging costs one pass at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .features import Batch, FeatureExtractor
+from .tagset import TagSet
+
+
+class AveragedWeights:
+    """Integer perceptron weights ``(n_rows, n_tags)`` with the accumulator for averaging."""
+
+    def __init__(self, n_rows: int, n_tags: int) -> None:
+        self.W = np.zeros((n_rows, n_tags), dtype=np.int32)
+        self.U = np.zeros((n_rows, n_tags), dtype=np.int64)
+        self.step = 1
+
+    def update(self, rows: np.ndarray, tags: np.ndarray, deltas: np.ndarray) -> None:
+        """Add ``deltas`` at ``(rows, tags)``; repeated pairs accumulate."""
+        np.add.at(self.W, (rows, tags), deltas.astype(np.int32))
+        np.add.at(self.U, (rows, tags), deltas.astype(np.int64) * self.step)
+
+    def averaged(self) -> np.ndarray:
+        """The weights averaged over every step so far, as float32."""
+        out = self.U.astype(np.float64)
+        out /= -self.step
+        out += self.W
+        return out.astype(np.float32)
+
+
+@dataclass
+class TrainingData:
+    """Precomputed features of all training sequences: built once, reused every epoch."""
+
+    offsets: np.ndarray  # (n_seqs,) first token of each sequence
+    lengths: np.ndarray  # (n_seqs,)
+    static: np.ndarray  # (n_tokens, n_static) int32 rows
+    history: np.ndarray  # (n_tokens, n_prev, 1 + J) int32: rows of prev-tag features per prev tag
+    gold: np.ndarray  # (n_tokens,) int64 tag ids
+
+    @classmethod
+    def build(
+        cls, batch: Batch, gold: np.ndarray, fx: FeatureExtractor, tagset: TagSet
+    ) -> TrainingData:
+        n = batch.static.shape[0]
+        n_prev = tagset.n_tags + 1
+        p1_rows, _ = fx.tag_history_rows(n_prev)
+        n_tw = batch.tag_word.shape[1]
+        history = np.empty((n, n_prev, 1 + n_tw), dtype=np.int32)
+        for p in range(n_prev):
+            history[:, p, 0] = p1_rows[p]
+            history[:, p, 1:] = fx.tag_word_rows(batch.tag_word, np.full(n, p, dtype=np.int64))
+        lengths = batch.lengths
+        return cls(
+            offsets=np.cumsum(lengths) - lengths,
+            lengths=lengths,
+            static=batch.static.astype(np.int32),
+            history=history,
+            gold=gold.astype(np.int64),
+        )
+
+
+def train_epoch(
+    weights: AveragedWeights,
+    data: TrainingData,
+    order: np.ndarray,
+    fx: FeatureExtractor,
+    tagset: TagSet,
+) -> int:
+    """One pass over the sequences in ``order``; returns the number of wrongly tagged tokens.
+
+    The history is the model's own previous guesses (what it will see when predicting). Where
+    a wrong guess makes the gold tag unreachable (e.g. ``O`` right after a predicted ``B-``)
+    that position is not updated: the mistake was already charged to the earlier token.
+    Updates of one sequence are applied together at its end.
+    """
+    W = weights.W
+    _, p2_rows = fx.tag_history_rows(tagset.n_tags + 1)
+    penalty, last_penalty, allowed = tagset.penalty, tagset.last_penalty, tagset.allowed
+    start = tagset.start
+    static, history, gold = data.static, data.history, data.gold
+    errors = 0
+    for s in order.tolist():
+        a = int(data.offsets[s])
+        n = int(data.lengths[s])
+        if n == 0:
+            continue
+        F = static[a : a + n]
+        scores = W[F].sum(axis=1)
+        p1 = p2 = start
+        rows: list[np.ndarray] = []
+        tags: list[int] = []
+        for i in range(n):
+            t = a + i
+            dyn = history[t, p1]
+            p2r = p2_rows[p2, p1]
+            sc = scores[i] + W[dyn].sum(axis=0) + W[p2r] + penalty[p1]
+            if i == n - 1:
+                sc = sc + last_penalty
+            guess = int(sc.argmax())
+            g = int(gold[t])
+            if guess != g:
+                errors += 1
+                if allowed[p1, g]:
+                    feats = np.concatenate((F[i], dyn, (p2r,)))
+                    rows.append(feats)
+                    rows.append(feats)
+                    tags.extend((g, guess))
+            p2, p1 = p1, guess
+        if rows:
+            sizes = [r.shape[0] for r in rows]
+            all_rows = np.concatenate(rows)
+            all_tags = np.repeat(np.asarray(tags, dtype=np.int64), sizes)
+            deltas = np.repeat(np.tile(np.array([1, -1], dtype=np.int64), len(tags) // 2), sizes)
+            weights.update(all_rows.astype(np.int64), all_tags, deltas)
+        weights.step += 1
+    return errors

@@ -1,0 +1,263 @@
+"""``perceptron.v1``: greedy left-to-right BILUO tagging with an averaged perceptron.
+
+Example:
+    >>> from nerkit.corpus import Example
+    >>> from nerkit.tokens import Doc
+    >>> doc = Doc.from_words(["Ada", "Lovelace", "wrote", "code"])
+    >>> model = PerceptronRecognizer(hash_rows=2**12).fit([Example(doc, [(0, 12, "PER")])])
+    >>> [(s.text, s.label) for s in model.predict([doc])[0]]
+    [('Ada Lovelace', 'PER')]
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tomli_w
+import tomllib
+from safetensors.numpy import load_file, save_file
+
+from ...corpus.example import Example
+from ...errors import ConfigError, LabelError, ModelError
+from ...tokens import Doc, Span
+from ...vocab import Vocab
+from ..base import ScoredSpan, check_labels, register
+from .decode import greedy_decode
+from .features import FeatureExtractor
+from .learn import AveragedWeights, TrainingData, train_epoch
+from .tagset import TagSet
+
+NAME = "perceptron.v1"
+
+
+@dataclass
+class PerceptronSettings:
+    """The ``[model]`` section: what the model is."""
+
+    hash_rows: int = 2**22  # rows of the hashed weight table; a power of two
+    labels: list[str] = field(default_factory=list)  # empty: the labels of the training data
+
+
+@dataclass
+class PerceptronTrainSettings:
+    """The ``[train]`` section: how it is trained."""
+
+    max_epochs: int = 15
+    patience: int = 4  # stop after this many epochs without a better dev F1
+    seed: int = 0
+
+
+def _split_settings(kwargs: dict[str, Any]) -> tuple[PerceptronSettings, PerceptronTrainSettings]:
+    model_keys = {f.name for f in fields(PerceptronSettings)}
+    train_keys = {f.name for f in fields(PerceptronTrainSettings)}
+    unknown = set(kwargs) - model_keys - train_keys
+    if unknown:
+        raise ConfigError(
+            "E302",
+            f"Unknown perceptron setting(s): {', '.join(sorted(unknown))}",
+            hint=f"Known: {', '.join(sorted(model_keys | train_keys))}.",
+        )
+    settings = PerceptronSettings(**{k: v for k, v in kwargs.items() if k in model_keys})
+    train = PerceptronTrainSettings(**{k: v for k, v in kwargs.items() if k in train_keys})
+    n = settings.hash_rows
+    if not isinstance(n, int) or n < 2 or n & (n - 1):
+        raise ConfigError(
+            "E303", f"model.hash_rows must be a power of two, got {n!r}",
+            hint="Use e.g. 1048576 (2^20), 2097152 (2^21) or 4194304 (2^22).",
+        )
+    return settings, train
+
+
+@register(NAME)
+class PerceptronRecognizer:
+    """Averaged-perceptron BILUO tagger over hashed lexical and tag-history features.
+
+    ``predict_with_scores`` gives each span the mean, over its tokens, of the softmax
+    probability of the chosen tag among the tags allowed at that position (raw perceptron
+    scores as logits). It ranks spans by how clearly they won; it is not calibrated.
+    """
+
+    name = NAME
+    config_sections = {"model": PerceptronSettings, "train": PerceptronTrainSettings}
+
+    def __init__(self, **settings: Any) -> None:
+        self.settings, self.train_settings = _split_settings(settings)
+        self.labels: tuple[str, ...] = tuple(self.settings.labels)
+        self.weights_: np.ndarray | None = None
+        self.history_: list[dict[str, Any]] = []
+        self._vocab = Vocab()
+
+    # -- training -------------------------------------------------------------------------
+
+    def fit(
+        self,
+        train: Sequence[Example],
+        dev: Sequence[Example] | None = None,
+        callback: Callable[[dict[str, Any]], None] | None = None,
+    ) -> PerceptronRecognizer:
+        """Train on the accepted examples of ``train``; keep the epoch best on ``dev``."""
+        train = [ex for ex in train if ex.answer == "accept"]
+        dev = [ex for ex in dev or [] if ex.answer == "accept"]
+        if self.settings.labels:
+            check_labels(train, self.settings.labels)
+            labels = tuple(self.settings.labels)
+        else:
+            labels = tuple(sorted({lab for ex in train for _, _, lab in ex.spans}))
+        if dev:
+            check_labels(dev, labels)
+        if not train:
+            raise ModelError("E205", "No accepted training examples", hint="Check the data.")
+        self.labels = labels
+        tagset = TagSet(labels)
+        fx = FeatureExtractor(self.settings.hash_rows)
+        gold_spans = [_gold_token_spans(ex) for ex in train]
+        batch = fx.batch(self._vocab, [ex.doc.words for ex in train])
+        gold = np.concatenate(
+            [tagset.tag_ids(spans, len(ex.doc)) for spans, ex in zip(gold_spans, train)]
+            + [np.zeros(0, dtype=np.int64)]
+        )
+        data = TrainingData.build(batch, gold, fx, tagset)
+        weights = AveragedWeights(self.settings.hash_rows, tagset.n_tags)
+        rng = np.random.default_rng(self.train_settings.seed)
+        dev_gold = [_gold_token_spans(ex) for ex in dev]
+        best_f1, best_epoch, best = -1.0, 0, None
+        self.history_ = []
+        for epoch in range(1, self.train_settings.max_epochs + 1):
+            t0 = time.perf_counter()
+            order = rng.permutation(len(train))
+            errors = train_epoch(weights, data, order, fx, tagset)
+            averaged = weights.averaged()
+            info: dict[str, Any] = {
+                "epoch": epoch,
+                "errors": errors,
+                "error_rate": errors / max(1, len(gold)),
+                "seconds": 0.0,
+            }
+            if dev:
+                self.weights_ = averaged
+                pred = [[(s.start, s.end, s.label) for s in spans] for spans in self.predict([ex.doc for ex in dev])]
+                from ...scoring import score_spans
+
+                scores = score_spans(dev_gold, pred)
+                info["dev"] = {"precision": scores.precision, "recall": scores.recall, "f1": scores.f1}
+                improved = scores.f1 > best_f1
+            else:
+                improved = True
+                info["dev"] = None
+            if improved:
+                best_f1 = info["dev"]["f1"] if dev else best_f1
+                best_epoch, best = epoch, averaged
+            info.update(best_epoch=best_epoch, best_f1=best_f1 if dev else None)
+            info["seconds"] = time.perf_counter() - t0
+            self.history_.append(info)
+            if callback is not None:
+                callback(info)
+            if errors == 0 or (dev and epoch - best_epoch >= self.train_settings.patience):
+                break
+        self.weights_ = best
+        return self
+
+    # -- prediction -----------------------------------------------------------------------
+
+    def predict(self, docs: Sequence[Doc]) -> list[list[Span]]:
+        """Entity spans of each doc (batched)."""
+        return [[s.span for s in spans] for spans in self._predict(docs, with_probs=False)]
+
+    def predict_with_scores(self, docs: Sequence[Doc]) -> list[list[ScoredSpan]]:
+        """Entity spans of each doc with a confidence (see the class docstring)."""
+        return self._predict(docs, with_probs=True)
+
+    def _predict(self, docs: Sequence[Doc], with_probs: bool, max_tokens: int = 65536) -> list[list[ScoredSpan]]:
+        if self.weights_ is None:
+            raise ModelError("E206", "The perceptron has not been trained", hint="Call fit() or load a model.")
+        fx = FeatureExtractor(self.settings.hash_rows)
+        tagset = TagSet(self.labels)
+        out: list[list[ScoredSpan]] = []
+        i = 0
+        while i < len(docs):
+            # Bound the memory of one pass: cut the batch after ~max_tokens tokens.
+            j, n = i, 0
+            while j < len(docs) and (j == i or n + len(docs[j]) <= max_tokens):
+                n += len(docs[j])
+                j += 1
+            chunk = docs[i:j]
+            batch = fx.batch(self._vocab, [d.words for d in chunk])
+            tags, probs = greedy_decode(self.weights_, batch, fx, tagset, with_probs)
+            offset = 0
+            for doc in chunk:
+                m = len(doc)
+                spans = []
+                for start, end, label in tagset.spans(tags[offset : offset + m]):
+                    score = float(probs[offset + start : offset + end].mean()) if probs is not None else 1.0
+                    spans.append(ScoredSpan(Span.from_tokens(doc, start, end, label), score))
+                out.append(spans)
+                offset += m
+            i = j
+        return out
+
+    # -- disk -----------------------------------------------------------------------------
+
+    def config(self) -> dict[str, Any]:
+        """The resolved configuration: ``[model]`` (name + settings) and ``[train]``."""
+        model = {"name": self.name, **asdict(self.settings)}
+        model["labels"] = list(self.labels)
+        return {"model": model, "train": asdict(self.train_settings)}
+
+    def to_disk(self, path: str | Path) -> None:
+        """Write ``config.toml``, ``labels.json`` and ``weights.safetensors`` (non-zero rows only)."""
+        if self.weights_ is None:
+            raise ModelError("E206", "The perceptron has not been trained", hint="Call fit() first.")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "config.toml").write_text(tomli_w.dumps(self.config()), encoding="utf8")
+        (path / "labels.json").write_text(json.dumps(list(self.labels)) + "\n", encoding="utf8")
+        rows = np.flatnonzero(np.any(self.weights_ != 0, axis=1)).astype(np.int64)
+        save_file(
+            {"rows": rows, "weights": np.ascontiguousarray(self.weights_[rows])},
+            str(path / "weights.safetensors"),
+            metadata={"format": NAME, "hash_rows": str(self.settings.hash_rows)},
+        )
+
+    @classmethod
+    def from_disk(cls, path: str | Path) -> PerceptronRecognizer:
+        """Load a directory written by :meth:`to_disk`."""
+        path = Path(path)
+        try:
+            config = tomllib.loads((path / "config.toml").read_text(encoding="utf8"))
+            labels = json.loads((path / "labels.json").read_text(encoding="utf8"))
+            tensors = load_file(str(path / "weights.safetensors"))
+        except (OSError, ValueError) as err:
+            raise ModelError("E207", f"Cannot read the perceptron model: {err}", path=path) from err
+        model_cfg = {k: v for k, v in config.get("model", {}).items() if k != "name"}
+        model_cfg["labels"] = labels
+        self = cls(**model_cfg, **config.get("train", {}))
+        self.labels = tuple(labels)
+        n_tags = 1 + 4 * len(labels)
+        weights = np.zeros((self.settings.hash_rows, n_tags), dtype=np.float32)
+        rows, values = tensors["rows"], tensors["weights"]
+        if values.shape[1:] != (n_tags,) or (rows.size and rows.max() >= weights.shape[0]):
+            raise ModelError(
+                "E207", "weights.safetensors does not match config.toml and labels.json", path=path
+            )
+        weights[rows] = values
+        self.weights_ = weights
+        return self
+
+
+def _gold_token_spans(ex: Example) -> list[tuple[int, int, str]]:
+    """Gold spans of ``ex`` as token spans (character spans expanded to token boundaries)."""
+    try:
+        ref = ex.reference("expand")
+    except Exception as err:  # a span outside the text: say which example
+        raise LabelError(
+            "E208", f"Cannot align the gold spans: {err}",
+            path=ex.source.path if ex.source else None,
+            line=ex.source.line if ex.source else None,
+        ) from err
+    return [(s.start, s.end, s.label) for s in ref.ents]
