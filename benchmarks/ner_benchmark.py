@@ -1,0 +1,319 @@
+"""NER accuracy and speed: nerkit's averaged perceptron against spaCy's default CPU NER.
+
+Both systems are trained on the same files and scored on the same test examples with the
+same scorer (``nerkit.scoring.score_spans``: exact character spans and label, micro P/R/F1).
+
+Per set and system it reports:
+  * F1/P/R on the gold tokens of the test set (each system is given the gold tokenization,
+    as in the standard CoNLL evaluation), and F1 on the raw test texts (each system's own
+    tokenizer; these predictions come from the speed run),
+  * training wall time and CPU time (``nerkit train`` / ``spacy train`` as subprocesses),
+  * prediction speed: words per second over the raw test texts in one process, batched,
+    tokenization included, after a warm-up; best of ``--repeats`` passes. "Words" are the
+    gold tokens of the test set, so both systems are divided by the same number,
+  * model size: bytes of the saved model directory (spaCy: ``model-best``).
+
+Usage:
+    python benchmarks/ner_benchmark.py [--sets conll2003,fashion_brands,drugs] [--skip-spacy-train]
+
+Training spaCy (if not cached in benchmarks/cache/spacy) takes about 40 minutes for the
+three sets on a 2-core CPU; nerkit models are cached in benchmarks/cache/nerkit. Results go to
+benchmarks/results/ner_<set>.json and the table benchmarks/results/ner.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    ALL_SETS,
+    CACHE_DIR,
+    DEV_EVERY,
+    REPO_DIR,
+    RESULTS_DIR,
+    Sample,
+    dir_size,
+    load_set,
+    parse_sets,
+    split_files,
+)
+
+NERKIT_DIR = CACHE_DIR / "nerkit"
+SPACY_DIR = CACHE_DIR / "spacy"
+CharSpans = list[tuple[int, int, str]]
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _machine() -> dict[str, Any]:
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "gpu": "none used",
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO_DIR))
+    except ValueError:
+        return str(path)
+
+
+def _score(gold: Sequence[CharSpans], pred: Sequence[CharSpans]) -> dict[str, Any]:
+    from nerkit.scoring import score_spans
+
+    s = score_spans(gold, pred).to_dict()
+    keep = ("precision", "recall", "f1", "tp", "fp", "fn", "per_label")
+    return {k: s[k] for k in keep}
+
+
+def _time_pipe(
+    predict: Callable[[Sequence[str]], list[CharSpans]], texts: Sequence[str], repeats: int
+) -> tuple[list[CharSpans], float, float]:
+    """Warm up, then time ``repeats`` full passes; return (predictions, best wall s, its CPU s)."""
+    predict(texts[: min(len(texts), 200)])
+    best = best_cpu = float("inf")
+    pred: list[CharSpans] = []
+    for _ in range(repeats):
+        c0, t0 = time.process_time(), time.perf_counter()
+        pred = predict(texts)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        if wall < best:
+            best, best_cpu = wall, cpu
+    return pred, best, best_cpu
+
+
+# ---------------------------------------------------------------------------------- nerkit
+
+
+def train_nerkit(name: str, force: bool) -> dict[str, Any]:
+    """Run ``nerkit train TRAIN DEV --model perceptron`` unless cached; return its meta."""
+    out = NERKIT_DIR / name
+    meta_path = out / "train_meta.json"
+    if not force and meta_path.exists():
+        return json.loads(meta_path.read_text())
+    files = split_files(name)
+    cmd = [sys.executable, "-m", "nerkit", "train", str(files["train"]), str(files["dev"]),
+           "--model", "perceptron", "--output", str(out / "model")]
+    print(f"[nerkit] {name}: {' '.join(cmd)}", flush=True)
+    out.mkdir(parents=True, exist_ok=True)
+    cpu0, t0 = _children_cpu(), time.perf_counter()
+    with open(out / "train.log", "w", encoding="utf8") as log:
+        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
+    seconds, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
+    if proc.returncode != 0:
+        tail = (out / "train.log").read_text(encoding="utf8")[-3000:]
+        raise SystemExit(f"nerkit train failed for {name} (exit {proc.returncode}):\n{tail}")
+    meta = {
+        "set": name,
+        "train_seconds": round(seconds, 1),
+        "train_cpu_seconds": round(cpu, 1),
+        "command": " ".join(["nerkit"] + cmd[3:]),
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
+def _nerkit_model_dir(name: str) -> Path:
+    out = NERKIT_DIR / name / "model"
+    return out / "model-best" if (out / "model-best").is_dir() else out
+
+
+def eval_nerkit(name: str, test: list[Sample], batch_size: int, repeats: int) -> dict[str, Any]:
+    import nerkit
+    from nerkit import Doc
+
+    path = _nerkit_model_dir(name)
+    nlp = nerkit.load(path)
+
+    def on_gold_tokens() -> list[CharSpans]:
+        docs = [
+            Doc(s.text, [a for a, _ in s.token_offsets], [b for _, b in s.token_offsets],
+                check=False)
+            for s in test
+        ]
+        out: list[CharSpans] = []
+        for i in range(0, len(docs), batch_size):
+            for doc in nlp.pipe_docs(docs[i : i + batch_size]):
+                out.append([(e.start_char, e.end_char, e.label) for e in doc.ents])
+        return out
+
+    def on_texts(texts: Sequence[str]) -> list[CharSpans]:
+        return [
+            [(e.start_char, e.end_char, e.label) for e in doc.ents]
+            for doc in nlp.pipe(texts, batch_size=batch_size)
+        ]
+
+    return _evaluate(nerkit.__version__, path, test, on_gold_tokens, on_texts, repeats)
+
+
+# ---------------------------------------------------------------------------------- spaCy
+
+
+def eval_spacy(name: str, test: list[Sample], batch_size: int, repeats: int) -> dict[str, Any]:
+    import spacy
+    from spacy.tokens import Doc
+
+    path = SPACY_DIR / name / "model-best"
+    nlp = spacy.load(path)
+
+    def on_gold_tokens() -> list[CharSpans]:
+        docs = [Doc(nlp.vocab, words=s.words, spaces=s.spaces) for s in test]
+        return [
+            [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            for doc in nlp.pipe(docs, batch_size=batch_size)
+        ]
+
+    def on_texts(texts: Sequence[str]) -> list[CharSpans]:
+        return [
+            [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            for doc in nlp.pipe(texts, batch_size=batch_size)
+        ]
+
+    result = _evaluate(spacy.__version__, path, test, on_gold_tokens, on_texts, repeats)
+    result["pipeline"] = list(nlp.pipe_names)
+    return result
+
+
+# ---------------------------------------------------------------------------------- shared
+
+
+def _evaluate(
+    version: str,
+    path: Path,
+    test: list[Sample],
+    on_gold_tokens: Callable[[], list[CharSpans]],
+    on_texts: Callable[[Sequence[str]], list[CharSpans]],
+    repeats: int,
+) -> dict[str, Any]:
+    gold = [s.spans for s in test]
+    texts = [s.text for s in test]
+    n_words = sum(s.n_tokens for s in test)
+    scores = _score(gold, on_gold_tokens())
+    pred, wall, cpu = _time_pipe(on_texts, texts, repeats)
+    raw = _score(gold, pred)
+    return {
+        "version": version,
+        "model_dir": _relative(path),
+        "model_bytes": dir_size(path),
+        "test_gold_tokens": scores,
+        "test_raw_text": {k: raw[k] for k in ("precision", "recall", "f1")},
+        "speed": {
+            "texts": len(texts),
+            "words": n_words,
+            "seconds": round(wall, 4),
+            "cpu_seconds": round(cpu, 4),
+            "words_per_second": round(n_words / wall, 1),
+            "words_per_cpu_second": round(n_words / cpu, 1) if cpu > 0 else None,
+        },
+    }
+
+
+def run_set(name: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    data = load_set(name)
+    test = data["test"]
+    result: dict[str, Any] = {
+        "set": name,
+        "splits": {
+            part: {"examples": len(v), "tokens": sum(s.n_tokens for s in v),
+                   "entities": sum(len(s.spans) for s in v)}
+            for part, v in data.items()
+        },
+        "dev": "valid.txt" if name == "conll2003" else
+        f"every {DEV_EVERY}th accepted record of {name}_training.jsonl (the rest is train); "
+        f"{name}_eval.jsonl is the test set",
+        "batch_size": args.batch_size,
+        "repeats": args.repeats,
+        "machine": _machine(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "systems": {},
+    }
+    # spaCy
+    spacy_meta = SPACY_DIR / name / "train_meta.json"
+    if not spacy_meta.exists() and not args.skip_spacy_train:
+        print(f"[spacy] {name}: training (spaCy's early stopping: ~20 min for CoNLL-2003, "
+              f"4-12 min for the smaller sets)", flush=True)
+        from spacy_train import train_set
+
+        train_set(name)
+    if spacy_meta.exists():
+        print(f"[spacy] {name}: evaluating", flush=True)
+        res = eval_spacy(name, test, args.batch_size, args.repeats)
+        res["train"] = json.loads(spacy_meta.read_text())
+        result["systems"]["spacy"] = res
+    else:
+        print(f"[spacy] {name}: no trained model in {SPACY_DIR / name}; skipped", flush=True)
+    # nerkit
+    if not args.skip_nerkit:
+        meta = train_nerkit(name, args.force_nerkit)
+        print(f"[nerkit] {name}: evaluating", flush=True)
+        res = eval_nerkit(name, test, args.batch_size, args.repeats)
+        res["train"] = meta
+        result["systems"]["nerkit_perceptron"] = res
+    if not result["systems"]:
+        return None
+    sp, nk = result["systems"].get("spacy"), result["systems"].get("nerkit_perceptron")
+    if sp and nk:
+        result["speed_ratio_nerkit_over_spacy"] = round(
+            nk["speed"]["words_per_second"] / sp["speed"]["words_per_second"], 2
+        )
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / f"ner_{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", default=",".join(ALL_SETS))
+    parser.add_argument("--skip-spacy-train", action="store_true",
+                        help="do not train spaCy; evaluate it only where a cached model exists")
+    parser.add_argument("--skip-nerkit", action="store_true", help="evaluate spaCy only")
+    parser.add_argument("--force-nerkit", action="store_true", help="retrain nerkit")
+    parser.add_argument("--batch-size", type=int, default=1000,
+                        help="texts per batch for both systems (spaCy's default nlp.batch_size)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed passes; the best is kept")
+    args = parser.parse_args()
+    sets = parse_sets(args.sets)
+    missing = [s for s in sets if not (SPACY_DIR / s / "train_meta.json").exists()]
+    if missing and not args.skip_spacy_train:
+        print(f"spaCy models not cached for {', '.join(missing)}: training them first "
+              f"(about 40 minutes for all three sets on 2 cores).", flush=True)
+    for name in sets:
+        run_set(name, args)
+    from _report import write_table
+
+    print(write_table(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
