@@ -1,5 +1,25 @@
-"""Readers and writers of every annotated format, and data checks."""
+"""Readers and writers of every annotated format, and data checks.
+
+>>> from nerkit import corpus
+>>> sorted(corpus.FORMATS)[:3]
+['conll', 'jsonl', 'prodigy']
+"""
 
 from .example import Example, Source
+from .formats import FORMATS, Format, detect_format, get_format, register_format
+from .readwrite import accepted, iter_read, read, resolve_format, write
 
-__all__ = ["Example", "Source"]
+__all__ = [
+    "FORMATS",
+    "Example",
+    "Format",
+    "Source",
+    "accepted",
+    "detect_format",
+    "get_format",
+    "iter_read",
+    "read",
+    "register_format",
+    "resolve_format",
+    "write",
+]

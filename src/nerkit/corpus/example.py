@@ -31,7 +31,9 @@ class Example:
     ``spans`` are the gold entities as character offsets ``(start, end, label)`` and are kept
     exactly as read, aligned to tokens or not, so that writing the example back is lossless.
     ``doc`` holds the tokens: given by the file (CoNLL, Prodigy ``tokens``) or made by the
-    tokenizer. ``extra`` keeps any other fields of the input record.
+    tokenizer. ``extra`` keeps any other fields of the input record; ``span_attrs`` keeps the
+    other keys of each input span (by ``(start, end, label)``) and ``token_attrs`` those of each
+    input token, so writers can give them back.
     """
 
     doc: Doc
@@ -40,6 +42,8 @@ class Example:
     meta: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     source: Source | None = None
+    span_attrs: dict[CharSpan, dict[str, Any]] = field(default_factory=dict)
+    token_attrs: list[dict[str, Any]] | None = None
 
     @property
     def text(self) -> str:

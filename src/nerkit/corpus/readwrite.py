@@ -1,0 +1,115 @@
+"""Read and write annotated data in any registered format.
+
+Example:
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.conll"
+    >>> _ = p.write_text("Ann B-PER\\nsmiled O\\n")
+    >>> examples = read(p)
+    >>> examples[0].spans, str(examples[0].source).endswith("a.conll:1")
+    ([(0, 3, 'PER')], True)
+    >>> write(examples, p.with_suffix(".jsonl"), "jsonl")
+    1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from os import PathLike
+from pathlib import Path
+
+from ._io import TokenizerFn, check_readable
+from .example import Example
+from .formats import Format, detect_format, get_format
+
+
+def resolve_format(path: str | PathLike[str], format: str | Format | None = None) -> Format:
+    """The format to read ``path`` with: the one named, or the one detected."""
+    if isinstance(format, Format):
+        return format
+    if format:
+        return get_format(format)
+    return detect_format(Path(path))
+
+
+def iter_read(
+    path: str | PathLike[str],
+    format: str | None = None,
+    *,
+    tokenizer: TokenizerFn | None = None,
+    scheme: str | None = None,
+    strict: bool = True,
+) -> Iterator[Example]:
+    """Stream the examples of a file (format detected when None), one at a time.
+
+    ``tokenizer`` (``text -> Doc``) tokenizes formats without tokens; English by default.
+    ``scheme`` forces the tag scheme of CoNLL files. ``strict=False`` keeps spans past the
+    end of their text or empty ones instead of raising, for ``nerkit data check`` to list.
+
+    Raises:
+        FormatError: missing, empty, binary or malformed file (with file and line).
+        SpanError: a span past the end of its text, or empty (strict only).
+        TagError: unknown tags or mixed schemes in a CoNLL file.
+    """
+    p = Path(path)
+    fmt = resolve_format(p, format)
+    check_readable(p, binary_ok=fmt.binary)
+    yield from fmt.read(p, tokenizer=tokenizer, scheme=scheme, strict=strict)
+
+
+def read(
+    path: str | PathLike[str],
+    format: str | None = None,
+    *,
+    tokenizer: TokenizerFn | None = None,
+    scheme: str | None = None,
+    strict: bool = True,
+) -> list[Example]:
+    """All examples of a file; see ``iter_read``."""
+    return list(iter_read(path, format, tokenizer=tokenizer, scheme=scheme, strict=strict))
+
+
+def write(
+    examples: Iterable[Example],
+    path: str | PathLike[str],
+    format: str | None = None,
+    *,
+    scheme: str = "IOB2",
+) -> int:
+    """Write examples to ``path`` in ``format`` (by extension when None); returns the count.
+
+    ``scheme`` is the tag scheme of CoNLL output. The file is replaced atomically.
+    """
+    p = Path(path)
+    fmt = get_format(format) if format else format_for_output(p)
+    return fmt.write(examples, p, scheme=scheme)
+
+
+def format_for_output(path: Path) -> Format:
+    """The format an output path's extension implies (``.jsonl`` -> plain JSONL)."""
+    from ..errors import FormatError
+    from .formats import FORMATS
+
+    suffix = path.suffix.lower()
+    preferred = {".jsonl": "jsonl", ".json": "spacy-json"}
+    if suffix in preferred and preferred[suffix] in FORMATS:
+        return FORMATS[preferred[suffix]]
+    for fmt in FORMATS.values():
+        if suffix in fmt.extensions:
+            return fmt
+    raise FormatError(
+        "E007",
+        f"Cannot tell which format to write from the extension '{suffix or '(none)'}'",
+        path=path,
+        hint=f"Pass the format (--to), one of: {', '.join(sorted(FORMATS))}.",
+    )
+
+
+def accepted(examples: Iterable[Example]) -> list[Example]:
+    """The examples whose answer is ``accept`` (what training and evaluation use).
+
+    >>> from nerkit.tokens import Doc
+    >>> exs = [Example(Doc.from_words(["a"]), answer=a) for a in ("accept", "reject", "ignore")]
+    >>> [e.answer for e in accepted(exs)]
+    ['accept']
+    """
+    return [ex for ex in examples if ex.answer == "accept"]
