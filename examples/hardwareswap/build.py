@@ -67,10 +67,14 @@ def parse_post(post_id: str, marked: str, line: int) -> Post:
         body = m.group(1)
         where = f"posts.md line {line + marked.count(chr(10), 0, m.start()) + 1} ({post_id})"
         if "|" not in body:
-            raise BuildError(f"{where}: markup {m.group(0)!r} has no '|LABEL'; write {{{{text|LABEL}}}}")
+            raise BuildError(
+                f"{where}: markup {m.group(0)!r} has no '|LABEL'; write {{{{text|LABEL}}}}"
+            )
         surface, label = body.rsplit("|", 1)
         if label not in LABELS:
-            raise BuildError(f"{where}: unknown label {label!r} in {m.group(0)!r}; use one of {LABELS}")
+            raise BuildError(
+                f"{where}: unknown label {label!r} in {m.group(0)!r}; use one of {LABELS}"
+            )
         spans.append((offset, offset + len(surface), label))
         text_parts.append(surface)
         offset += len(surface)
@@ -78,7 +82,9 @@ def parse_post(post_id: str, marked: str, line: int) -> Post:
     text_parts.append(marked[pos:])
     text = "".join(text_parts)
     if "{{" in text or "}}" in text:
-        raise BuildError(f"posts.md line {line} ({post_id}): unbalanced '{{{{' or '}}}}' left in the text")
+        raise BuildError(
+            f"posts.md line {line} ({post_id}): unbalanced '{{{{' or '}}}}' left in the text"
+        )
     return Post(post_id, text, spans, line)
 
 
@@ -123,8 +129,10 @@ def check_posts(posts: list[Post]) -> list[str]:
         seen_texts[post.text] = post.id
         last_end = 0
         for start, end, label in sorted(post.spans):
-            problems.extend(f"{where}, span {post.text[start:end]!r} at {start}-{end}: {why}"
-                            for why in _span_problems(post.text, start, end, label, last_end))
+            problems.extend(
+                f"{where}, span {post.text[start:end]!r} at {start}-{end}: {why}"
+                for why in _span_problems(post.text, start, end, label, last_end)
+            )
             last_end = max(last_end, end)
     problems.extend(_consistency_problems(posts))
     return problems
@@ -239,8 +247,12 @@ def summary(posts: list[Post]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: beside this file)")
-    parser.add_argument("--source", type=Path, default=SOURCE, help="marked-up posts (default: posts.md)")
+    parser.add_argument(
+        "--out", type=Path, default=HERE, help="output folder (default: beside this file)"
+    )
+    parser.add_argument(
+        "--source", type=Path, default=SOURCE, help="marked-up posts (default: posts.md)"
+    )
     args = parser.parse_args(argv)
     try:
         paths = build(args.out, args.source)
