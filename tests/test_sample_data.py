@@ -12,7 +12,7 @@ import pytest
 
 SAMPLE = Path(__file__).parents[1] / "examples" / "hardwareswap"
 LABELS = {"PRODUCT", "PRICE", "LOCATION", "CONDITION", "URL", "USERNAME"}
-SPLITS = ("train", "test")
+SPLITS = ("train", "dev", "test")
 
 
 def load_build() -> ModuleType:
@@ -36,8 +36,9 @@ def unseen() -> list[str]:
 
 
 def test_enough_posts() -> None:
-    train, test = records("train"), records("test")
-    assert len(train) + len(test) >= 80
+    train, dev, test = records("train"), records("dev"), records("test")
+    assert len(train) + len(dev) + len(test) >= 80
+    assert len(dev) >= 10
     assert len(test) >= 20
     assert len(unseen()) == 3
 
@@ -74,7 +75,7 @@ def test_spans_valid_and_disjoint(split: str) -> None:
 
 
 def test_splits_disjoint() -> None:
-    train = {rec["text"] for rec in records("train")}
+    train = {rec["text"] for rec in records("train")} | {rec["text"] for rec in records("dev")}
     test = {rec["text"] for rec in records("test")}
     ids = [rec["meta"]["id"] for split in SPLITS for rec in records(split)]
     assert len(ids) == len(set(ids))
@@ -88,7 +89,7 @@ def test_splits_disjoint() -> None:
 def test_build_reproduces_committed_files(tmp_path: Path) -> None:
     build = load_build()
     written = build.build(tmp_path)
-    assert set(written) == {"train", "test", "unseen"}
+    assert set(written) == {"train", "dev", "test", "unseen"}
     for path in written.values():
         committed = SAMPLE / path.name
         assert path.read_bytes() == committed.read_bytes(), (

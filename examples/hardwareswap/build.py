@@ -25,6 +25,7 @@ SOURCE = HERE / "posts.md"
 LABELS = ("PRODUCT", "PRICE", "LOCATION", "CONDITION", "URL", "USERNAME")
 SEED = "nerkit-hardwareswap-v1"
 N_TEST = 24
+N_DEV = 12
 
 _HEADER = re.compile(r"^### (hws-\d{3}|unseen-\d+)\s*$")
 _MARK = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
@@ -187,16 +188,18 @@ def _consistency_problems(posts: list[Post]) -> list[str]:
     return problems
 
 
-def split(posts: list[Post]) -> tuple[list[Post], list[Post], list[Post]]:
-    """(train, test, unseen): a seeded, hash-based shuffle picks the N_TEST test posts."""
+def split(posts: list[Post]) -> tuple[list[Post], list[Post], list[Post], list[Post]]:
+    """(train, dev, test, unseen): a seeded, hash-based shuffle picks N_TEST test and N_DEV dev posts."""
     unseen = [p for p in posts if p.id.startswith("unseen-")]
     pool = [p for p in posts if p.id.startswith("hws-")]
     # Sorting by a hash of (seed, id) is a shuffle that no Python version can change.
     order = sorted(pool, key=lambda p: hashlib.sha256(f"{SEED}:{p.id}".encode()).hexdigest())
     test_ids = {p.id for p in order[:N_TEST]}
-    train = [p for p in pool if p.id not in test_ids]
+    dev_ids = {p.id for p in order[N_TEST : N_TEST + N_DEV]}
+    train = [p for p in pool if p.id not in test_ids | dev_ids]
+    dev = [p for p in pool if p.id in dev_ids]
     test = [p for p in pool if p.id in test_ids]
-    return train, test, unseen
+    return train, dev, test, unseen
 
 
 def _jsonl(posts: list[Post]) -> str:
@@ -209,7 +212,7 @@ def one_line(text: str) -> str:
 
 
 def build(out_dir: Path = HERE, source: Path = SOURCE) -> dict[str, Path]:
-    """Parse and check posts.md, then write train.jsonl, test.jsonl and unseen.txt to out_dir.
+    """Parse and check posts.md, then write train/dev/test.jsonl and unseen.txt to out_dir.
 
     Example: ``build(Path("/tmp/hws"))`` returns ``{"train": Path("/tmp/hws/train.jsonl"), ...}``.
     """
@@ -217,17 +220,20 @@ def build(out_dir: Path = HERE, source: Path = SOURCE) -> dict[str, Path]:
     problems = check_posts(posts)
     if problems:
         raise BuildError(f"{len(problems)} problem(s) in {source}:\n" + "\n".join(problems))
-    train, test, unseen = split(posts)
+    train, dev, test, unseen = split(posts)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
         "train": out_dir / "train.jsonl",
+        "dev": out_dir / "dev.jsonl",
         "test": out_dir / "test.jsonl",
         "unseen": out_dir / "unseen.txt",
     }
     # newline="\n" so the files are byte-identical on every platform.
     with open(paths["train"], "w", encoding="utf-8", newline="\n") as f:
         f.write(_jsonl(train))
+    with open(paths["dev"], "w", encoding="utf-8", newline="\n") as f:
+        f.write(_jsonl(dev))
     with open(paths["test"], "w", encoding="utf-8", newline="\n") as f:
         f.write(_jsonl(test))
     with open(paths["unseen"], "w", encoding="utf-8", newline="\n") as f:
@@ -259,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    train, test, unseen = split(parse_source(args.source))
-    for name, part in (("train", train), ("test", test), ("unseen", unseen)):
+    train, dev, test, unseen = split(parse_source(args.source))
+    for name, part in (("train", train), ("dev", dev), ("test", test), ("unseen", unseen)):
         print(f"{name:6} {summary(part)}")
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     return 0
