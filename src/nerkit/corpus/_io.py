@@ -284,6 +284,27 @@ def atomic_write_lines(path: Path, lines: Iterable[str]) -> int:
     return n
 
 
+def atomic_write_json_array(path: Path, records: Iterable[Any]) -> int:
+    """Write a JSON array with one record per line (so each record has a line); returns the count."""
+    count = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal count
+        pending = None
+        yield "["
+        for record in records:
+            if pending is not None:
+                yield pending + ","
+            pending = "  " + dumps(record)
+            count += 1
+        if pending is not None:
+            yield pending
+        yield "]"
+
+    atomic_write_lines(path, lines())
+    return count
+
+
 def dumps(value: Any) -> str:
     """Compact JSON on one line, keeping non-ASCII characters readable."""
     return json.dumps(value, ensure_ascii=False)
@@ -339,9 +360,10 @@ def record_fields(extra: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in extra.items() if not k.startswith(_PRIVATE_PREFIXES)}
 
 
-# CoNLL keeps its columns and -DOCSTART- lines in extra under these names; they are not
-# fields of a JSON record, so JSON writers leave them out.
-_PRIVATE_PREFIXES = ("conll_",)
+# Readers keep what is not a record field (CoNLL columns and -DOCSTART- lines, the text key of
+# a doccano record, the layout of a Label Studio task) in extra under these prefixes, so that
+# their own writer can give it back while other formats' writers leave it out.
+_PRIVATE_PREFIXES = ("conll_", "doccano_", "labelstudio_")
 
 
 def check_answer(value: Any, path: Path, line: int | None, record_no: int | None = None) -> str:

@@ -48,6 +48,7 @@ class Format:
     description: str
     has_tokens: bool = False
     binary: bool = False
+    answers: bool = False  # whether it records rejected/ignored examples (else they are skipped)
 
 
 FORMATS: dict[str, Format] = {}
@@ -178,18 +179,39 @@ def _looks_like_conll(path: Path) -> bool:
 
 def _register_builtin() -> None:
     from .conll import read_conll, write_conll
+    from .docbin import read_docbin, write_docbin
+    from .doccano import read_doccano, write_doccano
     from .jsonl import read_jsonl, write_jsonl
+    from .labelstudio import read_labelstudio, write_labelstudio
     from .prodigy import read_prodigy, write_prodigy
+    from .spacy_json import read_spacy_json, write_spacy_json
 
-    register_format(Format("conll", read_conll, write_conll,
-                           (".conll", ".iob", ".iob2", ".bio", ".bioes", ".biluo"),
-                           "CoNLL columns: word ... NER-tag", has_tokens=True),
-                    aliases=("iob", "iob2", "bio", "conll2003", "conll03"))
-    register_format(Format("prodigy", read_prodigy, write_prodigy, (".jsonl",),
-                           "Prodigy JSONL (text, tokens, spans, answer)", has_tokens=True))
-    register_format(Format("jsonl", read_jsonl, write_jsonl, (".jsonl",),
-                           "plain JSONL {text, spans: [{start, end, label}]}"),
-                    aliases=("plain", "json-lines"))
+    for fmt, aliases in (
+        (Format("conll", read_conll, write_conll,
+                (".conll", ".iob", ".iob2", ".bio", ".bioes", ".biluo"),
+                "CoNLL columns: word ... NER-tag", has_tokens=True),
+         ("iob", "iob2", "bio", "conll2003", "conll03")),
+        (Format("prodigy", read_prodigy, write_prodigy, (".jsonl",),
+                "Prodigy JSONL (text, tokens, spans, answer)", has_tokens=True, answers=True),
+         ()),
+        (Format("jsonl", read_jsonl, write_jsonl, (".jsonl",),
+                "plain JSONL {text, spans: [{start, end, label}]}", answers=True),
+         ("plain", "json-lines")),
+        (Format("spacy-json", read_spacy_json, write_spacy_json, (".json",),
+                "spaCy training tuples [[text, {entities: [[start, end, label]]}]]"),
+         ("spacy_json", "tuples", "spacy-tuples")),
+        (Format("doccano", read_doccano, write_doccano, (".jsonl",),
+                "doccano JSONL {text, label: [[start, end, label]]} or {text, entities}"),
+         ()),
+        (Format("labelstudio", read_labelstudio, write_labelstudio, (".json",),
+                "Label Studio JSON export [{data: {text}, annotations: [{result}]}]",
+                answers=True),
+         ("label-studio", "label_studio", "ls")),
+        (Format("spacy", read_docbin, write_docbin, (".spacy",),
+                "spaCy DocBin (.spacy); needs spaCy", has_tokens=True, binary=True, answers=True),
+         ("docbin",)),
+    ):
+        register_format(fmt, aliases)
 
 
 _register_builtin()

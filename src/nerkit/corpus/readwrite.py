@@ -77,10 +77,14 @@ def write(
 ) -> int:
     """Write examples to ``path`` in ``format`` (by extension when None); returns the count.
 
-    ``scheme`` is the tag scheme of CoNLL output. The file is replaced atomically.
+    ``scheme`` is the tag scheme of CoNLL output. Formats that cannot record an answer
+    (CoNLL, spaCy tuples, doccano) get only the accepted examples: a rejected span written
+    there would read as gold. The file is replaced atomically.
     """
     p = Path(path)
     fmt = get_format(format) if format else format_for_output(p)
+    if not fmt.answers:
+        examples = (ex for ex in examples if ex.answer == "accept")
     return fmt.write(examples, p, scheme=scheme)
 
 
