@@ -68,20 +68,26 @@ def check_readable(path: Path, *, binary_ok: bool = False) -> None:
 
 
 def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, line)`` (1-based, newline stripped); non-UTF-8 bytes raise E006."""
-    lineno = 0
-    try:
-        with path.open(encoding="utf-8-sig", newline=None) as fh:
-            for lineno, line in enumerate(fh, 1):
-                yield lineno, line.rstrip("\n")
-    except UnicodeDecodeError as err:
-        raise FormatError(
-            "E006",
-            f"The file is not UTF-8 text ({err.reason} near byte {err.start} of a block)",
-            path=path,
-            line=lineno + 1,
-            hint="Re-save it as UTF-8.",
-        ) from None
+    """Yield ``(line_number, line)`` (1-based, line ending stripped); non-UTF-8 raises E006.
+
+    Lines are decoded one by one so that a bad byte is reported on its own line.
+    """
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise FormatError(
+                    "E006",
+                    f"The file is not UTF-8 text (byte 0x{raw[err.start]:02x} at column "
+                    f"{err.start + 1})",
+                    path=path,
+                    line=lineno,
+                    hint="Re-save it as UTF-8 (e.g. iconv -f latin1 -t utf-8).",
+                ) from None
+            if lineno == 1 and line.startswith("\ufeff"):
+                line = line[1:]  # a byte-order mark is not text
+            yield lineno, line.rstrip("\r\n")
 
 
 def read_text(path: Path) -> str:
@@ -197,6 +203,7 @@ def need(record: dict[str, Any], key: str, kind: type | tuple[type, ...], path: 
             path=path,
             line=line,
             record=record_no,
+            hint="Fix the record, or pass --from if this is another format.",
         )
     return value
 
@@ -218,10 +225,12 @@ def make_span(start: Any, end: Any, label: Any, text: str, path: Path, line: int
                 "E004",
                 f"Span {name} should be an integer character offset, found {value!r}",
                 path=path, line=line, record=record_no,
+                hint="Offsets count characters of the text from 0; fix the span.",
             )
     if not isinstance(label, str) or not label:
         raise FormatError("E004", f"Span label should be a non-empty string, found {label!r}",
-                          path=path, line=line, record=record_no, offset=start)
+                          path=path, line=line, record=record_no, offset=start,
+                          hint="Give every span a label such as \"PER\".")
     if strict:
         if end > len(text):
             raise SpanError(
@@ -326,7 +335,8 @@ def read_span_dicts(
         return [], {}
     if not isinstance(raw, list):
         raise FormatError("E004", f"Field 'spans' should be a list, found {type(raw).__name__}",
-                          path=path, line=line, record=record_no)
+                          path=path, line=line, record=record_no,
+                          hint="'spans' is a list of {\"start\", \"end\", \"label\"} objects.")
     spans: list[CharSpan] = []
     attrs: dict[CharSpan, dict[str, Any]] = {}
     for item in raw:
@@ -350,6 +360,7 @@ def read_span_dicts(
                 "E004",
                 f"A span should be an object with start, end and label, found {dumps(item)}",
                 path=path, line=line, record=record_no,
+                hint="'spans' is a list of {\"start\", \"end\", \"label\"} objects.",
             )
         spans.append(span)
     return spans, attrs
@@ -373,5 +384,6 @@ def check_answer(value: Any, path: Path, line: int | None, record_no: int | None
             "E004",
             f"Field 'answer' should be 'accept', 'reject' or 'ignore', found {value!r}",
             path=path, line=line, record=record_no,
+            hint="Use one of those answers, or drop the field (an example without one is accepted).",
         )
     return str(value)

@@ -56,6 +56,7 @@ def read_doccano(
                         "E004",
                         f"An entity should have start_offset, end_offset and label: {dumps(ent)}",
                         path=path, line=lineno,
+                        hint="Export the project again from doccano, or fix the entity.",
                     )
                 span = make_span(ent["start_offset"], ent["end_offset"], ent["label"], text,
                                  path, lineno, strict)

@@ -79,7 +79,8 @@ def read_prodigy(
 def _tokens(raw: Any, text: str, path: Path, line: int) -> tuple[Doc, list[dict[str, Any]] | None]:
     if not isinstance(raw, list):
         raise FormatError("E004", f"Field 'tokens' should be a list, found {type(raw).__name__}",
-                          path=path, line=line)
+                          path=path, line=line,
+                          hint="Drop the 'tokens' field to let nerkit tokenize the text.")
     offsets: list[tuple[int, int]] = []
     attrs: list[dict[str, Any]] = []
     for i, tok in enumerate(raw):

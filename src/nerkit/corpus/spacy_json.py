@@ -52,7 +52,8 @@ def read_spacy_json(
         raw = annots.get("entities", [])
         if not isinstance(raw, list):
             raise FormatError("E004", "'entities' should be a list of [start, end, label]",
-                              path=path, line=line, record=n)
+                              path=path, line=line, record=n,
+                              hint="Fix the record, e.g. {\"entities\": [[0, 5, \"ORG\"]]}.")
         spans = []
         for ent in raw:
             if not (isinstance(ent, list | tuple) and len(ent) == 3):
