@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ def _esc(s: str) -> str:
 
 
 ELLIPSES = [r"\.\.+", "…"]
+_QUOTE_CHARS = "".join(_esc(c) for c in QUOTES if len(c) == 1)
 ICON = "[{ICONS}]"
 
 PREFIXES = (
@@ -64,7 +66,7 @@ SUFFIXES = (
         rf"(?<=[0-9])(?:{_alt(UNITS)})",
         # A full stop after a digit, a lower-case letter or punctuation ends a sentence;
         # after one capital it is an initial ("J.") and stays on the word.
-        r"(?<=[0-9{LOWER}%²\-+\"”’'" + "".join(_esc(c) for c in PUNCT if len(c) == 1) + r"])\.",
+        r"(?<=[0-9{LOWER}%²\-+|\"”’'" + "".join(_esc(c) for c in PUNCT if len(c) == 1) + r"])\.",
         r"(?<=[{UPPER}][{UPPER}])\.",
     ]
 )
@@ -72,7 +74,7 @@ SUFFIXES = (
 INFIXES = ELLIPSES + [
     ICON,
     r"(?<=[0-9])[+\-*^](?=[0-9-])",
-    r"(?<=[{LOWER}])\.(?=[{UPPER}])",
+    rf"(?<=[{{LOWER}}{_QUOTE_CHARS}])\.(?=[{{UPPER}}{_QUOTE_CHARS}])",
     r"(?<=[{ALPHA}]),(?=[{ALPHA}])",
     # Hyphens split letters only: "well-known" -> 3 tokens, "3-day" and "M9-ish" stay whole.
     rf"(?<=[{{ALPHA}}])(?:{_alt(HYPHENS)})(?=[{{ALPHA}}])",
@@ -207,6 +209,10 @@ def _special_cases() -> dict[str, list[str]]:
             add([str(hour), period], capitalise=False)
     for unit in "CFKcfk":
         add(["°" + unit, "."], capitalise=False)
+    # A lone lower-case letter with a full stop is an abbreviation ("p. 12", "a. the first");
+    # split off only when the chunk is exactly that, so "w/d." still ends in "d" + ".".
+    for letter in "abcdefghijklmnopqrstuvwxyzäöü":
+        add([letter + "."], capitalise=False)
     for abbr in ABBREVIATIONS:
         add([abbr], capitalise=False)
     return table
@@ -217,6 +223,7 @@ def build_rules() -> dict[str, Any]:
     return {
         "lang": "en",
         "version": 1,
+        "unicode_version": unicodedata.unidata_version,
         "char_classes": build_char_classes(),
         "prefixes": PREFIXES,
         "suffixes": SUFFIXES,
