@@ -34,7 +34,7 @@ def tokenize_command(
         return
     doc = tok(text)
     for start, end in zip(doc.starts.tolist(), doc.ends.tolist()):
-        console.print(f"{start}\t{end}\t{_show(text[start:end])}", markup=False)
+        console.print(f"{start:>6} {end:>6}  {_show(text[start:end])}", markup=False)
 
 
 def _show(token: str) -> str:
