@@ -1,1 +1,70 @@
-"""`nerkit train`. (Being written.)"""
+"""`nerkit train TRAIN DEV --output DIR`: train a model and keep the epoch best on DEV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from . import app
+
+
+@app.command("train")
+def train_command(
+    train_path: Path = typer.Argument(..., help="Training data (any format `nerkit convert` reads)."),
+    dev_path: Path = typer.Argument(..., help="Development data: picks the best epoch."),
+    output: Path = typer.Option(..., "--output", "-o", help="Model directory to write."),
+    model: str = typer.Option("perceptron", "--model", "-m", help="Model type, e.g. perceptron."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="TOML config file."),
+    format: str | None = typer.Option(None, "--format", "-f", help="Data format (detected if omitted)."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed (same seed, same model)."),
+    overrides: list[str] = typer.Option([], "--set", help="Override a setting: section.key=value."),
+    lang: str = typer.Option("en", "--lang", help="Tokenizer language for untokenized data."),
+) -> None:
+    """Train a named-entity recognizer and save the best model to OUTPUT."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..training import train
+
+    console = Console()
+    table = Table(title=f"Training {model}", show_lines=False)
+    for col in ("epoch", "errors", "dev P", "dev R", "dev F", "best", "seconds"):
+        table.add_column(col, justify="right")
+
+    def progress(info: dict[str, Any]) -> None:
+        dev = info.get("dev") or {}
+        mark = "*" if info.get("best_epoch") == info["epoch"] else ""
+        row = [
+            str(info["epoch"]),
+            str(info.get("errors", info.get("loss", ""))),
+            *(f"{100 * dev[k]:.2f}" if k in dev else "-" for k in ("precision", "recall", "f1")),
+            mark,
+            f"{info.get('seconds', 0.0):.1f}",
+        ]
+        console.print("  ".join(f"{c:>8}" for c in row), highlight=False)
+
+    console.print("  ".join(f"{c:>8}" for c in [c.header for c in table.columns]), style="bold")
+    result = train(
+        train_path,
+        dev_path,
+        output,
+        model=model,
+        config=config,
+        overrides=overrides,
+        seed=seed,
+        format=format,
+        lang=lang,
+        callback=progress,
+    )
+    console.print(
+        f"Trained on {result.n_train} examples in {result.seconds:.1f}s; "
+        f"best model written to [bold]{output}[/]"
+    )
+    if result.evaluation is not None:
+        s = result.evaluation.scores
+        console.print(
+            f"dev P {100 * s.precision:.2f}  R {100 * s.recall:.2f}  F {100 * s.f1:.2f}",
+            highlight=False,
+        )

@@ -1,0 +1,151 @@
+"""Typed training configuration: defaults of the model type, a TOML file, ``--set`` overrides.
+
+A config has two sections, each a dataclass the model type declares in ``config_sections``:
+``[model]`` (``name`` plus what the model is, e.g. ``hash_rows``) and ``[train]`` (how it is
+trained, e.g. ``max_epochs``, ``seed``). There is no interpolation: what you read is what runs.
+
+Example:
+    >>> cfg = resolve_config("perceptron", overrides=["train.max_epochs=3", "model.hash_rows=1024"])
+    >>> cfg.name, cfg.sections["train"].max_epochs, cfg.sections["model"].hash_rows
+    ('perceptron.v1', 3, 1024)
+    >>> sorted(cfg.to_dict())
+    ['model', 'train']
+"""
+
+from __future__ import annotations
+
+import tomllib
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from ..models.base import get_model_class
+
+
+@dataclass
+class ResolvedConfig:
+    """The model type's registry name and one settings dataclass per section."""
+
+    name: str
+    sections: dict[str, Any]
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        out = {key: asdict(value) for key, value in self.sections.items()}
+        out.setdefault("model", {})
+        out["model"] = {"name": self.name, **out["model"]}
+        return out
+
+    def settings(self) -> dict[str, Any]:
+        """All settings as keyword arguments of the model's constructor."""
+        kwargs: dict[str, Any] = {}
+        for value in self.sections.values():
+            kwargs.update(asdict(value))
+        return kwargs
+
+
+def resolve_config(
+    model: str = "perceptron",
+    path: str | Path | None = None,
+    overrides: Sequence[str] = (),
+) -> ResolvedConfig:
+    """Defaults of ``model``, updated by the TOML file at ``path``, then by ``overrides``
+    (``section.key=value``, the value in TOML syntax; a bare word is read as a string)."""
+    data: dict[str, dict[str, Any]] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf8"))
+        except (OSError, tomllib.TOMLDecodeError) as err:
+            raise ConfigError("E304", f"Cannot read the config: {err}", path=path) from err
+    name = data.get("model", {}).get("name", model)
+    cls = get_model_class(name)
+    section_types: Mapping[str, type] = getattr(cls, "config_sections", {})
+    values: dict[str, dict[str, Any]] = {key: {} for key in section_types}
+    for section, entries in data.items():
+        for key, value in dict(entries).items():
+            if section == "model" and key == "name":
+                continue
+            _set(values, section_types, section, key, value, where=str(path))
+    for item in overrides:
+        section, key, value = _parse_override(item)
+        _set(values, section_types, section, key, value, where=f"--set {item}")
+    sections = {key: typ(**values[key]) for key, typ in section_types.items()}
+    return ResolvedConfig(name=getattr(cls, "name", name), sections=sections)
+
+
+def _parse_override(item: str) -> tuple[str, str, Any]:
+    if "=" not in item or "." not in item.split("=", 1)[0]:
+        raise ConfigError(
+            "E305",
+            f"Cannot read the override '{item}'",
+            hint="Write it as section.key=value, e.g. --set train.max_epochs=20.",
+        )
+    dotted, raw = item.split("=", 1)
+    section, key = dotted.strip().split(".", 1)
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()  # a bare word: a string
+    return section, key, value
+
+
+def _set(
+    values: dict[str, dict[str, Any]],
+    section_types: Mapping[str, type],
+    section: str,
+    key: str,
+    value: Any,
+    where: str,
+) -> None:
+    if section not in section_types:
+        raise ConfigError(
+            "E306",
+            f"Unknown config section '[{section}]' ({where})",
+            hint=f"Known sections: {', '.join(section_types)}.",
+        )
+    typ = section_types[section]
+    assert is_dataclass(typ)
+    hints = typing.get_type_hints(typ)
+    known = {f.name for f in fields(typ)}
+    if key not in known:
+        raise ConfigError(
+            "E307",
+            f"Unknown setting '{section}.{key}' ({where})",
+            hint=f"Known in [{section}]: {', '.join(sorted(known))}.",
+        )
+    values[section][key] = _coerce(value, hints[key], f"{section}.{key}", where)
+
+
+def _coerce(value: Any, typ: Any, name: str, where: str) -> Any:
+    origin = typing.get_origin(typ)
+    ok: bool
+    if typ is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if typ in (int, float, str, bool):
+        ok = isinstance(value, typ) and not (typ is int and isinstance(value, bool))
+    elif origin is list:
+        (inner,) = typing.get_args(typ) or (Any,)
+        ok = isinstance(value, list) and (inner is Any or all(isinstance(v, inner) for v in value))
+    elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        args = typing.get_args(typ)
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, name, where)
+            except ConfigError:
+                continue
+        ok = False
+    else:
+        ok = True
+    if not ok:
+        raise ConfigError(
+            "E308",
+            f"'{name}' must be {getattr(typ, '__name__', str(typ))}, got {value!r} ({where})",
+            hint="Numbers and booleans are written as in TOML (20, 0.5, true); lists as [\"A\", \"B\"].",
+        )
+    return value
