@@ -146,7 +146,7 @@ class PerceptronRecognizer:
 
                 scores = score_spans(dev_gold, pred)
                 info["dev"] = {"precision": scores.precision, "recall": scores.recall, "f1": scores.f1}
-                improved = scores.f1 > best_f1
+                improved = scores.f1 >= best_f1  # on a tie the later, better-fitted epoch wins
             else:
                 improved = True
                 info["dev"] = None
