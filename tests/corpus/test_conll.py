@@ -27,8 +27,12 @@ def test_reads_iob2_with_documents_and_columns(resources):
 
 @pytest.mark.parametrize(
     "name, scheme",
-    [("conll_iob2.txt", "IOB2"), ("conll_iob1.tsv", "IOB1"), ("conll_bioes.conll", "BIOES"),
-     ("conll_biluo.conll", "BILUO")],
+    [
+        ("conll_iob2.txt", "IOB2"),
+        ("conll_iob1.tsv", "IOB1"),
+        ("conll_bioes.conll", "BIOES"),
+        ("conll_biluo.conll", "BILUO"),
+    ],
 )
 def test_round_trip_is_byte_identical(resources, tmp_path, name, scheme):
     src = resources / name
@@ -125,4 +129,7 @@ def test_conll2003_valid_round_trip(shared_data, tmp_path):
 def test_conll2003_train_counts(shared_data):
     exs = read(shared_data("conll2003", "train.txt"))
     assert (len(exs), sum(len(e.doc) for e in exs), sum(len(e.spans) for e in exs)) == (
-        14041, 203621, 23499)
+        14041,
+        203621,
+        23499,
+    )

@@ -8,8 +8,15 @@ from nerkit.corpus import FORMATS, accepted, read, write
 
 pytest.importorskip("spacy")
 
-EXT = {"conll": ".conll", "prodigy": ".jsonl", "jsonl": ".jsonl", "spacy-json": ".json",
-       "doccano": ".jsonl", "labelstudio": ".json", "spacy": ".spacy"}
+EXT = {
+    "conll": ".conll",
+    "prodigy": ".jsonl",
+    "jsonl": ".jsonl",
+    "spacy-json": ".json",
+    "doccano": ".jsonl",
+    "labelstudio": ".json",
+    "spacy": ".spacy",
+}
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
@@ -19,10 +26,12 @@ def test_prodigy_to_each_format_and_back(resources, tmp_path, fmt):
     assert write(exs, out, fmt) == len(exs)
     again = read(out, fmt)
     if fmt == "conll":  # CoNLL text is the words joined by spaces
-        assert [e.doc.words for e in again] == [[w for w in e.doc.words if not w.isspace()]
-                                                for e in exs]
+        assert [e.doc.words for e in again] == [
+            [w for w in e.doc.words if not w.isspace()] for e in exs
+        ]
         assert [[e.text[s:t] for s, t, _ in e.spans] for e in again] == [
-            [e.text[s:t] for s, t, _ in e.spans] for e in exs]
+            [e.text[s:t] for s, t, _ in e.spans] for e in exs
+        ]
     else:
         assert [(e.text, e.spans) for e in again] == [(e.text, e.spans) for e in exs]
 

@@ -20,7 +20,8 @@ def test_round_trip_is_lossless(resources, tmp_path, as_plain):
     # Prodigy's tokens came from spaCy, so the docs come back token for token
     keep = ("text", "tokens", "spans", "answer", "meta")
     assert [{k: as_plain(e)[k] for k in keep} for e in again] == [
-        {k: as_plain(e)[k] for k in keep} for e in exs]
+        {k: as_plain(e)[k] for k in keep} for e in exs
+    ]
     assert again[0].extra == exs[0].extra
     assert again[2].source.record == 3
 
@@ -68,7 +69,9 @@ def test_missing_spacy_gives_an_install_hint(tmp_path, monkeypatch, resources):
 
 
 def test_reading_other_formats_does_not_import_spacy(resources):
-    code = (f"import sys; from nerkit.corpus import read; read({str(resources / 'conll_iob2.txt')!r}); "
-            "print('spacy' in sys.modules)")
+    code = (
+        f"import sys; from nerkit.corpus import read; read({str(resources / 'conll_iob2.txt')!r}); "
+        "print('spacy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -34,7 +34,9 @@ def test_malformed_json_line_when_detecting(tmp_path):
 
 def test_span_past_the_end_of_its_text(tmp_path):
     p = tmp_path / "long.jsonl"
-    p.write_text('{"text": "ok"}\n{"text": "Hi Ann", "spans": [{"start": 3, "end": 9, "label": "PER"}]}\n')
+    p.write_text(
+        '{"text": "ok"}\n{"text": "Hi Ann", "spans": [{"start": 3, "end": 9, "label": "PER"}]}\n'
+    )
     err = _raises(SpanError, p, "jsonl")
     assert (err.code, err.line, err.offset) == ("E020", 2, 3)
     assert "past the end" in str(err)
@@ -133,8 +135,10 @@ def test_unknown_answer(tmp_path):
 
 def test_tokens_that_do_not_match_the_text(tmp_path):
     p = tmp_path / "t.jsonl"
-    p.write_text('{"text": "Hi Ann", "tokens": [{"text": "Hi", "start": 0, "end": 2}, '
-                 '{"text": "Ann", "start": 2, "end": 5}]}\n')
+    p.write_text(
+        '{"text": "Hi Ann", "tokens": [{"text": "Hi", "start": 0, "end": 2}, '
+        '{"text": "Ann", "start": 2, "end": 5}]}\n'
+    )
     err = _raises(FormatError, p, "prodigy")
     assert (err.code, err.line) == ("E010", 1)
 

@@ -26,7 +26,9 @@ def test_round_trip_is_lossless(resources, tmp_path, as_plain):
     again = read(tmp_path / "out.jsonl")
     assert [as_plain(e) for e in again] == [as_plain(e) for e in exs]
     records = [json.loads(line) for line in src.read_text().splitlines()]
-    assert [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()] == records
+    assert [
+        json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()
+    ] == records
 
 
 def test_new_spans_get_their_text(resources, tmp_path):

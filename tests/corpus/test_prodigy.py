@@ -15,9 +15,16 @@ def test_reads_tokens_spans_answers(resources):
     assert first.doc.words[4] == "\n\n"  # spaCy's whitespace token kept as a token
     assert first.spans == [(7, 14, "BRAND"), (21, 31, "BRAND")]
     assert first.span_attrs[(21, 31, "BRAND")] == {
-        "text": "Ann Taylor", "source": "en_core_web_sm", "input_hash": 1}
-    assert first.extra == {"_input_hash": 1, "_task_hash": 2, "_session_id": None,
-                           "_view_id": "ner_manual"}
+        "text": "Ann Taylor",
+        "source": "en_core_web_sm",
+        "input_hash": 1,
+    }
+    assert first.extra == {
+        "_input_hash": 1,
+        "_task_hash": 2,
+        "_session_id": None,
+        "_view_id": "ner_manual",
+    }
     assert exs[1].spans == []  # no "spans" key: no entities
     assert [e.answer for e in exs] == ["accept", "accept", "reject", "ignore"]
     assert [e.text for e in accepted(exs)] == [exs[0].text, exs[1].text]
@@ -42,8 +49,9 @@ def test_fashion_brands_round_trip(shared_data, tmp_path, as_plain):
     assert len(exs) == 500 and sum(len(e.spans) for e in exs) == 238
     write(exs, tmp_path / "out.jsonl", "prodigy")
     assert [as_plain(e) for e in read(tmp_path / "out.jsonl")] == [as_plain(e) for e in exs]
-    for line_in, line_out in zip(src.read_text().splitlines(),
-                                 (tmp_path / "out.jsonl").read_text().splitlines()):
+    for line_in, line_out in zip(
+        src.read_text().splitlines(), (tmp_path / "out.jsonl").read_text().splitlines()
+    ):
         a, b = json.loads(line_in), json.loads(line_out)
         a.setdefault("spans", [])
         assert a == b

@@ -14,8 +14,11 @@ def test_reads_tuples_with_lines(resources):
     src = resources / "spacy_tuples.json"
     assert detect_format(src).name == "spacy-json"
     exs = read(src)
-    assert [e.spans for e in exs] == [[(0, 5, "ORG"), (18, 22, "GPE")], [],
-                                      [(0, 3, "PER"), (12, 17, "LOC")]]
+    assert [e.spans for e in exs] == [
+        [(0, 5, "ORG"), (18, 22, "GPE")],
+        [],
+        [(0, 3, "PER"), (12, 17, "LOC")],
+    ]
     assert exs[2].extra == {"cats": {"TRAVEL": 1.0}}
     assert [(e.source.line, e.source.record) for e in exs] == [(2, 1), (3, 2), (4, 3)]
 

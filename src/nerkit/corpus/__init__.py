@@ -1,8 +1,8 @@
 """Readers and writers of every annotated format, and data checks.
 
 >>> from nerkit import corpus
->>> sorted(corpus.FORMATS)[:3]
-['conll', 'jsonl', 'prodigy']
+>>> sorted(corpus.FORMATS)
+['conll', 'doccano', 'jsonl', 'labelstudio', 'prodigy', 'spacy', 'spacy-json']
 """
 
 from .example import Example, Source

@@ -47,8 +47,12 @@ def check_readable(path: Path, *, binary_ok: bool = False) -> None:
             hint="Check the path; it is relative to the current directory.",
         )
     if path.is_dir():
-        raise FormatError("E009", "This is a directory, not a data file", path=path,
-                          hint="Pass the file(s) inside it.")
+        raise FormatError(
+            "E009",
+            "This is a directory, not a data file",
+            path=path,
+            hint="Pass the file(s) inside it.",
+        )
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
     if not head.strip():
@@ -116,7 +120,7 @@ def iter_json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 f"Expected a JSON object, found {type(record).__name__}",
                 path=path,
                 line=lineno,
-                hint="Each line of a .jsonl file must be one JSON object like {\"text\": ...}.",
+                hint='Each line of a .jsonl file must be one JSON object like {"text": ...}.',
             )
         yield lineno, record
 
@@ -182,8 +186,14 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
-def need(record: dict[str, Any], key: str, kind: type | tuple[type, ...], path: Path,
-         line: int | None, record_no: int | None = None) -> Any:
+def need(
+    record: dict[str, Any],
+    key: str,
+    kind: type | tuple[type, ...],
+    path: Path,
+    line: int | None,
+    record_no: int | None = None,
+) -> Any:
     """``record[key]``, which must exist and be of ``kind`` (E003 / E004 otherwise)."""
     if key not in record:
         raise FormatError(
@@ -212,8 +222,16 @@ def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
 
 
-def make_span(start: Any, end: Any, label: Any, text: str, path: Path, line: int | None,
-              strict: bool, record_no: int | None = None) -> CharSpan:
+def make_span(
+    start: Any,
+    end: Any,
+    label: Any,
+    text: str,
+    path: Path,
+    line: int | None,
+    strict: bool,
+    record_no: int | None = None,
+) -> CharSpan:
     """A validated character span: integer offsets with ``0 <= start < end <= len(text)``.
 
     With ``strict=False`` spans past the end and empty spans are kept for ``nerkit data check``
@@ -224,34 +242,53 @@ def make_span(start: Any, end: Any, label: Any, text: str, path: Path, line: int
             raise FormatError(
                 "E004",
                 f"Span {name} should be an integer character offset, found {value!r}",
-                path=path, line=line, record=record_no,
+                path=path,
+                line=line,
+                record=record_no,
                 hint="Offsets count characters of the text from 0; fix the span.",
             )
     if not isinstance(label, str) or not label:
-        raise FormatError("E004", f"Span label should be a non-empty string, found {label!r}",
-                          path=path, line=line, record=record_no, offset=start,
-                          hint="Give every span a label such as \"PER\".")
+        raise FormatError(
+            "E004",
+            f"Span label should be a non-empty string, found {label!r}",
+            path=path,
+            line=line,
+            record=record_no,
+            offset=start,
+            hint='Give every span a label such as "PER".',
+        )
     if strict:
         if end > len(text):
             raise SpanError(
                 "E020",
                 f"Span ({start}, {end}, {label!r}) runs past the end of its text "
                 f"({len(text)} characters)",
-                path=path, line=line, record=record_no, offset=start,
+                path=path,
+                line=line,
+                record=record_no,
+                offset=start,
                 hint="Offsets count characters (not bytes) of 'text'; fix or drop the span.",
             )
         if not 0 <= start < end:
             raise SpanError(
                 "E021",
                 f"Span ({start}, {end}, {label!r}) is empty, reversed or negative",
-                path=path, line=line, record=record_no, offset=start,
+                path=path,
+                line=line,
+                record=record_no,
+                offset=start,
                 hint="A span needs 0 <= start < end; fix or drop it.",
             )
     return (start, end, label)
 
 
-def doc_from_offsets(text: str, offsets: list[tuple[int, int]], path: Path,
-                     line: int | None, record_no: int | None = None) -> Doc:
+def doc_from_offsets(
+    text: str,
+    offsets: list[tuple[int, int]],
+    path: Path,
+    line: int | None,
+    record_no: int | None = None,
+) -> Doc:
     """A Doc over ``text`` with the given token offsets, or E010 naming the bad token."""
     prev_end = 0
     for i, (s, e) in enumerate(offsets):
@@ -260,7 +297,10 @@ def doc_from_offsets(text: str, offsets: list[tuple[int, int]], path: Path,
                 "E010",
                 f"Token {i} ({s}, {e}) does not fit the text (length {len(text)}) after the "
                 f"token before it (ending at {prev_end})",
-                path=path, line=line, record=record_no, offset=s if isinstance(s, int) else None,
+                path=path,
+                line=line,
+                record=record_no,
+                offset=s if isinstance(s, int) else None,
                 hint="Token offsets must increase and lie inside the text; drop the 'tokens' "
                 "field to let nerkit tokenize.",
             )
@@ -323,8 +363,13 @@ _SPAN_KEYS = ("start", "end", "label")
 
 
 def read_span_dicts(
-    raw: Any, text: str, path: Path, line: int | None, strict: bool,
-    derived: tuple[str, ...] = (), record_no: int | None = None,
+    raw: Any,
+    text: str,
+    path: Path,
+    line: int | None,
+    strict: bool,
+    derived: tuple[str, ...] = (),
+    record_no: int | None = None,
 ) -> tuple[list[CharSpan], dict[CharSpan, dict[str, Any]]]:
     """Spans from a list of ``{"start", "end", "label", ...}`` dicts (``[s, e, label]`` lists too).
 
@@ -334,9 +379,14 @@ def read_span_dicts(
     if raw is None:
         return [], {}
     if not isinstance(raw, list):
-        raise FormatError("E004", f"Field 'spans' should be a list, found {type(raw).__name__}",
-                          path=path, line=line, record=record_no,
-                          hint="'spans' is a list of {\"start\", \"end\", \"label\"} objects.")
+        raise FormatError(
+            "E004",
+            f"Field 'spans' should be a list, found {type(raw).__name__}",
+            path=path,
+            line=line,
+            record=record_no,
+            hint='\'spans\' is a list of {"start", "end", "label"} objects.',
+        )
     spans: list[CharSpan] = []
     attrs: dict[CharSpan, dict[str, Any]] = {}
     for item in raw:
@@ -346,21 +396,27 @@ def read_span_dicts(
                 raise FormatError(
                     "E003",
                     f"A span has no {', '.join(repr(k) for k in missing)} (span: {dumps(item)})",
-                    path=path, line=line, record=record_no,
+                    path=path,
+                    line=line,
+                    record=record_no,
                     hint="Each span needs 'start', 'end' (character offsets) and 'label'.",
                 )
-            span = make_span(item["start"], item["end"], item["label"], text, path, line,
-                             strict, record_no)
-            attrs[span] = {k: v for k, v in item.items() if k not in _SPAN_KEYS
-                           and k not in derived}
+            span = make_span(
+                item["start"], item["end"], item["label"], text, path, line, strict, record_no
+            )
+            attrs[span] = {
+                k: v for k, v in item.items() if k not in _SPAN_KEYS and k not in derived
+            }
         elif isinstance(item, list | tuple) and len(item) == 3:
             span = make_span(item[0], item[1], item[2], text, path, line, strict, record_no)
         else:
             raise FormatError(
                 "E004",
                 f"A span should be an object with start, end and label, found {dumps(item)}",
-                path=path, line=line, record=record_no,
-                hint="'spans' is a list of {\"start\", \"end\", \"label\"} objects.",
+                path=path,
+                line=line,
+                record=record_no,
+                hint='\'spans\' is a list of {"start", "end", "label"} objects.',
             )
         spans.append(span)
     return spans, attrs
@@ -383,7 +439,9 @@ def check_answer(value: Any, path: Path, line: int | None, record_no: int | None
         raise FormatError(
             "E004",
             f"Field 'answer' should be 'accept', 'reject' or 'ignore', found {value!r}",
-            path=path, line=line, record=record_no,
+            path=path,
+            line=line,
+            record=record_no,
             hint="Use one of those answers, or drop the field (an example without one is accepted).",
         )
     return str(value)

@@ -52,8 +52,10 @@ def read_docbin(
         docs = list(docbin.get_docs(spacy.vocab.Vocab()))
     except Exception as err:  # spaCy raises assorted errors for a corrupt file
         raise FormatError(
-            "E013", f"Not a readable spaCy DocBin ({type(err).__name__}: {err})",
-            path=path, hint="Make the file with DocBin.to_disk, or pass the right --from.",
+            "E013",
+            f"Not a readable spaCy DocBin ({type(err).__name__}: {err})",
+            path=path,
+            hint="Make the file with DocBin.to_disk, or pass the right --from.",
         ) from None
     for n, sdoc in enumerate(docs, 1):
         starts = [t.idx for t in sdoc]
@@ -62,7 +64,8 @@ def read_docbin(
         spans = [(e.start_char, e.end_char, e.label_) for e in sdoc.ents]
         saved = sdoc.user_data.get(_KEY) or {}
         yield Example(
-            doc, spans,
+            doc,
+            spans,
             answer=saved.get("answer", "accept"),
             meta=dict(saved.get("meta") or {}),
             extra=dict(saved.get("extra") or {}),

@@ -55,11 +55,13 @@ def read_doccano(
                     raise FormatError(
                         "E004",
                         f"An entity should have start_offset, end_offset and label: {dumps(ent)}",
-                        path=path, line=lineno,
+                        path=path,
+                        line=lineno,
                         hint="Export the project again from doccano, or fix the entity.",
                     )
-                span = make_span(ent["start_offset"], ent["end_offset"], ent["label"], text,
-                                 path, lineno, strict)
+                span = make_span(
+                    ent["start_offset"], ent["end_offset"], ent["label"], text, path, lineno, strict
+                )
                 spans.append(span)
                 attrs[span] = {k: v for k, v in ent.items() if k not in _ENTITY_KEYS}
             own = (key, "entities", "meta")
@@ -69,7 +71,8 @@ def read_doccano(
                     raise FormatError(
                         "E004",
                         f"A label should be [start, end, label], found {dumps(item)}",
-                        path=path, line=lineno,
+                        path=path,
+                        line=lineno,
                         hint="Text-classification exports (a list of label names) hold no spans.",
                     )
                 spans.append(make_span(item[0], item[1], item[2], text, path, lineno, strict))
@@ -78,8 +81,14 @@ def read_doccano(
         extra = {k: v for k, v in rec.items() if k not in own or (k == "meta" and meta is None)}
         if key == "data":
             extra["doccano_text_key"] = "data"
-        yield Example(tokens_of(text, tokenizer), spans, meta=meta or {}, extra=extra,
-                      source=Source(str(path), lineno), span_attrs=attrs)
+        yield Example(
+            tokens_of(text, tokenizer),
+            spans,
+            meta=meta or {},
+            extra=extra,
+            source=Source(str(path), lineno),
+            span_attrs=attrs,
+        )
 
 
 def doccano_record(ex: Example) -> dict[str, Any]:

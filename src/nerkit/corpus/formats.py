@@ -152,14 +152,18 @@ def _by_array(path: Path) -> Format:
             return FORMATS["labelstudio"]
         break
     else:
-        raise FormatError("E005", "The JSON array is empty", path=path,
-                          hint="Point to a file with at least one record.")
+        raise FormatError(
+            "E005",
+            "The JSON array is empty",
+            path=path,
+            hint="Point to a file with at least one record.",
+        )
     raise FormatError(
         "E007",
         "Cannot tell the format from the first record of the JSON array",
         path=path,
-        hint="spaCy training data is [[text, {\"entities\": [...]}], ...]; Label Studio is "
-        "[{\"data\": {\"text\": ...}, \"annotations\": [...]}]; or pass --from.",
+        hint='spaCy training data is [[text, {"entities": [...]}], ...]; Label Studio is '
+        '[{"data": {"text": ...}, "annotations": [...]}]; or pass --from.',
     )
 
 
@@ -187,29 +191,84 @@ def _register_builtin() -> None:
     from .spacy_json import read_spacy_json, write_spacy_json
 
     for fmt, aliases in (
-        (Format("conll", read_conll, write_conll,
+        (
+            Format(
+                "conll",
+                read_conll,
+                write_conll,
                 (".conll", ".iob", ".iob2", ".bio", ".bioes", ".biluo"),
-                "CoNLL columns: word ... NER-tag", has_tokens=True),
-         ("iob", "iob2", "bio", "conll2003", "conll03")),
-        (Format("prodigy", read_prodigy, write_prodigy, (".jsonl",),
-                "Prodigy JSONL (text, tokens, spans, answer)", has_tokens=True, answers=True),
-         ()),
-        (Format("jsonl", read_jsonl, write_jsonl, (".jsonl",),
-                "plain JSONL {text, spans: [{start, end, label}]}", answers=True),
-         ("plain", "json-lines")),
-        (Format("spacy-json", read_spacy_json, write_spacy_json, (".json",),
-                "spaCy training tuples [[text, {entities: [[start, end, label]]}]]"),
-         ("spacy_json", "tuples", "spacy-tuples")),
-        (Format("doccano", read_doccano, write_doccano, (".jsonl",),
-                "doccano JSONL {text, label: [[start, end, label]]} or {text, entities}"),
-         ()),
-        (Format("labelstudio", read_labelstudio, write_labelstudio, (".json",),
+                "CoNLL columns: word ... NER-tag",
+                has_tokens=True,
+            ),
+            ("iob", "iob2", "bio", "conll2003", "conll03"),
+        ),
+        (
+            Format(
+                "prodigy",
+                read_prodigy,
+                write_prodigy,
+                (".jsonl",),
+                "Prodigy JSONL (text, tokens, spans, answer)",
+                has_tokens=True,
+                answers=True,
+            ),
+            (),
+        ),
+        (
+            Format(
+                "jsonl",
+                read_jsonl,
+                write_jsonl,
+                (".jsonl",),
+                "plain JSONL {text, spans: [{start, end, label}]}",
+                answers=True,
+            ),
+            ("plain", "json-lines"),
+        ),
+        (
+            Format(
+                "spacy-json",
+                read_spacy_json,
+                write_spacy_json,
+                (".json",),
+                "spaCy training tuples [[text, {entities: [[start, end, label]]}]]",
+            ),
+            ("spacy_json", "tuples", "spacy-tuples"),
+        ),
+        (
+            Format(
+                "doccano",
+                read_doccano,
+                write_doccano,
+                (".jsonl",),
+                "doccano JSONL {text, label: [[start, end, label]]} or {text, entities}",
+            ),
+            (),
+        ),
+        (
+            Format(
+                "labelstudio",
+                read_labelstudio,
+                write_labelstudio,
+                (".json",),
                 "Label Studio JSON export [{data: {text}, annotations: [{result}]}]",
-                answers=True),
-         ("label-studio", "label_studio", "ls")),
-        (Format("spacy", read_docbin, write_docbin, (".spacy",),
-                "spaCy DocBin (.spacy); needs spaCy", has_tokens=True, binary=True, answers=True),
-         ("docbin",)),
+                answers=True,
+            ),
+            ("label-studio", "label_studio", "ls"),
+        ),
+        (
+            Format(
+                "spacy",
+                read_docbin,
+                write_docbin,
+                (".spacy",),
+                "spaCy DocBin (.spacy); needs spaCy",
+                has_tokens=True,
+                binary=True,
+                answers=True,
+            ),
+            ("docbin",),
+        ),
     ):
         register_format(fmt, aliases)
 

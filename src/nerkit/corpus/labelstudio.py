@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FormatError
-from ._io import TokenizerFn, atomic_write_json_array, dumps, iter_json_array, make_span, tokens_of
+from ._io import TokenizerFn, atomic_write_json_array, iter_json_array, make_span, tokens_of
 from .example import Example, Source
 
 _VALUE_KEYS = ("start", "end", "text", "labels")
@@ -42,8 +42,11 @@ def read_labelstudio(
     for line, n, task in iter_json_array(path):
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             raise FormatError(
-                "E002", "A Label Studio task should be an object with a 'data' object",
-                path=path, line=line, record=n,
+                "E002",
+                "A Label Studio task should be an object with a 'data' object",
+                path=path,
+                line=line,
+                record=n,
                 hint="Export from Label Studio as JSON (not JSON-MIN or CSV).",
             )
         skeleton = copy.deepcopy(task)
@@ -73,9 +76,12 @@ def read_labelstudio(
             extra["id"] = skeleton.pop("id")
         extra[_TASK] = {"text_key": text_key, "task": skeleton, "utf16": utf16}
         yield Example(
-            tokens_of(text, tokenizer), spans,
+            tokens_of(text, tokenizer),
+            spans,
             answer="accept" if chosen is not None else "ignore",
-            extra=extra, source=Source(str(path), line, n), span_attrs=attrs,
+            extra=extra,
+            source=Source(str(path), line, n),
+            span_attrs=attrs,
         )
 
 
@@ -86,8 +92,12 @@ def _text(data: dict[str, Any], path: Path, line: int, n: int) -> tuple[str, str
     if len(strings) == 1:
         return strings[0], data[strings[0]]
     raise FormatError(
-        "E003", f"Cannot tell which field of 'data' is the text (fields: {', '.join(data)})",
-        path=path, line=line, record=n, hint="Name the text field 'text' in the task data.",
+        "E003",
+        f"Cannot tell which field of 'data' is the text (fields: {', '.join(data)})",
+        path=path,
+        line=line,
+        record=n,
+        hint="Name the text field 'text' in the task data.",
     )
 
 
@@ -101,8 +111,10 @@ def _chosen(annotations: list[Any]) -> int | None:
 def _is_label_result(item: Any) -> bool:
     value = item.get("value") if isinstance(item, dict) else None
     return (
-        isinstance(value, dict) and isinstance(value.get("labels"), list)
-        and "start" in value and "end" in value
+        isinstance(value, dict)
+        and isinstance(value.get("labels"), list)
+        and "start" in value
+        and "end" in value
         and item.get("type", "labels") in ("labels", "hypertextlabels")
     )
 
@@ -111,8 +123,12 @@ def _offsets(value: dict[str, Any], text: str) -> tuple[int, int, bool]:
     """Code-point offsets of a result, and whether they were given in UTF-16 units."""
     start, end = value["start"], value["end"]
     said = value.get("text")
-    if isinstance(start, int) and isinstance(end, int) and isinstance(said, str) \
-            and text[start:end] != said:
+    if (
+        isinstance(start, int)
+        and isinstance(end, int)
+        and isinstance(said, str)
+        and text[start:end] != said
+    ):
         s, e = _from_utf16(text, start), _from_utf16(text, end)
         if text[s:e] == said:
             return s, e, True
@@ -154,8 +170,9 @@ def labelstudio_task(ex: Example, index: int = 0) -> dict[str, Any]:
     results = [_result(ex, span, i, bool(saved.get("utf16"))) for i, span in enumerate(ex.spans)]
     chosen = _chosen(annotations)
     if chosen is None and (ex.answer == "accept" or results):
-        annotations.append({"result": []} if ex.answer == "accept"
-                           else {"result": [], "was_cancelled": True})
+        annotations.append(
+            {"result": []} if ex.answer == "accept" else {"result": [], "was_cancelled": True}
+        )
         chosen = len(annotations) - 1
     if chosen is not None:
         annotations[chosen]["result"] = results + (annotations[chosen].get("result") or [])
@@ -168,10 +185,14 @@ def _result(ex: Example, span: tuple[int, int, str], i: int, utf16: bool) -> dic
     text = ex.text[start:end]
     if utf16:
         start, end = _to_utf16(ex.text, start), _to_utf16(ex.text, end)
-    value = {"start": start, "end": end, "text": text, "labels": [label],
-             **attrs.get("value", {})}
-    item: dict[str, Any] = {"value": value, "id": f"nerkit{i}", "from_name": "label",
-                            "to_name": "text", "type": "labels"}
+    value = {"start": start, "end": end, "text": text, "labels": [label], **attrs.get("value", {})}
+    item: dict[str, Any] = {
+        "value": value,
+        "id": f"nerkit{i}",
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+    }
     item.update({k: v for k, v in attrs.items() if k != "value"})
     return item
 

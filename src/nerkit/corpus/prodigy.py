@@ -78,9 +78,13 @@ def read_prodigy(
 
 def _tokens(raw: Any, text: str, path: Path, line: int) -> tuple[Doc, list[dict[str, Any]] | None]:
     if not isinstance(raw, list):
-        raise FormatError("E004", f"Field 'tokens' should be a list, found {type(raw).__name__}",
-                          path=path, line=line,
-                          hint="Drop the 'tokens' field to let nerkit tokenize the text.")
+        raise FormatError(
+            "E004",
+            f"Field 'tokens' should be a list, found {type(raw).__name__}",
+            path=path,
+            line=line,
+            hint="Drop the 'tokens' field to let nerkit tokenize the text.",
+        )
     offsets: list[tuple[int, int]] = []
     attrs: list[dict[str, Any]] = []
     for i, tok in enumerate(raw):
@@ -88,7 +92,8 @@ def _tokens(raw: Any, text: str, path: Path, line: int) -> tuple[Doc, list[dict[
             raise FormatError(
                 "E004",
                 f"Token {i} should be an object with 'start' and 'end', found {dumps(tok)}",
-                path=path, line=line,
+                path=path,
+                line=line,
                 hint="Drop the 'tokens' field to let nerkit tokenize the text.",
             )
         offsets.append((tok["start"], tok["end"]))
@@ -103,7 +108,9 @@ def _tokens(raw: Any, text: str, path: Path, line: int) -> tuple[Doc, list[dict[
                 "E010",
                 f"Token {i} says {tok['text']!r} but the text at ({tok['start']}, {tok['end']}) "
                 f"is {text[tok['start'] : tok['end']]!r}",
-                path=path, line=line, offset=tok["start"],
+                path=path,
+                line=line,
+                offset=tok["start"],
                 hint="The token offsets do not match the text; drop 'tokens' to re-tokenize.",
             )
     return doc, (attrs if any(attrs) else None)

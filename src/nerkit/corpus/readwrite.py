@@ -33,7 +33,7 @@ def resolve_format(path: str | PathLike[str], format: str | Format | None = None
 
 def iter_read(
     path: str | PathLike[str],
-    format: str | None = None,
+    format: str | Format | None = None,
     *,
     tokenizer: TokenizerFn | None = None,
     scheme: str | None = None,
@@ -58,7 +58,7 @@ def iter_read(
 
 def read(
     path: str | PathLike[str],
-    format: str | None = None,
+    format: str | Format | None = None,
     *,
     tokenizer: TokenizerFn | None = None,
     scheme: str | None = None,

@@ -40,33 +40,47 @@ def read_spacy_json(
 ) -> Iterator[Example]:
     """Read a JSON list of ``[text, {"entities": [...]}]`` pairs."""
     for line, n, value in iter_json_array(path):
-        if not (isinstance(value, list | tuple) and len(value) == 2 and isinstance(value[0], str)
-                and isinstance(value[1], dict)):
+        if not (
+            isinstance(value, list | tuple)
+            and len(value) == 2
+            and isinstance(value[0], str)
+            and isinstance(value[1], dict)
+        ):
             raise FormatError(
                 "E002",
-                f"Expected [text, {{\"entities\": [...]}}], found {dumps(value)[:80]}",
-                path=path, line=line, record=n,
+                f'Expected [text, {{"entities": [...]}}], found {dumps(value)[:80]}',
+                path=path,
+                line=line,
+                record=n,
                 hint="spaCy training data is a list of [text, annotations] pairs.",
             )
         text, annots = value
         raw = annots.get("entities", [])
         if not isinstance(raw, list):
-            raise FormatError("E004", "'entities' should be a list of [start, end, label]",
-                              path=path, line=line, record=n,
-                              hint="Fix the record, e.g. {\"entities\": [[0, 5, \"ORG\"]]}.")
+            raise FormatError(
+                "E004",
+                "'entities' should be a list of [start, end, label]",
+                path=path,
+                line=line,
+                record=n,
+                hint='Fix the record, e.g. {"entities": [[0, 5, "ORG"]]}.',
+            )
         spans = []
         for ent in raw:
             if not (isinstance(ent, list | tuple) and len(ent) == 3):
                 raise FormatError(
                     "E004",
                     f"An entity should be [start, end, label], found {dumps(ent)}",
-                    path=path, line=line, record=n,
+                    path=path,
+                    line=line,
+                    record=n,
                     hint="BILUO tag lists are not supported; convert them to character offsets.",
                 )
             spans.append(make_span(ent[0], ent[1], ent[2], text, path, line, strict, n))
         extra = {k: v for k, v in annots.items() if k != "entities"}
-        yield Example(tokens_of(text, tokenizer), spans, extra=extra,
-                      source=Source(str(path), line, n))
+        yield Example(
+            tokens_of(text, tokenizer), spans, extra=extra, source=Source(str(path), line, n)
+        )
 
 
 def spacy_tuple(ex: Example) -> list[Any]:
