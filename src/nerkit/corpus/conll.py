@@ -96,7 +96,7 @@ def _parse(path: Path) -> tuple[list[_Sentence], str]:
     sep = " "
     known_tags: set[str] = {"O"}  # tags already validated: the check runs once per distinct tag
     for lineno, line in iter_lines(path):
-        fields = line.split("\t") if sep == "\t" else line.split()
+        fields = line.rstrip().split("\t") if sep == "\t" else line.split()
         if not fields or not line.strip():
             sent = None
             continue
@@ -108,7 +108,7 @@ def _parse(path: Path) -> tuple[list[_Sentence], str]:
         if n_cols == 0:
             if "\t" in line:
                 sep = "\t"
-                fields = line.split("\t")
+                fields = line.rstrip().split("\t")
             n_cols = len(fields)
         if len(fields) != n_cols:
             raise FormatError(
