@@ -25,7 +25,10 @@ def convert_command(
         "labelstudio, spacy); detected from the extension and content when left out.",
     ),
     to: str = typer.Option(
-        None, "--to", help="Output format; from OUTPUT's extension when left out."
+        None,
+        "--to",
+        help="Output format; when left out, from OUTPUT's extension: .jsonl plain JSONL, "
+        ".json spaCy tuples, .spacy DocBin, .conll/.iob CoNLL.",
     ),
     scheme: str = typer.Option("IOB2", "--scheme", help="Tag scheme of CoNLL output."),
     input_scheme: str = typer.Option(
