@@ -30,4 +30,7 @@ def test_tokenize_with_saved_tokenizer(tmp_path) -> None:
     get_tokenizer("en").to_disk(tmp_path / "tokenizer.json")
     result = runner.invoke(app, ["tokenize", "I'm", "--model", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert [line.split() for line in result.output.splitlines()] == [["0", "1", "I"], ["1", "3", "'m"]]
+    assert [line.split() for line in result.output.splitlines()] == [
+        ["0", "1", "I"],
+        ["1", "3", "'m"],
+    ]

@@ -19,9 +19,10 @@ TEXTS = st.one_of(st.text(), st.lists(st.one_of(TRICKY, st.text(max_size=3))).ma
 @given(TEXTS)
 def test_tokens_and_whitespace_rebuild_the_text(text: str) -> None:
     doc = TOK(text)
-    assert "".join(w + ws for w, ws in zip(doc.words, doc.whitespace)) == text[
-        int(doc.starts[0]) if len(doc) else len(text) :
-    ]
+    assert (
+        "".join(w + ws for w, ws in zip(doc.words, doc.whitespace))
+        == text[int(doc.starts[0]) if len(doc) else len(text) :]
+    )
     if len(doc):
         assert int(doc.starts[0]) == 0
         assert int(doc.ends[-1]) <= len(text)

@@ -27,8 +27,12 @@ _LIST_KEYS = ("prefixes", "suffixes", "infixes", "emoticons")
 def validate_rules(data: Any, source: str = "<rules>") -> dict[str, Any]:
     """Check that ``data`` is a well-formed rule table; return a normalised copy."""
     if not isinstance(data, Mapping):
-        raise FormatError("E010", "Tokenizer rules must be a JSON object", path=source,
-                          hint="Save the tokenizer again with Tokenizer.to_disk().")  # fmt: skip
+        raise FormatError(
+            "E010",
+            "Tokenizer rules must be a JSON object",
+            path=source,
+            hint="Save the tokenizer again with Tokenizer.to_disk().",
+        )
     out: dict[str, Any] = {"lang": data.get("lang", "xx"), "version": data.get("version", 1)}
     if not isinstance(out["lang"], str):
         raise FormatError("E011", "'lang' must be a string", path=source)
@@ -75,8 +79,9 @@ class CompiledRules:
         def expand(pattern: str) -> str:
             def sub(m: re.Match[str]) -> str:
                 if m.group(1) not in classes:
-                    raise FormatError("E013", f"Unknown character class {m.group(0)} in "
-                                      f"{pattern!r}", path=source)  # fmt: skip
+                    raise FormatError(
+                        "E013", f"Unknown character class {m.group(0)} in {pattern!r}", path=source
+                    )
                 return classes[m.group(1)]
 
             return _CLASS_NAME.sub(sub, pattern)
@@ -87,8 +92,12 @@ class CompiledRules:
             try:
                 return re.compile(pattern)
             except re.error as err:
-                raise FormatError("E013", f"Invalid tokenizer regex: {err}", path=source,
-                                  hint="Fix the pattern in the rule table.") from err  # fmt: skip
+                raise FormatError(
+                    "E013",
+                    f"Invalid tokenizer regex: {err}",
+                    path=source,
+                    hint="Fix the pattern in the rule table.",
+                ) from err
 
         pre = "|".join(f"(?:{expand(p)})" for p in data["prefixes"])
         suf = "|".join(f"(?:{expand(p)})$" for p in data["suffixes"])

@@ -73,9 +73,14 @@ def _middle(rules: CompiledRules, s: str, offset: int) -> list[Piece]:
     found = rules.match(s)
     if found:
         name, m = found
-        groups = [m.span(i) for i in range(1, (m.re.groups or 0) + 1) if m.span(i)[0] < m.span(i)[1]]
-        if groups and groups[0][0] == 0 and groups[-1][1] == len(s) and all(
-            a[1] == b[0] for a, b in zip(groups, groups[1:])
+        groups = [
+            m.span(i) for i in range(1, (m.re.groups or 0) + 1) if m.span(i)[0] < m.span(i)[1]
+        ]
+        if (
+            groups
+            and groups[0][0] == 0
+            and groups[-1][1] == len(s)
+            and all(a[1] == b[0] for a, b in zip(groups, groups[1:]))
         ):
             return [(name, offset + a, offset + b) for a, b in groups]
         return [(name, offset, offset + len(s))]

@@ -137,11 +137,19 @@ class Tokenizer:
         try:
             data = json.loads(target.read_text(encoding="utf-8"))
         except FileNotFoundError as err:
-            raise ModelError("E210", "Tokenizer file not found", path=target,
-                             hint="Save one with Tokenizer.to_disk() or pass the model folder.") from err  # fmt: skip
+            raise ModelError(
+                "E210",
+                "Tokenizer file not found",
+                path=target,
+                hint="Save one with Tokenizer.to_disk() or pass the model folder.",
+            ) from err
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise FormatError("E010", f"Tokenizer file is not valid JSON: {err}", path=target,
-                              hint="Save the tokenizer again with Tokenizer.to_disk().") from err  # fmt: skip
+            raise FormatError(
+                "E010",
+                f"Tokenizer file is not valid JSON: {err}",
+                path=target,
+                hint="Save the tokenizer again with Tokenizer.to_disk().",
+            ) from err
         data = validate_rules(data, str(target))
         lang = data["lang"]
         tok = cls.__new__(cls)

@@ -22,7 +22,9 @@ from .chars import build_char_classes
 # --- single characters and short strings that split off words -------------------------------
 
 PUNCT = "… …… , : ; ! ? ¿ ؟ ¡ ( ) [ ] { } < > _ # * & 。 ？ ！ ， 、 ； ： ～ · । ، ۔ ؛ ٪".split()
-QUOTES = "'' ’’ ‘‘ `` ' \" ” “ ` ‘ ´ ’ ‚ , „ » « 「 」 『 』 （ ） 〔 〕 【 】 《 》 〈 〉 ⟦ ⟧".split()
+QUOTES = (
+    "'' ’’ ‘‘ `` ' \" ” “ ` ‘ ´ ’ ‚ , „ » « 「 」 『 』 （ ） 〔 〕 【 】 《 》 〈 〉 ⟦ ⟧".split()
+)
 HYPHENS = "- – — -- --- —— ~".split()
 CURRENCY = "$ £ € ¥ ฿ US$ C$ A$ ₽ ₴ ₦ ₩ ₪ ₫ ₭ ₱ ₲ ₵ ₸ ₹ ₺ ₼ ₾ ₿".split()
 UNITS = (
@@ -201,8 +203,7 @@ def _special_cases() -> dict[str, list[str]]:
     add(["i", "m", "a"])
     add(["y", "all"], capitalise=False)
 
-    for word, pieces in {"cannot": ["can", "not"], "gonna": ["gon", "na"],
-                         "gotta": ["got", "ta"]}.items():  # fmt: skip
+    for pieces in (["can", "not"], ["gon", "na"], ["got", "ta"]):
         add(pieces)
     for hour in range(1, 13):
         for period in ("am", "pm", "a.m.", "p.m."):
@@ -239,7 +240,9 @@ JSON_PATH = Path(__file__).with_name("en.json")
 
 def write_json(path: Path = JSON_PATH) -> None:
     """Regenerate the packaged ``en.json`` from the tables above."""
-    path.write_text(json.dumps(build_rules(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(build_rules(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":
