@@ -78,8 +78,10 @@ INFIXES = ELLIPSES + [
     r"(?<=[0-9])[+\-*^](?=[0-9-])",
     rf"(?<=[{{LOWER}}{_QUOTE_CHARS}])\.(?=[{{UPPER}}{_QUOTE_CHARS}])",
     r"(?<=[{ALPHA}]),(?=[{ALPHA}])",
-    # Hyphens split letters only: "well-known" -> 3 tokens, "3-day" and "M9-ish" stay whole.
-    rf"(?<=[{{ALPHA}}])(?:{_alt(HYPHENS)})(?=[{{ALPHA}}])",
+    # A hyphen before a letter splits ("well-known", "$50-ish" -> "$", "50", "-", "ish"), so an
+    # entity such as a price can end at the hyphen; "COVID-19" stays whole.
+    rf"(?<=[{{ALPHA}}0-9])(?:{_alt(HYPHENS)})(?=[{{ALPHA}}])",
+    # ":<>=/" between letters only: "and/or" splits, "200/g" and "0.50/mg" stay whole.
     r"(?<=[{ALPHA}\"])[:<>=/](?=[{ALPHA}])",
 ]
 
