@@ -2,7 +2,7 @@
 
 Averaging uses the timestamp trick: alongside the weights ``W`` keep ``U``, and at step ``c``
 apply an update ``d`` as ``W += d; U += c * d``. The average of ``W`` over all steps is then
-``W - U / c``, so updates stay sparse and vectorised and averaging costs one pass at the end.
+``(c W - U) / (c - 1)``, so updates stay sparse and vectorised and averaging costs one pass at the end.
 """
 
 from __future__ import annotations
@@ -29,10 +29,17 @@ class AveragedWeights:
         np.add.at(self.U, (rows, tags), deltas.astype(np.int64) * self.step)
 
     def averaged(self) -> np.ndarray:
-        """The weights averaged over every step so far, as float32."""
+        """The mean of the weights after each step so far, as float32.
+
+        After ``n = step - 1`` steps the sum of those ``n`` weight states is
+        ``step * W - U``, since an update made at step ``c`` is present in ``step - c`` of them.
+        """
+        n = self.step - 1
+        if n == 0:
+            return self.W.astype(np.float32)
         out = self.U.astype(np.float64)
-        out /= -self.step
-        out += self.W
+        out *= -1.0 / n
+        out += self.W * (self.step / n)
         return out.astype(np.float32)
 
 
