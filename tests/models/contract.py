@@ -74,7 +74,9 @@ class RecognizerContract:
         assert (tmp_path / "config.toml").exists() and (tmp_path / "labels.json").exists()
         assert not list(tmp_path.glob("*.pkl")) and not list(tmp_path.glob("*.pickle"))
         loaded = type(trained).from_disk(tmp_path)
-        docs = [ex.doc for ex in TWO_SENTENCES] + [Doc.from_words("Merkel met Acme in York".split())]
+        docs = [ex.doc for ex in TWO_SENTENCES] + [
+            Doc.from_words("Merkel met Acme in York".split())
+        ]
         assert loaded.labels == trained.labels
         for a, b in zip(trained.predict(docs), loaded.predict(docs)):
             assert char_spans(docs[0], a) == char_spans(docs[0], b)
@@ -105,7 +107,9 @@ class RecognizerContract:
         (spans,) = trained.predict([doc])
         for s in spans:
             assert s.text == doc.text[s.start_char : s.end_char]
-        model = self.make().fit([example(["Zoë", "Ñúñez", "visited", "東京", "."], [(0, 2, "PER"), (3, 4, "LOC")])])
+        model = self.make().fit(
+            [example(["Zoë", "Ñúñez", "visited", "東京", "."], [(0, 2, "PER"), (3, 4, "LOC")])]
+        )
         (spans,) = model.predict([Doc.from_words(["Zoë", "Ñúñez", "visited", "東京", "."])])
         assert [(s.text, s.label) for s in spans] == [("Zoë Ñúñez", "PER"), ("東京", "LOC")]
 

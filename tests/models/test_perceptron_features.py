@@ -87,7 +87,17 @@ def test_rows_are_in_range_and_spread() -> None:
 def test_tagset_transitions() -> None:
     ts = TagSet(("LOC", "PER"))
     b_loc, i_loc, l_loc, u_loc = 1, 2, 3, 4
-    assert ts.allowed[ts.start].tolist() == [True, True, False, False, True, True, False, False, True]
+    assert ts.allowed[ts.start].tolist() == [
+        True,
+        True,
+        False,
+        False,
+        True,
+        True,
+        False,
+        False,
+        True,
+    ]
     assert ts.allowed[b_loc].nonzero()[0].tolist() == [i_loc, l_loc]
     assert ts.allowed[u_loc, 0] and ts.allowed[l_loc, 5]
     assert ts.last_penalty[b_loc] < 0 and ts.last_penalty[l_loc] == 0
@@ -98,7 +108,7 @@ def test_tagset_transitions() -> None:
 def test_averaging_trick_equals_the_mean_of_the_weights() -> None:
     w = AveragedWeights(4, 2)
     history = []
-    for step, (row, tag, d) in enumerate([(0, 1, 1), (2, 0, -1), (0, 1, 1), (3, 1, 2)]):
+    for row, tag, d in [(0, 1, 1), (2, 0, -1), (0, 1, 1), (3, 1, 2)]:
         w.update(np.array([row]), np.array([tag]), np.array([d]))
         history.append(w.W.astype(np.float64).copy())
         w.step += 1

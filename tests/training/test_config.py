@@ -19,7 +19,9 @@ def test_defaults_come_from_the_model_type() -> None:
 
 def test_file_then_overrides(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
-    path.write_text('[model]\nname = "perceptron.v1"\nhash_rows = 1024\n[train]\nmax_epochs = 7\nseed = 1\n')
+    path.write_text(
+        '[model]\nname = "perceptron.v1"\nhash_rows = 1024\n[train]\nmax_epochs = 7\nseed = 1\n'
+    )
     cfg = resolve_config("perceptron", path, ["train.seed=5", 'model.labels=["A", "B"]'])
     assert cfg.sections["model"].hash_rows == 1024
     assert cfg.sections["train"].max_epochs == 7

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -12,11 +13,17 @@ from . import app
 
 @app.command("evaluate")
 def evaluate_command(
-    model: Path = typer.Argument(..., help="Model directory written by `nerkit train`."),
-    data: Path = typer.Argument(..., help="Annotated data to score against."),
-    format: str | None = typer.Option(None, "--format", "-f", help="Data format (detected if omitted)."),
-    json_out: Path | None = typer.Option(None, "--json", help="Also write the scores as JSON here."),
-    batch_size: int = typer.Option(256, "--batch-size", help="Docs per prediction batch."),
+    model: Annotated[Path, typer.Argument(help="Model directory written by `nerkit train`.")],
+    data: Annotated[Path, typer.Argument(help="Annotated data to score against.")],
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="Data format (detected if omitted).")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the scores as JSON here.")
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="Docs per prediction batch.")
+    ] = 256,
 ) -> None:
     """Score MODEL on DATA: precision, recall and F1 per label (exact span match)."""
     from rich.console import Console
@@ -34,7 +41,11 @@ def evaluate_command(
     for col in ("label", "precision", "recall", "F1", "support"):
         table.add_column(col, justify="left" if col == "label" else "right")
     for label, prf in sorted(scores.per_label.items()):
-        table.add_row(label, *(f"{100 * v:.2f}" for v in (prf.precision, prf.recall, prf.f1)), str(prf.support))
+        table.add_row(
+            label,
+            *(f"{100 * v:.2f}" for v in (prf.precision, prf.recall, prf.f1)),
+            str(prf.support),
+        )
     table.add_section()
     table.add_row(
         "micro",
@@ -51,4 +62,6 @@ def evaluate_command(
         highlight=False,
     )
     if json_out is not None:
-        json_out.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf8")
+        json_out.write_text(
+            json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf8"
+        )

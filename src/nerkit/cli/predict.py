@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -31,11 +31,16 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:
-            raise FormatError("E003", f"Invalid JSON: {err.msg}", path=path, line=lineno, offset=err.pos) from err
+            raise FormatError(
+                "E003", f"Invalid JSON: {err.msg}", path=path, line=lineno, offset=err.pos
+            ) from err
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise FormatError(
-                "E004", "Record has no \"text\" string", path=path, line=lineno,
-                hint="Each JSONL line must be an object with a \"text\" field.",
+                "E004",
+                'Record has no "text" string',
+                path=path,
+                line=lineno,
+                hint='Each JSONL line must be an object with a "text" field.',
             )
         yield record
 
@@ -66,10 +71,12 @@ def predict_file(model: Path, input: Path, output: Path, batch_size: int = 256) 
 
 @app.command("predict")
 def predict_command(
-    model: Path = typer.Argument(..., help="Model directory written by `nerkit train`."),
-    input: Path = typer.Argument(..., help="Plain text (one document per line) or JSONL with \"text\"."),
-    output: Path = typer.Option(..., "--output", "-o", help="JSONL file to write."),
-    batch_size: int = typer.Option(256, "--batch-size", help="Texts per batch."),
+    model: Annotated[Path, typer.Argument(help="Model directory written by `nerkit train`.")],
+    input: Annotated[
+        Path, typer.Argument(help='Plain text (one document per line) or JSONL with "text".')
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file to write.")],
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per batch.")] = 256,
 ) -> None:
     """Predict entities in INPUT and write JSONL records with their "spans"."""
     from rich.console import Console

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -12,15 +12,27 @@ from . import app
 
 @app.command("train")
 def train_command(
-    train_path: Path = typer.Argument(..., help="Training data (any format `nerkit convert` reads)."),
-    dev_path: Path = typer.Argument(..., help="Development data: picks the best epoch."),
-    output: Path = typer.Option(..., "--output", "-o", help="Model directory to write."),
-    model: str = typer.Option("perceptron", "--model", "-m", help="Model type, e.g. perceptron."),
-    config: Path | None = typer.Option(None, "--config", "-c", help="TOML config file."),
-    format: str | None = typer.Option(None, "--format", "-f", help="Data format (detected if omitted)."),
-    seed: int | None = typer.Option(None, "--seed", help="Random seed (same seed, same model)."),
-    overrides: list[str] = typer.Option([], "--set", help="Override a setting: section.key=value."),
-    lang: str = typer.Option("en", "--lang", help="Tokenizer language for untokenized data."),
+    train_path: Annotated[
+        Path, typer.Argument(help="Training data (any format `nerkit convert` reads).")
+    ],
+    dev_path: Annotated[Path, typer.Argument(help="Development data: picks the best epoch.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Model type, e.g. perceptron.")
+    ] = "perceptron",
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="TOML config file.")] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="Data format (detected if omitted).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Random seed (same seed, same model).")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a setting: section.key=value.")
+    ] = None,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Tokenizer language for untokenized data.")
+    ] = "en",
 ) -> None:
     """Train a named-entity recognizer and save the best model to OUTPUT."""
     from rich.console import Console
@@ -52,7 +64,7 @@ def train_command(
         output,
         model=model,
         config=config,
-        overrides=overrides,
+        overrides=overrides or [],
         seed=seed,
         format=format,
         lang=lang,

@@ -146,6 +146,6 @@ def _coerce(value: Any, typ: Any, name: str, where: str) -> Any:
         raise ConfigError(
             "E308",
             f"'{name}' must be {getattr(typ, '__name__', str(typ))}, got {value!r} ({where})",
-            hint="Numbers and booleans are written as in TOML (20, 0.5, true); lists as [\"A\", \"B\"].",
+            hint='Numbers and booleans are written as in TOML (20, 0.5, true); lists as ["A", "B"].',
         )
     return value

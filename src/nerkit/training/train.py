@@ -61,7 +61,9 @@ def train(
         overrides = [*overrides, f"train.seed={seed}"]
     resolved = resolve_config(model, config, overrides)
     tokenizer = get_tokenizer(lang)
-    train_examples = [ex for ex in read(train_path, format=format, tokenizer=tokenizer) if ex.answer == "accept"]
+    train_examples = [
+        ex for ex in read(train_path, format=format, tokenizer=tokenizer) if ex.answer == "accept"
+    ]
     dev_examples = (
         [ex for ex in read(dev_path, format=format, tokenizer=tokenizer) if ex.answer == "accept"]
         if dev_path is not None
@@ -82,8 +84,16 @@ def train(
     evaluation = evaluate(nlp, dev_examples) if dev_examples else None
     nlp.meta.update(
         {
-            "train_data": {"path": str(train_path), "sha256": _file_hash(train_path), "examples": len(train_examples)},
-            "dev_data": {"path": str(dev_path), "sha256": _file_hash(dev_path), "examples": len(dev_examples)}
+            "train_data": {
+                "path": str(train_path),
+                "sha256": _file_hash(train_path),
+                "examples": len(train_examples),
+            },
+            "dev_data": {
+                "path": str(dev_path),
+                "sha256": _file_hash(dev_path),
+                "examples": len(dev_examples),
+            }
             if dev_path is not None
             else None,
             "training_seconds": round(seconds, 2),

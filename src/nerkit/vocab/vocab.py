@@ -112,9 +112,7 @@ class Vocab:
     def _add(self, word: str) -> int:
         if word in self._index:
             return self._index[word]
-        row = np.array(
-            [string_hash(v) for v in lexeme_strings(word).values()], dtype=np.uint64
-        )
+        row = np.array([string_hash(v) for v in lexeme_strings(word).values()], dtype=np.uint64)
         n = len(self._index)
         self._ensure(n + 1)
         self._attrs[n] = row

@@ -72,6 +72,16 @@ STATIC_TEMPLATES: dict[str, tuple[Component, ...]] = {
     "caps|norm": (("caps_sentence", 0), ("norm", 0)),
     "caps|shape": (("caps_sentence", 0), ("shape", 0)),
     "caps|norm-1|norm": (("caps_sentence", 0), ("norm", -1), ("norm", 0)),
+    "orth@-2": (("orth", -2),),
+    "orth@2": (("orth", 2),),
+    "prefix3@-1": (("prefix3", -1),),
+    "prefix3@1": (("prefix3", 1),),
+    "norm-1|norm|norm+1": (("norm", -1), ("norm", 0), ("norm", 1)),
+    "shape-1|shape|shape+1": (("shape", -1), ("shape", 0), ("shape", 1)),
+    "shape-2|shape-1": (("shape", -2), ("shape", -1)),
+    "shape+1|shape+2": (("shape", 1), ("shape", 2)),
+    "norm-1|sshape+1": (("norm", -1), ("short_shape", 1)),
+    "norm+1|sshape-1": (("norm", 1), ("short_shape", -1)),
 }
 
 # Tag-history templates that conjoin the previous tag with a token attribute (offset 0).
@@ -79,7 +89,18 @@ TAG_WORD_TEMPLATES: dict[str, Component] = {
     "prev_tag|norm": ("norm", 0),
     "prev_tag|shape": ("shape", 0),
     "prev_tag|norm+1": ("norm", 1),
+    "prev_tag|suffix3": ("suffix3", 0),
+    "prev_tag|norm-1": ("norm", -1),
+    "prev_tag|sshape+1": ("short_shape", 1),
 }
+
+# Templates that identify the current word itself. Feature dropout hides them during
+# training so the model also learns to tag from context and affixes (unseen words).
+IDENTITY_ATTRS = frozenset({("orth", 0), ("norm", 0)})
+STATIC_IDENTITY = np.array(
+    [any(c in IDENTITY_ATTRS for c in comps) for comps in STATIC_TEMPLATES.values()], dtype=bool
+)
+TAG_WORD_IDENTITY = np.array([c in IDENTITY_ATTRS for c in TAG_WORD_TEMPLATES.values()], dtype=bool)
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -151,7 +172,9 @@ class FeatureExtractor:
             | {k for _, k in TAG_WORD_TEMPLATES.values()}
         )
 
-    def attribute_matrix(self, vocab: Vocab, words: Sequence[str], lengths: np.ndarray) -> np.ndarray:
+    def attribute_matrix(
+        self, vocab: Vocab, words: Sequence[str], lengths: np.ndarray
+    ) -> np.ndarray:
         """Lexical attribute hashes plus per-token context columns, ``(n, len(ALL_ATTRS))``."""
         ids = vocab.ids(words)
         lex = vocab.attrs(ids)
@@ -166,8 +189,10 @@ class FeatureExtractor:
         n_upper = np.bincount(seq_id, weights=upper, minlength=len(lengths))
         caps_seq = (n_alpha >= 2) & (n_upper >= 0.8 * n_alpha)
         caps = np.where(caps_seq[seq_id], _TRUE, _FALSE) if len(seq_id) else first
-        return np.column_stack([lex, first, caps]) if len(ids) else np.zeros(
-            (0, len(ALL_ATTRS)), dtype=np.uint64
+        return (
+            np.column_stack([lex, first, caps])
+            if len(ids)
+            else np.zeros((0, len(ALL_ATTRS)), dtype=np.uint64)
         )
 
     def batch(self, vocab: Vocab, sequences: Sequence[Sequence[str]]) -> Batch:

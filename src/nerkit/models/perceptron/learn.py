@@ -11,8 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import Batch, FeatureExtractor
+from .features import STATIC_IDENTITY, TAG_WORD_IDENTITY, Batch, FeatureExtractor
 from .tagset import TagSet
+
+# Row 0 of the table is kept at zero: a feature pointed at it is switched off (dropout).
+NULL_ROW = 0
 
 
 class AveragedWeights:
@@ -27,6 +30,8 @@ class AveragedWeights:
         """Add ``deltas`` at ``(rows, tags)``; repeated pairs accumulate."""
         np.add.at(self.W, (rows, tags), deltas.astype(np.int32))
         np.add.at(self.U, (rows, tags), deltas.astype(np.int64) * self.step)
+        self.W[NULL_ROW] = 0
+        self.U[NULL_ROW] = 0
 
     def averaged(self) -> np.ndarray:
         """The mean of the weights after each step so far, as float32.
@@ -81,6 +86,8 @@ def train_epoch(
     order: np.ndarray,
     fx: FeatureExtractor,
     tagset: TagSet,
+    dropout: float = 0.0,
+    rng: np.random.Generator | None = None,
 ) -> int:
     """One pass over the sequences in ``order``; returns the number of wrongly tagged tokens.
 
@@ -88,6 +95,10 @@ def train_epoch(
     a wrong guess makes the gold tag unreachable (e.g. ``O`` right after a predicted ``B-``)
     that position is not updated: the mistake was already charged to the earlier token.
     Updates of one sequence are applied together at its end.
+
+    With ``dropout`` > 0 each token's word-identity features (word, lowercase form and their
+    conjunctions) are switched off with that probability, so that context and affix features
+    learn to carry the tagging of words they have never seen.
     """
     W = weights.W
     _, p2_rows = fx.tag_history_rows(tagset.n_tags + 1)
@@ -95,12 +106,22 @@ def train_epoch(
     start = tagset.start
     static, history, gold = data.static, data.history, data.gold
     errors = 0
+    history_identity = np.concatenate(([False], TAG_WORD_IDENTITY))
+    if dropout > 0 and rng is None:
+        rng = np.random.default_rng(0)
     for s in order.tolist():
         a = int(data.offsets[s])
         n = int(data.lengths[s])
         if n == 0:
             continue
         F = static[a : a + n]
+        dropped = None
+        if dropout > 0:
+            assert rng is not None
+            dropped = rng.random(n) < dropout
+            if dropped.any():
+                F = F.copy()
+                F[dropped[:, None] & STATIC_IDENTITY[None, :]] = NULL_ROW
         scores = W[F].sum(axis=1)
         p1 = p2 = start
         rows: list[np.ndarray] = []
@@ -108,6 +129,8 @@ def train_epoch(
         for i in range(n):
             t = a + i
             dyn = history[t, p1]
+            if dropped is not None and dropped[i]:
+                dyn = np.where(history_identity, NULL_ROW, dyn)
             p2r = p2_rows[p2, p1]
             sc = scores[i] + W[dyn].sum(axis=0) + W[p2r] + penalty[p1]
             if i == n - 1:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -20,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import tomli_w
-import tomllib
 from safetensors.numpy import load_file, save_file
 
 from ...corpus.example import Example
@@ -51,6 +51,7 @@ class PerceptronTrainSettings:
     max_epochs: int = 15
     patience: int = 4  # stop after this many epochs without a better dev F1
     seed: int = 0
+    feature_dropout: float = 0.0  # chance of hiding a token's word-identity features in training
 
 
 def _split_settings(kwargs: dict[str, Any]) -> tuple[PerceptronSettings, PerceptronTrainSettings]:
@@ -68,7 +69,8 @@ def _split_settings(kwargs: dict[str, Any]) -> tuple[PerceptronSettings, Percept
     n = settings.hash_rows
     if not isinstance(n, int) or n < 2 or n & (n - 1):
         raise ConfigError(
-            "E303", f"model.hash_rows must be a power of two, got {n!r}",
+            "E303",
+            f"model.hash_rows must be a power of two, got {n!r}",
             hint="Use e.g. 1048576 (2^20), 2097152 (2^21) or 4194304 (2^22).",
         )
     return settings, train
@@ -131,7 +133,9 @@ class PerceptronRecognizer:
         for epoch in range(1, self.train_settings.max_epochs + 1):
             t0 = time.perf_counter()
             order = rng.permutation(len(train))
-            errors = train_epoch(weights, data, order, fx, tagset)
+            errors = train_epoch(
+                weights, data, order, fx, tagset, self.train_settings.feature_dropout, rng
+            )
             averaged = weights.averaged()
             info: dict[str, Any] = {
                 "epoch": epoch,
@@ -141,11 +145,18 @@ class PerceptronRecognizer:
             }
             if dev:
                 self.weights_ = averaged
-                pred = [[(s.start, s.end, s.label) for s in spans] for spans in self.predict([ex.doc for ex in dev])]
+                pred = [
+                    [(s.start, s.end, s.label) for s in spans]
+                    for spans in self.predict([ex.doc for ex in dev])
+                ]
                 from ...scoring import score_spans
 
                 scores = score_spans(dev_gold, pred)
-                info["dev"] = {"precision": scores.precision, "recall": scores.recall, "f1": scores.f1}
+                info["dev"] = {
+                    "precision": scores.precision,
+                    "recall": scores.recall,
+                    "f1": scores.f1,
+                }
                 improved = scores.f1 >= best_f1  # on a tie the later, better-fitted epoch wins
             else:
                 improved = True
@@ -173,9 +184,13 @@ class PerceptronRecognizer:
         """Entity spans of each doc with a confidence (see the class docstring)."""
         return self._predict(docs, with_probs=True)
 
-    def _predict(self, docs: Sequence[Doc], with_probs: bool, max_tokens: int = 65536) -> list[list[ScoredSpan]]:
+    def _predict(
+        self, docs: Sequence[Doc], with_probs: bool, max_tokens: int = 65536
+    ) -> list[list[ScoredSpan]]:
         if self.weights_ is None:
-            raise ModelError("E206", "The perceptron has not been trained", hint="Call fit() or load a model.")
+            raise ModelError(
+                "E206", "The perceptron has not been trained", hint="Call fit() or load a model."
+            )
         fx = FeatureExtractor(self.settings.hash_rows)
         tagset = TagSet(self.labels)
         out: list[list[ScoredSpan]] = []
@@ -194,7 +209,11 @@ class PerceptronRecognizer:
                 m = len(doc)
                 spans = []
                 for start, end, label in tagset.spans(tags[offset : offset + m]):
-                    score = float(probs[offset + start : offset + end].mean()) if probs is not None else 1.0
+                    score = (
+                        float(probs[offset + start : offset + end].mean())
+                        if probs is not None
+                        else 1.0
+                    )
                     spans.append(ScoredSpan(Span.from_tokens(doc, start, end, label), score))
                 out.append(spans)
                 offset += m
@@ -212,7 +231,9 @@ class PerceptronRecognizer:
     def to_disk(self, path: str | Path) -> None:
         """Write ``config.toml``, ``labels.json`` and ``weights.safetensors`` (non-zero rows only)."""
         if self.weights_ is None:
-            raise ModelError("E206", "The perceptron has not been trained", hint="Call fit() first.")
+            raise ModelError(
+                "E206", "The perceptron has not been trained", hint="Call fit() first."
+            )
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         (path / "config.toml").write_text(tomli_w.dumps(self.config()), encoding="utf8")
@@ -256,7 +277,8 @@ def _gold_token_spans(ex: Example) -> list[tuple[int, int, str]]:
         ref = ex.reference("expand")
     except Exception as err:  # a span outside the text: say which example
         raise LabelError(
-            "E208", f"Cannot align the gold spans: {err}",
+            "E208",
+            f"Cannot align the gold spans: {err}",
             path=ex.source.path if ex.source else None,
             line=ex.source.line if ex.source else None,
         ) from err

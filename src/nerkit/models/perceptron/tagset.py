@@ -36,9 +36,11 @@ class TagSet:
         n = self.n_tags
         # allowed[prev, tag]; row ``n`` is the start of a sequence.
         allowed = np.zeros((n + 1, n), dtype=bool)
-        opens = [0] + [1 + 4 * k for k in range(len(self.labels))] + [
-            4 + 4 * k for k in range(len(self.labels))
-        ]
+        opens = (
+            [0]
+            + [1 + 4 * k for k in range(len(self.labels))]
+            + [4 + 4 * k for k in range(len(self.labels))]
+        )
         for prev in range(n + 1):
             kind = self.kind(prev)
             if kind in ("B", "I"):
@@ -78,7 +80,7 @@ class TagSet:
                 tags[end - 1] = base + 2
         return tags
 
-    def spans(self, tags: Sequence[int]) -> list[tuple[int, int, str]]:
+    def spans(self, tags: Sequence[int] | np.ndarray) -> list[tuple[int, int, str]]:
         """Token spans of a tag-id sequence; a broken entity is closed where it breaks."""
         out: list[tuple[int, int, str]] = []
         start = -1
