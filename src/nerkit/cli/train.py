@@ -36,28 +36,29 @@ def train_command(
 ) -> None:
     """Train a named-entity recognizer and save the best model to OUTPUT."""
     from rich.console import Console
-    from rich.table import Table
 
     from ..training import train
 
     console = Console()
-    table = Table(title=f"Training {model}", show_lines=False)
-    for col in ("epoch", "errors", "dev P", "dev R", "dev F", "best", "seconds"):
-        table.add_column(col, justify="right")
+    columns = ("model", "epoch", "errors", "dev P", "dev R", "dev F", "best", "seconds")
+    console.print(f"Training {model}", style="bold")
+    console.print("  ".join(f"{c:>7}" for c in columns), style="bold")
 
     def progress(info: dict[str, Any]) -> None:
+        # Printed as each epoch ends (a live table would hide the history when piped).
         dev = info.get("dev") or {}
         mark = "*" if info.get("best_epoch") == info["epoch"] else ""
+        errors = info.get("errors", info.get("loss"))
         row = [
+            str(info.get("member") or ""),
             str(info["epoch"]),
-            str(info.get("errors", info.get("loss", ""))),
+            "" if errors is None else str(errors),
             *(f"{100 * dev[k]:.2f}" if k in dev else "-" for k in ("precision", "recall", "f1")),
             mark,
-            f"{info.get('seconds', 0.0):.1f}",
+            f"{info['seconds']:.1f}" if "seconds" in info else "",
         ]
-        console.print("  ".join(f"{c:>8}" for c in row), highlight=False)
+        console.print("  ".join(f"{c:>7}" for c in row), highlight=False)
 
-    console.print("  ".join(f"{c:>8}" for c in [c.header for c in table.columns]), style="bold")
     result = train(
         train_path,
         dev_path,
