@@ -24,6 +24,8 @@ class AveragedWeights:
     def __init__(self, n_rows: int, n_tags: int) -> None:
         self.W = np.zeros((n_rows, n_tags), dtype=np.int32)
         self.U = np.zeros((n_rows, n_tags), dtype=np.int64)
+        # Rows ever updated: averaging only needs these (a few percent of a large table).
+        self.touched = np.zeros(n_rows, dtype=bool)
         self.step = 1
 
     def update(self, rows: np.ndarray, tags: np.ndarray, deltas: np.ndarray) -> None:
@@ -32,6 +34,7 @@ class AveragedWeights:
         np.add.at(self.U, (rows, tags), deltas.astype(np.int64) * self.step)
         self.W[NULL_ROW] = 0
         self.U[NULL_ROW] = 0
+        self.touched[rows] = True
 
     def averaged(self) -> np.ndarray:
         """The mean of the weights after each step so far, as float32.
@@ -40,12 +43,13 @@ class AveragedWeights:
         ``step * W - U``, since an update made at step ``c`` is present in ``step - c`` of them.
         """
         n = self.step - 1
+        out = np.zeros(self.W.shape, dtype=np.float32)
         if n == 0:
-            return self.W.astype(np.float32)
-        out = self.U.astype(np.float64)
-        out *= -1.0 / n
-        out += self.W * (self.step / n)
-        return out.astype(np.float32)
+            return out + self.W
+        rows = np.flatnonzero(self.touched)
+        avg = (self.W[rows] * (self.step / n)) - self.U[rows] * (1.0 / n)
+        out[rows] = avg
+        return out
 
 
 @dataclass
