@@ -24,7 +24,7 @@ import tomli_w
 from safetensors.numpy import load_file, save_file
 
 from ...corpus.example import Example
-from ...errors import ConfigError, LabelError, ModelError
+from ...errors import ConfigError, ModelError, NerkitError
 from ...tokens import Doc, Span
 from ...vocab import Vocab
 from ..base import ScoredSpan, check_labels, register
@@ -309,11 +309,12 @@ def _gold_token_spans(ex: Example) -> list[tuple[int, int, str]]:
     """Gold spans of ``ex`` as token spans (character spans expanded to token boundaries)."""
     try:
         ref = ex.reference("expand")
-    except Exception as err:  # a span outside the text: say which example
-        raise LabelError(
+    except NerkitError as err:  # e.g. a span past the end of its text: say which example
+        raise ModelError(
             "E208",
-            f"Cannot align the gold spans: {err}",
+            f"Cannot align the gold spans of a training example: {err.message}",
             path=ex.source.path if ex.source else None,
             line=ex.source.line if ex.source else None,
+            hint="Run `nerkit data check` on the file and fix or drop the span.",
         ) from err
     return [(s.start, s.end, s.label) for s in ref.ents]
