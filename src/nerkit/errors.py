@@ -2,7 +2,7 @@
 
 Every error says what was wrong, where (file, line, record, character offset) and what
 to do about it. Codes are stable: ``E0xx`` data and formats, ``E1xx`` tokens and tags,
-``E2xx`` models and training, ``E3xx`` configuration and CLI.
+``E2xx`` models and training, ``E3xx`` configuration and CLI, ``E4xx`` the dataset store.
 
 Example:
     >>> err = FormatError("E001", "Invalid JSON", path="a.jsonl", line=3, hint="Fix the quote.")
@@ -85,6 +85,10 @@ class ModelError(NerkitError, RuntimeError):
 
 class LabelError(ModelError):
     """Data carries a label the model was not trained with."""
+
+
+class StoreError(NerkitError, RuntimeError):
+    """The dataset store refused: no such dataset, a bad annotation, an unusable database."""
 
 
 class OptionalDependencyError(NerkitError, ImportError):

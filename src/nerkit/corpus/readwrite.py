@@ -26,6 +26,8 @@ def resolve_format(path: str | PathLike[str], format: str | Format | None = None
     """The format to read ``path`` with: the one named, or the one detected."""
     if isinstance(format, Format):
         return format
+    if db_dataset(path) is not None:
+        return DB_FORMAT
     if format:
         return get_format(format)
     return detect_format(Path(path))
@@ -41,6 +43,9 @@ def iter_read(
 ) -> Iterator[Example]:
     """Stream the examples of a file (format detected when None), one at a time.
 
+    ``db:NAME`` reads the accepted examples of dataset NAME of the store (``nerkit.store``;
+    the database is ``$NERKIT_DB``, else ``./nerkit.db``).
+
     ``tokenizer`` (``text -> Doc``) tokenizes formats without tokens; English by default.
     ``scheme`` forces the tag scheme of CoNLL files. ``strict=False`` keeps spans past the
     end of their text or empty ones instead of raising, for ``nerkit data check`` to list.
@@ -50,10 +55,60 @@ def iter_read(
         SpanError: a span past the end of its text, or empty (strict only).
         TagError: unknown tags or mixed schemes in a CoNLL file.
     """
+    if db_dataset(path) is not None:  # db:NAME reads a dataset of the store
+        yield from _read_db(Path(path), tokenizer=tokenizer)
+        return
     p = Path(path)
     fmt = resolve_format(p, format)
     check_readable(p, binary_ok=fmt.binary)
     yield from fmt.read(p, tokenizer=tokenizer, scheme=scheme, strict=strict)
+
+
+def db_dataset(path: str | PathLike[str]) -> str | None:
+    """The store dataset a ``db:NAME`` path names (when no such file exists), else None.
+
+    >>> db_dataset("db:news"), db_dataset("news.jsonl")
+    ('news', None)
+    """
+    text = str(path)
+    if text.startswith("db:") and not Path(text).exists():
+        return text[3:]
+    return None
+
+
+def _read_db(
+    path: Path,
+    *,
+    tokenizer: TokenizerFn | None = None,
+    scheme: str | None = None,
+    strict: bool = True,
+) -> Iterator[Example]:
+    from ..store.dbpath import iter_dataset  # lazy: needs the store extra (SQLAlchemy)
+
+    yield from iter_dataset(str(path)[3:], tokenizer=tokenizer)
+
+
+def _no_db_write(examples: Iterable[Example], path: Path, **_: object) -> int:
+    from ..errors import FormatError
+
+    raise FormatError(
+        "E007",
+        "Cannot write to a store dataset (db:NAME) here",
+        path=path,
+        hint="Write a file, then: nerkit db import NAME FILE.",
+    )
+
+
+# The format of a db:NAME path: a dataset of the store, read as its accepted examples.
+# Not in the registry (it is not a file format); iter_read and resolve_format know it.
+DB_FORMAT = Format(
+    "db",
+    _read_db,
+    _no_db_write,
+    (),
+    "a dataset of the nerkit store (db:NAME): its accepted examples",
+    answers=True,
+)
 
 
 def read(

@@ -1,0 +1,239 @@
+"""Getting texts into the store: text, CSV and annotated files, and SQL queries.
+
+Each reader yields ``(Example, annotated)`` pairs: ``annotated`` says whether the record
+carries an answer (spans or an answer field), which the store keeps as an annotation of the
+``import`` session beside the example.
+
+- ``txt``: one text per line (blank lines skipped).
+- ``csv``: a header row; ``text_column`` is the text, the other columns go to ``meta``.
+- ``jsonl``/``prodigy``: ``{"text", "meta"?, "spans"?, "answer"?}`` per line; a record with
+  ``spans`` or ``answer`` is annotated, one with neither is a text to annotate.
+- every other format ``nerkit.corpus`` reads (CoNLL, spaCy, doccano, Label Studio, DocBin):
+  annotated.
+
+Example:
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "texts.txt"
+    >>> _ = p.write_text("Ann met Bob.\\n\\nBob left.\\n")
+    >>> name, items = read_items(p)
+    >>> name, [(ex.text, annotated) for ex, annotated in items]
+    ('txt', [('Ann met Bob.', False), ('Bob left.', False)])
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime, time
+from decimal import Decimal
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from ..corpus import Example, Source, get_format, resolve_format
+from ..corpus._io import check_readable, iter_json_lines, iter_lines
+from ..errors import FormatError, StoreError
+from ..tokens import Doc
+from .records import ImportCounts
+from .store import Store
+
+Item = tuple[Example, bool]
+TEXT_FORMATS = ("txt", "csv")
+_JSON_LINES = ("jsonl", "prodigy")
+
+
+def _untokenized(text: str) -> Doc:
+    # The store keeps tokens only where the input gave them; tokenizing here would be wasted.
+    return Doc(text, [], [], check=False)
+
+
+def read_items(
+    path: str | PathLike[str], format: str | None = None, *, text_column: str = "text"
+) -> tuple[str, Iterator[Item]]:
+    """The format of ``path`` (``txt``, ``csv`` or a corpus format) and its items, streamed."""
+    p = Path(path)
+    name = _import_format(p, format)
+    if name == "txt":
+        return name, _read_txt(p)
+    if name == "csv":
+        return name, _read_csv(p, text_column)
+    fmt = get_format(name)
+    examples = fmt.read(p, tokenizer=_untokenized)
+    if fmt.name in _JSON_LINES:
+        return fmt.name, _flag_json_lines(p, examples)
+    return fmt.name, ((ex, True) for ex in examples)
+
+
+def import_files(
+    store: Store,
+    dataset: str,
+    paths: Iterable[str | PathLike[str]],
+    format: str | None = None,
+    *,
+    text_column: str = "text",
+) -> list[tuple[Path, str, ImportCounts]]:
+    """Import each file into ``dataset`` (made if missing): ``(path, format, counts)`` each."""
+    done = []
+    for path in paths:
+        name, items = read_items(path, format, text_column=text_column)
+        done.append((Path(path), name, store.add_items(dataset, items)))
+    return done
+
+
+def import_sql(
+    store: Store,
+    dataset: str,
+    url: str,
+    query: str,
+    *,
+    text_column: str = "text",
+    batch_size: int = 1000,
+) -> ImportCounts:
+    """Import the rows of ``query`` run on the database at ``url`` (any SQLAlchemy URL).
+
+    ``text_column`` is the text; the other selected columns go to ``meta``. Rows are
+    streamed from the server (``stream_results``), ``batch_size`` at a time.
+    """
+    return store.add_items(
+        dataset, sql_items(url, query, text_column=text_column, batch_size=batch_size)
+    )
+
+
+def sql_items(
+    url: str, query: str, *, text_column: str = "text", batch_size: int = 1000
+) -> Iterator[Item]:
+    """Stream ``(Example, False)`` for each row of ``query`` on the database at ``url``."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .url import resolve_url, safe_url
+
+    # A plain engine, not the store's: the source is someone else's database and must not
+    # be switched to WAL or otherwise changed.
+    engine = create_engine(resolve_url(url))
+    where = safe_url(resolve_url(url))
+    try:
+        with engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(
+                text(query)
+            )
+            columns = list(result.keys())
+            if text_column not in columns:
+                raise StoreError(
+                    "E408",
+                    f"The query has no column '{text_column}' (it selects {', '.join(columns)})",
+                    path=where,
+                    hint="Name the text column with --text-column, or alias it: SELECT body AS text.",
+                )
+            for n, row in enumerate(result.mappings(), 1):
+                value = row[text_column]
+                text_value = "" if value is None else str(value)
+                meta = {k: _jsonable(v) for k, v in row.items() if k != text_column}
+                yield (
+                    Example(_untokenized(text_value), meta=meta, source=Source(where, record=n)),
+                    False,
+                )
+    except SQLAlchemyError as err:
+        raise StoreError(
+            "E408",
+            f"The query failed: {getattr(err, 'orig', None) or err}",
+            path=where,
+            hint="Check the URL and the SQL (run it in the database's own client first).",
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def _import_format(path: Path, format: str | None) -> str:
+    if format:
+        key = format.lower().strip()
+        if key in ("txt", "text"):
+            return "txt"
+        if key == "csv":
+            return "csv"
+        return get_format(key).name
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    try:
+        return resolve_format(path).name
+    except FormatError as err:
+        if err.code == "E007" and suffix in (".txt", ".text", ""):
+            return "txt"  # not CoNLL: a text per line
+        raise
+
+
+def _read_txt(path: Path) -> Iterator[Item]:
+    check_readable(path)
+    for lineno, line in iter_lines(path):
+        if line.strip():
+            yield Example(_untokenized(line), source=Source(str(path), lineno)), False
+
+
+def _read_csv(path: Path, text_column: str) -> Iterator[Item]:
+    check_readable(path)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        header = fh.readline()
+        fh.seek(0)
+        # The header decides the delimiter: a comma unless it has none but a tab, ';' or '|'
+        # (sniffing the rows instead guesses wrong on texts full of punctuation).
+        delimiter = next((d for d in (",", "\t", ";", "|") if d in header), ",")
+        reader = csv.DictReader(fh, delimiter=delimiter)
+        columns = reader.fieldnames or []
+        if text_column not in columns:
+            raise StoreError(
+                "E408",
+                f"The CSV file has no column '{text_column}' (its header: {', '.join(columns)})",
+                path=path,
+                line=1,
+                hint="Name the text column with --text-column.",
+            )
+        try:
+            for row in reader:
+                meta = {k: v for k, v in row.items() if k != text_column and k is not None}
+                yield (
+                    Example(
+                        _untokenized(row[text_column] or ""),
+                        meta=meta,
+                        source=Source(str(path), reader.line_num),
+                    ),
+                    False,
+                )
+        except UnicodeDecodeError:
+            raise FormatError(
+                "E006",
+                "The file is not UTF-8 text",
+                path=path,
+                line=reader.line_num + 1,
+                hint="Re-save it as UTF-8.",
+            ) from None
+
+
+def _flag_json_lines(path: Path, examples: Iterator[Example]) -> Iterator[Item]:
+    # The corpus readers yield one example per non-blank line; the raw records, read in step,
+    # say whether each carried spans or an answer (an Example has empty spans either way).
+    records = iter_json_lines(path)
+    for ex in examples:
+        lineno, rec = next(records)
+        assert ex.source is None or ex.source.line == lineno, (ex.source, lineno)
+        yield ex, ("spans" in rec or "answer" in rec)
+
+
+def _jsonable(value: Any) -> Any:
+    """A JSON value for a database value (dates as ISO text, decimals as numbers)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return str(value)

@@ -1,0 +1,109 @@
+"""The tables of the store, as typed ORM classes (the latest schema version).
+
+- ``datasets``: a named collection of examples.
+- ``examples``: the texts to annotate (the task source), unique per dataset by content hash.
+- ``sessions``: who annotated, per dataset (an annotator name, or ``import``).
+- ``annotations``: the answers; an example can have several (annotators, review).
+- ``schema_version``: one row, the version ``migrations.py`` brought the database to.
+
+The tables are created and changed only by ``migrations.py``; a test checks that migrating
+an empty database gives exactly these columns.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# JSONB on PostgreSQL (indexable, compact); JSON text elsewhere. Python None is SQL NULL.
+JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+NAME_LENGTH = 200
+HASH_LENGTH = 32
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {
+        dict[str, Any]: JSONType,
+        list[Any]: JSONType,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class DatasetRow(Base):
+    __tablename__ = "datasets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
+    created: Mapped[datetime] = mapped_column(default=utcnow)
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ExampleRow(Base):
+    __tablename__ = "examples"
+    __table_args__ = (UniqueConstraint("dataset_id", "hash", name="uq_examples_dataset_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    text: Mapped[str] = mapped_column(Text)
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tokens: Mapped[list[Any] | None] = mapped_column(default=None)
+    spans: Mapped[list[Any]] = mapped_column(default=list)
+    created: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SessionRow(Base):
+    __tablename__ = "sessions"
+    __table_args__ = (UniqueConstraint("dataset_id", "name", name="uq_sessions_dataset_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    started: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AnnotationRow(Base):
+    __tablename__ = "annotations"
+    __table_args__ = (
+        CheckConstraint("answer IN ('accept', 'reject', 'ignore')", name="ck_annotations_answer"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    example_id: Mapped[int] = mapped_column(
+        ForeignKey("examples.id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    answer: Mapped[str] = mapped_column(String(10))
+    spans: Mapped[list[Any]] = mapped_column(default=list)
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created: Mapped[datetime] = mapped_column(default=utcnow)
+    # Added in schema version 2, for teach: the span the model suggested and its score.
+    suggestion: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    score: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class SchemaVersionRow(Base):
+    __tablename__ = "schema_version"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

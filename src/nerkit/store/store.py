@@ -1,0 +1,649 @@
+"""Store: datasets of examples and their annotations in any SQL database SQLAlchemy speaks.
+
+Every method runs in its own short transaction and returns plain records, so one Store can
+be shared by the threads of a web app. Writes return only after their transaction has
+committed.
+
+Example:
+    >>> from nerkit.tokens import Doc
+    >>> from nerkit.corpus import Example
+    >>> store = Store("sqlite://")  # in memory; by default ./nerkit.db or $NERKIT_DB
+    >>> store.add_examples("news", [Example(Doc("Ann met Bob.", [0, 4, 8, 11], [3, 7, 11, 12]))])
+    ImportCounts(added=1, duplicates=0, empty=0, annotations=0)
+    >>> ex = next(store.unanswered("news"))
+    >>> ann = store.add_annotation(ex.id, [(0, 3, "PER")], "accept", session="alice")
+    >>> [e.spans for e in store.merged("news")]
+    [[(0, 3, 'PER')]]
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..corpus.example import Example
+from ..errors import StoreError
+from ..tokens import Doc
+from .migrations import current_version, migrate
+from .records import (
+    IMPORT_SESSION,
+    DatasetInfo,
+    DatasetStats,
+    ImportCounts,
+    SessionInfo,
+    SpanDict,
+    SpanLike,
+    StoredAnnotation,
+    StoredExample,
+    aware,
+    check_answer,
+    check_spans,
+    input_hash,
+)
+from .schema import NAME_LENGTH, AnnotationRow, DatasetRow, ExampleRow, SessionRow
+from .url import WRITE_OPTION, make_engine, resolve_url, safe_url
+
+_DATASET_NAME = re.compile(r"\w[\w.\-]*")
+
+
+class Store:
+    """Datasets, examples, sessions and annotations in the database at ``url``.
+
+    ``url`` is any SQLAlchemy URL (``postgresql+psycopg://user@host/db``) or a SQLite file
+    path; None means ``$NERKIT_DB``, else ``./nerkit.db``. Opening applies pending schema
+    migrations.
+    """
+
+    def __init__(self, url: str | None = None, *, echo: bool = False) -> None:
+        self.url = resolve_url(url)
+        self._engine = make_engine(self.url, echo=echo)
+        writer = self._engine.execution_options(**{WRITE_OPTION: True})
+        self._read = sessionmaker(self._engine, expire_on_commit=False)
+        self._write = sessionmaker(writer, expire_on_commit=False)
+        try:
+            migrate(self._engine)
+        except OperationalError as err:
+            self._engine.dispose()
+            raise StoreError(
+                "E406",
+                f"Cannot open the database {safe_url(self.url)}: {err.orig}",
+                hint="Check --db / NERKIT_DB: the server must be running and reachable, a "
+                "SQLite file's folder writable.",
+            ) from None
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (and migrate) the store at ``url``; same as ``Store(url)``."""
+        return cls(url)
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({safe_url(self.url)!r})"
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the database (``migrations.LATEST`` once open)."""
+        with self._engine.connect() as conn:
+            return current_version(conn)
+
+    @property
+    def dialect(self) -> str:
+        """The database kind: ``sqlite``, ``postgresql``, ..."""
+        return self._engine.dialect.name
+
+    # datasets
+
+    def create_dataset(
+        self, name: str, meta: dict[str, Any] | None = None, *, exist_ok: bool = False
+    ) -> DatasetInfo:
+        """Make a dataset called ``name`` (letters, digits, ``_ . -``); returns it."""
+        _check_name(name)
+        with self._write.begin() as s:
+            row = s.scalar(select(DatasetRow).where(DatasetRow.name == name))
+            if row is not None and not exist_ok:
+                raise StoreError(
+                    "E402",
+                    f"Dataset '{name}' exists already",
+                    hint="Pick another name, or drop it first (nerkit db drop).",
+                )
+            if row is None:
+                row = DatasetRow(name=name, meta=meta or {})
+                s.add(row)
+                s.flush()
+            return _dataset_info(row)
+
+    def dataset(self, name: str) -> DatasetInfo:
+        """The dataset called ``name``, with its counts of examples and annotations."""
+        with self._read() as s:
+            row = self._dataset_row(s, name)
+            n_examples = s.scalar(
+                select(func.count()).select_from(ExampleRow).where(ExampleRow.dataset_id == row.id)
+            )
+            n_annotations = s.scalar(
+                select(func.count())
+                .select_from(AnnotationRow)
+                .join(ExampleRow, AnnotationRow.example_id == ExampleRow.id)
+                .where(ExampleRow.dataset_id == row.id)
+            )
+            return _dataset_info(row, n_examples or 0, n_annotations or 0)
+
+    def datasets(self) -> list[DatasetInfo]:
+        """Every dataset, by name, with its counts."""
+        with self._read() as s:
+            n_examples = dict(
+                s.execute(
+                    select(ExampleRow.dataset_id, func.count()).group_by(ExampleRow.dataset_id)
+                )
+                .tuples()
+                .all()
+            )
+            n_annotations = dict(
+                s.execute(
+                    select(ExampleRow.dataset_id, func.count())
+                    .join(AnnotationRow, AnnotationRow.example_id == ExampleRow.id)
+                    .group_by(ExampleRow.dataset_id)
+                )
+                .tuples()
+                .all()
+            )
+            rows = s.scalars(select(DatasetRow).order_by(DatasetRow.name)).all()
+            return [
+                _dataset_info(r, n_examples.get(r.id, 0), n_annotations.get(r.id, 0)) for r in rows
+            ]
+
+    def drop_dataset(self, name: str) -> DatasetInfo:
+        """Delete a dataset with its examples, sessions and annotations; returns what it held."""
+        info = self.dataset(name)
+        with self._write.begin() as s:
+            # Children first: correct even where the database ignores ON DELETE CASCADE.
+            example_ids = select(ExampleRow.id).where(ExampleRow.dataset_id == info.id)
+            s.execute(delete(AnnotationRow).where(AnnotationRow.example_id.in_(example_ids)))
+            s.execute(delete(ExampleRow).where(ExampleRow.dataset_id == info.id))
+            s.execute(delete(SessionRow).where(SessionRow.dataset_id == info.id))
+            s.execute(delete(DatasetRow).where(DatasetRow.id == info.id))
+        return info
+
+    # sessions
+
+    def start_session(self, dataset: str, name: str) -> SessionInfo:
+        """The session ``name`` of ``dataset``, made if new (an annotator's answers)."""
+        with self._write.begin() as s:
+            ds = self._dataset_row(s, dataset)
+            sid = self._session_id(s, ds.id, name)
+            row = s.get_one(SessionRow, sid)
+            return SessionInfo(row.id, dataset, row.name, aware(row.started))
+
+    def sessions(self, dataset: str) -> list[SessionInfo]:
+        """The sessions of ``dataset`` with their numbers of annotations, by name."""
+        with self._read() as s:
+            ds = self._dataset_row(s, dataset)
+            counts = dict(
+                s.execute(
+                    select(AnnotationRow.session_id, func.count())
+                    .join(SessionRow, AnnotationRow.session_id == SessionRow.id)
+                    .where(SessionRow.dataset_id == ds.id)
+                    .group_by(AnnotationRow.session_id)
+                )
+                .tuples()
+                .all()
+            )
+            rows = s.scalars(
+                select(SessionRow).where(SessionRow.dataset_id == ds.id).order_by(SessionRow.name)
+            )
+            return [
+                SessionInfo(r.id, dataset, r.name, aware(r.started), counts.get(r.id, 0))
+                for r in rows
+            ]
+
+    # examples
+
+    def add_examples(
+        self,
+        dataset: str,
+        examples: Iterable[Example],
+        *,
+        annotated: bool = False,
+        session: str = IMPORT_SESSION,
+        batch_size: int = 500,
+    ) -> ImportCounts:
+        """Add examples to ``dataset`` (made if missing), skipping texts it holds already.
+
+        With ``annotated``, each example's spans and answer are also stored as an annotation
+        of ``session`` (unless that session's latest annotation of the text says the same).
+        """
+        return self.add_items(
+            dataset, ((ex, annotated) for ex in examples), session=session, batch_size=batch_size
+        )
+
+    def add_items(
+        self,
+        dataset: str,
+        items: Iterable[tuple[Example, bool]],
+        *,
+        session: str = IMPORT_SESSION,
+        batch_size: int = 500,
+    ) -> ImportCounts:
+        """Like ``add_examples``, with a flag per example: whether it carries an answer.
+
+        Each batch of ``batch_size`` is one transaction.
+        """
+        total = ImportCounts()
+        ds_id = self.create_dataset(dataset, exist_ok=True).id
+        iterator = iter(items)
+        while batch := list(islice(iterator, batch_size)):
+            with self._write.begin() as s:
+                total += self._add_batch(s, ds_id, batch, session)
+        return total
+
+    def _add_batch(
+        self, s: Session, ds_id: int, batch: list[tuple[Example, bool]], session: str
+    ) -> ImportCounts:
+        counts = ImportCounts()
+        kept: list[tuple[str, Example, bool]] = []
+        for ex, flag in batch:
+            if not ex.text.strip():
+                counts.empty += 1
+                continue
+            kept.append((input_hash(ex.text), ex, flag))
+        hashes = list({h for h, _, _ in kept})
+        ids: dict[str, int] = dict(
+            s.execute(
+                select(ExampleRow.hash, ExampleRow.id).where(
+                    ExampleRow.dataset_id == ds_id, ExampleRow.hash.in_(hashes)
+                )
+            )
+            .tuples()
+            .all()
+        )
+        new_rows: dict[str, dict[str, Any]] = {}
+        for h, ex, _ in kept:
+            if h in ids or h in new_rows:
+                counts.duplicates += 1
+                continue
+            new_rows[h] = _example_values(ds_id, h, ex)
+        if new_rows:
+            inserted = s.execute(
+                insert(ExampleRow).returning(ExampleRow.hash, ExampleRow.id),
+                list(new_rows.values()),
+            )
+            ids.update(inserted.tuples().all())
+            counts.added = len(new_rows)
+
+        answered = [(ids[h], ex) for h, ex, flag in kept if flag]
+        if answered:
+            sid = self._session_id(s, ds_id, session)
+            latest = self._latest_answers(s, sid, [eid for eid, _ in answered])
+            rows = []
+            for eid, ex in answered:
+                spans = _span_dicts(ex)
+                answer = check_answer(ex.answer)
+                if latest.get(eid) == (_span_key(spans), answer):
+                    continue  # the same answer imported again
+                latest[eid] = (_span_key(spans), answer)
+                rows.append(
+                    {
+                        "example_id": eid,
+                        "session_id": sid,
+                        "answer": answer,
+                        "spans": spans,
+                        "meta": {},
+                    }
+                )
+            if rows:
+                s.execute(insert(AnnotationRow), rows)
+            counts.annotations = len(rows)
+        return counts
+
+    def _latest_answers(
+        self, s: Session, session_id: int, example_ids: list[int]
+    ) -> dict[int, tuple[tuple[tuple[int, int, str], ...], str]]:
+        rows = s.execute(
+            select(AnnotationRow.example_id, AnnotationRow.spans, AnnotationRow.answer)
+            .where(
+                AnnotationRow.session_id == session_id,
+                AnnotationRow.example_id.in_(set(example_ids)),
+            )
+            .order_by(AnnotationRow.id)
+        )
+        return {eid: (_span_key(spans), answer) for eid, spans, answer in rows}
+
+    def get_example(self, example_id: int) -> StoredExample:
+        """The example with id ``example_id``."""
+        with self._read() as s:
+            row = s.get(ExampleRow, example_id)
+            if row is None:
+                raise StoreError(
+                    "E403", f"No example with id {example_id}", hint="Ids come from the store."
+                )
+            name = s.scalar(select(DatasetRow.name).where(DatasetRow.id == row.dataset_id))
+            return _stored_example(row, name or "")
+
+    def examples(self, dataset: str, *, batch_size: int = 500) -> Iterator[StoredExample]:
+        """Every example of ``dataset`` in the order they were added (one query per batch)."""
+        yield from self._pages(dataset, None, batch_size, answered_by=None)
+
+    def unanswered(
+        self,
+        dataset: str,
+        *,
+        session: str | None = None,
+        batch_size: int = 100,
+        after: int = 0,
+    ) -> Iterator[StoredExample]:
+        """Examples with no annotation yet (with ``session``: none from that session).
+
+        Read one batch at a time, each in its own transaction, so an example answered while
+        the iteration runs is left out of the later batches. ``after`` skips ids up to it.
+        """
+        yield from self._pages(dataset, after, batch_size, answered_by=session or "")
+
+    def _pages(
+        self, dataset: str, after: int | None, batch_size: int, answered_by: str | None
+    ) -> Iterator[StoredExample]:
+        last = after or 0
+        while True:
+            with self._read() as s:
+                ds_id = self._dataset_row(s, dataset).id
+                query = select(ExampleRow).where(
+                    ExampleRow.dataset_id == ds_id, ExampleRow.id > last
+                )
+                if answered_by is not None:
+                    answers = select(AnnotationRow.id).where(
+                        AnnotationRow.example_id == ExampleRow.id
+                    )
+                    if answered_by:
+                        answers = answers.join(
+                            SessionRow, AnnotationRow.session_id == SessionRow.id
+                        ).where(SessionRow.name == answered_by)
+                    query = query.where(~exists(answers))
+                rows = s.scalars(query.order_by(ExampleRow.id).limit(batch_size)).all()
+                page = [_stored_example(r, dataset) for r in rows]
+            yield from page
+            if len(page) < batch_size:
+                return
+            last = page[-1].id
+
+    # annotations
+
+    def add_annotation(
+        self,
+        example_id: int,
+        spans: Sequence[SpanLike],
+        answer: str = "accept",
+        *,
+        session: str,
+        suggestion: SpanLike | None = None,
+        score: float | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> StoredAnnotation:
+        """Record an answer to an example; returns once it is committed.
+
+        ``spans`` are character offsets into the example's text (checked); ``session`` names
+        the annotator; ``suggestion``/``score`` record what a model proposed (teach).
+        """
+        check_answer(answer)
+        with self._write.begin() as s:
+            example = s.get(ExampleRow, example_id)
+            if example is None:
+                raise StoreError(
+                    "E403", f"No example with id {example_id}", hint="Ids come from the store."
+                )
+            where = f"example {example_id}"
+            clean = check_spans(spans, example.text, where)
+            suggested = check_spans([suggestion], example.text, where)[0] if suggestion else None
+            sid = self._session_id(s, example.dataset_id, session)
+            row = AnnotationRow(
+                example_id=example_id,
+                session_id=sid,
+                answer=answer,
+                spans=clean,
+                meta=meta or {},
+                suggestion=suggested,
+                score=None if score is None else float(score),
+            )
+            s.add(row)
+            s.flush()
+            record = _stored_annotation(row, session)
+        return record  # after the commit above: the caller may tell the user it is saved
+
+    def annotations(self, example_id: int) -> list[StoredAnnotation]:
+        """Every annotation of an example, oldest first."""
+        with self._read() as s:
+            rows = (
+                s.execute(
+                    select(AnnotationRow, SessionRow.name)
+                    .join(SessionRow, AnnotationRow.session_id == SessionRow.id)
+                    .where(AnnotationRow.example_id == example_id)
+                    .order_by(AnnotationRow.id)
+                )
+                .tuples()
+                .all()
+            )
+            return [_stored_annotation(row, name) for row, name in rows]
+
+    def merged(
+        self,
+        dataset: str,
+        *,
+        answer: str | None = "accept",
+        session: str | None = None,
+        tokenizer: Callable[[str], Doc] | None = None,
+        batch_size: int = 500,
+    ) -> Iterator[Example]:
+        """One Example per answered example of ``dataset``: its deciding annotation.
+
+        The deciding annotation is the latest that is not ``ignore`` (the latest ``ignore``
+        when there is nothing else), among those of ``session`` when given. ``answer`` keeps
+        only examples whose deciding answer it is (None: all). Unanswered examples are left
+        out. Tokens are the stored ones, else ``tokenizer``'s (English by default).
+        """
+        if answer is not None:
+            check_answer(answer)
+        for page in _chunks(self._pages(dataset, None, batch_size, answered_by=None), batch_size):
+            decided = self._deciding(page, session)
+            for stored in page:
+                chosen = decided.get(stored.id)
+                if chosen is None or (answer is not None and chosen[1] != answer):
+                    continue
+                yield stored.to_example(chosen[0], chosen[1], tokenizer)
+
+    def _deciding(
+        self, page: list[StoredExample], session: str | None
+    ) -> dict[int, tuple[list[SpanDict], str]]:
+        with self._read() as s:
+            query = (
+                select(AnnotationRow.example_id, AnnotationRow.spans, AnnotationRow.answer)
+                .where(AnnotationRow.example_id.in_([e.id for e in page]))
+                .order_by(AnnotationRow.id)
+            )
+            if session is not None:
+                query = query.join(SessionRow, AnnotationRow.session_id == SessionRow.id).where(
+                    SessionRow.name == session
+                )
+            decided: dict[int, tuple[list[SpanDict], str]] = {}
+            for eid, spans, ans in s.execute(query).tuples():
+                if ans != "ignore" or decided.get(eid, (None, "ignore"))[1] == "ignore":
+                    decided[eid] = (spans, ans)
+            return decided
+
+    def stats(self, dataset: str) -> DatasetStats:
+        """Counts of ``dataset``: examples, unanswered, annotations per answer/label/session."""
+        with self._read() as s:
+            ds_id = self._dataset_row(s, dataset).id
+            n_examples = s.scalar(
+                select(func.count()).select_from(ExampleRow).where(ExampleRow.dataset_id == ds_id)
+            )
+            in_dataset = select(ExampleRow.id).where(ExampleRow.dataset_id == ds_id)
+            n_unanswered = s.scalar(
+                select(func.count())
+                .select_from(ExampleRow)
+                .where(
+                    ExampleRow.dataset_id == ds_id,
+                    ~exists(
+                        select(AnnotationRow.id).where(AnnotationRow.example_id == ExampleRow.id)
+                    ),
+                )
+            )
+            answers = dict(
+                s.execute(
+                    select(AnnotationRow.answer, func.count())
+                    .where(AnnotationRow.example_id.in_(in_dataset))
+                    .group_by(AnnotationRow.answer)
+                )
+                .tuples()
+                .all()
+            )
+            sessions = dict(
+                s.execute(
+                    select(SessionRow.name, func.count(AnnotationRow.id))
+                    .join(AnnotationRow, AnnotationRow.session_id == SessionRow.id)
+                    .where(SessionRow.dataset_id == ds_id)
+                    .group_by(SessionRow.name)
+                )
+                .tuples()
+                .all()
+            )
+            labels: Counter[str] = Counter()
+            accepted = s.execute(
+                select(AnnotationRow.spans)
+                .where(AnnotationRow.example_id.in_(in_dataset), AnnotationRow.answer == "accept")
+                .execution_options(yield_per=1000)
+            ).scalars()
+            for spans in accepted:
+                labels.update(span["label"] for span in spans)
+        return DatasetStats(
+            name=dataset,
+            examples=n_examples or 0,
+            unanswered=n_unanswered or 0,
+            annotations=sum(answers.values()),
+            answers=dict(sorted(answers.items())),
+            labels=dict(labels.most_common()),
+            sessions=dict(sorted(sessions.items())),
+        )
+
+    # helpers
+
+    def _dataset_row(self, s: Session, name: str) -> DatasetRow:
+        row = s.scalar(select(DatasetRow).where(DatasetRow.name == name))
+        if row is None:
+            known = s.scalars(select(DatasetRow.name).order_by(DatasetRow.name).limit(20)).all()
+            raise StoreError(
+                "E401",
+                f"No dataset '{name}' in {safe_url(self.url)}",
+                hint=f"Known datasets: {', '.join(known)}."
+                if known
+                else "The database has no datasets yet: nerkit db import NAME FILE makes one.",
+            )
+        return row
+
+    def _session_id(self, s: Session, dataset_id: int, name: str) -> int:
+        if not name or len(name) > NAME_LENGTH or not name.isprintable():
+            raise StoreError(
+                "E404",
+                f"Session name {name!r} should be 1-{NAME_LENGTH} printable characters",
+                hint="Use the annotator's name, e.g. 'alice'.",
+            )
+        query = select(SessionRow.id).where(
+            SessionRow.dataset_id == dataset_id, SessionRow.name == name
+        )
+        sid = s.scalar(query)
+        if sid is not None:
+            return sid
+        try:
+            with s.begin_nested():  # another process may make the same session meanwhile
+                row = SessionRow(dataset_id=dataset_id, name=name)
+                s.add(row)
+            return row.id
+        except IntegrityError:
+            found = s.scalar(query)
+            if found is None:
+                raise
+            return found
+
+
+def _check_name(name: str) -> None:
+    if not (len(name) <= NAME_LENGTH and _DATASET_NAME.fullmatch(name)):
+        raise StoreError(
+            "E402",
+            f"Dataset name {name!r} is not allowed",
+            hint="Use letters, digits, '_', '.' and '-' (starting with a letter, digit or '_').",
+        )
+
+
+def _dataset_info(row: DatasetRow, examples: int = 0, annotations: int = 0) -> DatasetInfo:
+    return DatasetInfo(row.id, row.name, aware(row.created), dict(row.meta), examples, annotations)
+
+
+def _span_dicts(ex: Example) -> list[SpanDict]:
+    return [{"start": s, "end": e, "label": label} for s, e, label in ex.spans]
+
+
+def _span_key(spans: Iterable[SpanDict]) -> tuple[tuple[int, int, str], ...]:
+    return tuple(sorted((s["start"], s["end"], s["label"]) for s in spans))
+
+
+def _example_values(ds_id: int, hash_: str, ex: Example) -> dict[str, Any]:
+    from ..corpus._io import record_fields
+
+    tokens = None
+    if len(ex.doc):
+        tokens = [[int(s), int(e)] for s, e in zip(ex.doc.starts, ex.doc.ends)]
+    return {
+        "dataset_id": ds_id,
+        "hash": hash_,
+        "text": ex.text,
+        "meta": ex.meta,
+        "extra": record_fields(ex.extra),
+        "tokens": tokens,
+        "spans": _span_dicts(ex),
+    }
+
+
+def _stored_example(row: ExampleRow, dataset: str) -> StoredExample:
+    tokens = None if row.tokens is None else [(int(s), int(e)) for s, e in row.tokens]
+    return StoredExample(
+        row.id,
+        dataset,
+        row.hash,
+        row.text,
+        dict(row.meta),
+        dict(row.extra),
+        tokens,
+        [SpanDict(start=s["start"], end=s["end"], label=s["label"]) for s in row.spans],
+    )
+
+
+def _stored_annotation(row: AnnotationRow, session: str) -> StoredAnnotation:
+    return StoredAnnotation(
+        id=row.id,
+        example_id=row.example_id,
+        session=session,
+        answer=row.answer,
+        spans=list(row.spans),
+        created=aware(row.created),
+        meta=dict(row.meta or {}),
+        suggestion=row.suggestion,  # type: ignore[arg-type]
+        score=row.score,
+    )
+
+
+def _chunks(items: Iterable[StoredExample], size: int) -> Iterator[list[StoredExample]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
