@@ -79,7 +79,8 @@ def registered_models() -> list[str]:
 
 
 def _import_builtin_models() -> None:
-    from . import perceptron  # noqa: F401  (registers itself)
+    # Each registers itself; ``neural`` imports torch only when a model is trained or loaded.
+    from . import neural, perceptron  # noqa: F401
 
 
 def check_labels(examples: Iterable[Example], labels: Iterable[str]) -> None:

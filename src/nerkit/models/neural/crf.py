@@ -1,0 +1,116 @@
+"""A linear-chain CRF over BILUO tags: loss, constrained Viterbi, forward-backward marginals.
+
+Batched over padded sequences: ``emissions`` is ``(batch, time, tags)`` and ``mask`` is
+``(batch, time)`` bool, true on the first ``length`` positions of each row (every length >= 1).
+Transitions that BILUO forbids (``I-X`` after ``O``, ``B-X`` at the end, ...) get a fixed
+score of ``FORBIDDEN`` on top of the learned one, so Viterbi never takes them and the
+partition function gives them no mass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+FORBIDDEN = -10000.0
+
+
+class CRF(nn.Module):
+    """Learned transition, start and end scores with BILUO constraints.
+
+    ``allowed`` is ``(n_tags + 1, n_tags)`` bool, row ``n_tags`` for the start of a sequence
+    (as in :class:`nerkit.models.perceptron.tagset.TagSet`); ``end_allowed`` is ``(n_tags,)``.
+    """
+
+    def __init__(self, allowed: np.ndarray, end_allowed: np.ndarray) -> None:
+        super().__init__()
+        n = allowed.shape[1]
+        self.n_tags = n
+        self.transitions = nn.Parameter(torch.zeros(n, n))
+        self.start = nn.Parameter(torch.zeros(n))
+        self.end = nn.Parameter(torch.zeros(n))
+        penalty = torch.from_numpy(np.where(allowed, 0.0, FORBIDDEN).astype(np.float32))
+        self.register_buffer("trans_penalty", penalty[:n].clone(), persistent=False)
+        self.register_buffer("start_penalty", penalty[n].clone(), persistent=False)
+        end = np.where(end_allowed, 0.0, FORBIDDEN).astype(np.float32)
+        self.register_buffer("end_penalty", torch.from_numpy(end), persistent=False)
+
+    def scores(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Constrained (transitions, start, end) scores."""
+        return (
+            self.transitions + self.trans_penalty,
+            self.start + self.start_penalty,
+            self.end + self.end_penalty,
+        )
+
+    def nll(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Negative log-likelihood of the gold ``tags`` of each sequence, summed."""
+        return (
+            self._log_partition(emissions, mask) - self._path_score(emissions, tags, mask)
+        ).sum()
+
+    def _path_score(
+        self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        trans, start, end = self.scores()
+        maskf = mask.to(emissions.dtype)
+        emit = emissions.gather(2, tags.unsqueeze(2)).squeeze(2)
+        score = start[tags[:, 0]] + (emit * maskf).sum(1)
+        score = score + (trans[tags[:, :-1], tags[:, 1:]] * maskf[:, 1:]).sum(1)
+        last = tags.gather(1, (mask.sum(1) - 1).unsqueeze(1)).squeeze(1)
+        return score + end[last]
+
+    def _log_partition(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        trans, start, end = self.scores()
+        alpha = start + emissions[:, 0]
+        for t in range(1, emissions.shape[1]):
+            step = torch.logsumexp(alpha.unsqueeze(2) + trans, dim=1) + emissions[:, t]
+            alpha = torch.where(mask[:, t : t + 1], step, alpha)
+        return torch.logsumexp(alpha + end, dim=1)
+
+    def viterbi(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The best valid tag sequence of each row, ``(batch, time)`` (padding: last tag)."""
+        trans, start, end = self.scores()
+        batch, time, n = emissions.shape
+        score = start + emissions[:, 0]
+        identity = torch.arange(n, device=emissions.device).expand(batch, n)
+        pointers = []
+        for t in range(1, time):
+            best, arg = (score.unsqueeze(2) + trans).max(dim=1)
+            keep = mask[:, t : t + 1]
+            score = torch.where(keep, best + emissions[:, t], score)
+            # Past a row's end its tag carries over unchanged, so backtracking can start at
+            # the last column for every row.
+            pointers.append(torch.where(keep, arg, identity))
+        tag = (score + end).argmax(dim=1)
+        out = [tag]
+        for ptr in reversed(pointers):
+            tag = ptr.gather(1, tag.unsqueeze(1)).squeeze(1)
+            out.append(tag)
+        out.reverse()
+        return torch.stack(out, dim=1)
+
+    def forward_backward(
+        self, emissions: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Log forward scores ``alpha`` and backward scores ``beta`` ``(batch, time, tags)``
+        and the log partition ``(batch,)``: ``alpha + beta - log_z`` is the log marginal."""
+        trans, start, end = self.scores()
+        time = emissions.shape[1]
+        alpha = start + emissions[:, 0]
+        alphas = [alpha]
+        for t in range(1, time):
+            step = torch.logsumexp(alpha.unsqueeze(2) + trans, dim=1) + emissions[:, t]
+            alpha = torch.where(mask[:, t : t + 1], step, alpha)
+            alphas.append(alpha)
+        log_z = torch.logsumexp(alpha + end, dim=1)
+        beta = end.expand_as(alpha)
+        betas = [beta]
+        for t in range(time - 2, -1, -1):
+            step = torch.logsumexp(trans + (emissions[:, t + 1] + beta).unsqueeze(1), dim=2)
+            # Position t + 1 is padding: t is a row's last token, whose beta is the end score.
+            beta = torch.where(mask[:, t + 1 : t + 2], step, end.expand_as(step))
+            betas.append(beta)
+        betas.reverse()
+        return torch.stack(alphas, 1), torch.stack(betas, 1), log_z

@@ -1,0 +1,120 @@
+"""The training loop: length-bucketed batches, Adam, gradient clipping, dev-based early stopping.
+
+Example (what :meth:`NeuralRecognizer.fit` does with it):
+    >>> history, best = fit_network(net, feats, gold, train_settings, dev_scores, callback)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from .featurize import Features, select
+from .network import Network, to_batch
+from .settings import NeuralTrainSettings
+
+
+def length_batches(lengths: np.ndarray, size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Sequences in batches of ``size`` with similar lengths (little padding), batches shuffled.
+
+    Ties in length are broken at random, so batches differ from epoch to epoch.
+    """
+    order = np.lexsort((rng.random(len(lengths)), lengths))
+    batches = [order[i : i + size] for i in range(0, len(order), size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def fit_network(
+    net: Network,
+    feats: Features,
+    gold: np.ndarray,
+    settings: NeuralTrainSettings,
+    dev_scores: Callable[[], dict[str, float]] | None,
+    callback: Callable[[dict[str, Any]], None] | None = None,
+    device: torch.device | str = "cpu",
+) -> list[dict[str, Any]]:
+    """Train ``net`` in place; it ends holding the weights of the best dev evaluation.
+
+    ``gold`` holds the tag id of every token of ``feats``. ``dev_scores`` returns the dev
+    precision/recall/f1 of the network as it is now (None: no dev set; the last weights win).
+    ``callback`` gets one dict per evaluation: ``epoch``, ``step``, ``loss`` (mean negative
+    log-likelihood per sentence since the last evaluation), ``dev``, ``best_epoch``,
+    ``best_f1``, ``seconds`` (since the last evaluation) and ``elapsed``.
+    """
+    rng = np.random.default_rng(settings.seed)
+    sparse = [p for m in net.modules() if getattr(m, "sparse", False) for p in m.parameters()]
+    sparse_ids = {id(p) for p in sparse}
+    dense = [p for p in net.parameters() if id(p) not in sparse_ids and p.requires_grad]
+    optimizers: list[torch.optim.Optimizer] = [
+        torch.optim.AdamW(dense, lr=settings.learning_rate, weight_decay=settings.weight_decay)
+    ]
+    if sparse:
+        optimizers.append(torch.optim.SparseAdam(sparse, lr=settings.learning_rate))
+    keep = settings.evals_per_epoch if dev_scores is not None else 1
+    history: list[dict[str, Any]] = []
+    best_f1, best_epoch, best_eval, best_state = -1.0, 0.0, 0, None
+    n_evals, step = 0, 0
+    start = last = time.perf_counter()
+    loss_sum, loss_n = 0.0, 0
+    for epoch in range(1, settings.max_epochs + 1):
+        batches = length_batches(feats.lengths, settings.batch_size, rng)
+        marks = {round((j + 1) * len(batches) / keep) - 1: j for j in range(keep)}
+        for b, seqs in enumerate(batches):
+            net.train()
+            sub, tok = select(feats, seqs)
+            batch = to_batch(sub, device)
+            tags = np.zeros(batch.mask.numel(), dtype=np.int64)
+            tags[batch.positions] = gold[tok]
+            tags_t = torch.from_numpy(tags.reshape(batch.mask.shape)).to(device)
+            loss = net.loss(batch, tags_t)
+            for opt in optimizers:
+                opt.zero_grad(set_to_none=True)
+            (loss / len(seqs)).backward()
+            if settings.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(dense, settings.grad_clip)
+            for opt in optimizers:
+                opt.step()
+            step += 1
+            loss_sum += float(loss.detach())
+            loss_n += len(seqs)
+            if b not in marks:
+                continue
+            n_evals += 1
+            at = epoch if keep == 1 else round(epoch - 1 + (marks[b] + 1) / keep, 2)
+            info: dict[str, Any] = {
+                "epoch": at,
+                "step": step,
+                "loss": round(loss_sum / max(loss_n, 1), 4),
+                "dev": None,
+            }
+            loss_sum, loss_n = 0.0, 0
+            if dev_scores is not None:
+                net.eval()
+                info["dev"] = dev_scores()
+                # On a tie the later, better-fitted weights win.
+                if info["dev"]["f1"] >= best_f1:
+                    best_f1, best_epoch, best_eval = info["dev"]["f1"], at, n_evals
+                    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            else:
+                best_epoch = at
+            now = time.perf_counter()
+            info.update(
+                best_epoch=best_epoch,
+                best_f1=best_f1 if dev_scores is not None else None,
+                seconds=round(now - last, 2),
+                elapsed=round(now - start, 2),
+            )
+            last = now
+            history.append(info)
+            if callback is not None:
+                callback(info)
+        if dev_scores is not None and n_evals - best_eval >= settings.patience * keep:
+            break
+    if best_state is not None:
+        net.load_state_dict(best_state)
+    net.eval()
+    return history

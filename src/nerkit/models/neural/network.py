@@ -1,0 +1,172 @@
+"""The network: embed (hashed attributes + character CNN + optional vectors) -> encode
+(BiLSTM or CNN) -> per-tag emission scores, with a CRF on top (see ``crf.py``).
+
+``Batch`` holds padded tensors built from :class:`~.featurize.Features` by :func:`to_batch`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .crf import CRF
+from .featurize import CHAR_ROWS, Features
+from .settings import NeuralSettings
+
+
+@dataclass
+class Batch:
+    """Padded tensors of ``n`` sequences of at most ``time`` tokens."""
+
+    attrs: torch.Tensor  # (n, time, 4) table rows
+    word_ix: torch.Tensor  # (n, time) row in ``chars``
+    chars: torch.Tensor  # (n_words, max_chars)
+    vec_rows: torch.Tensor  # (n, time)
+    mask: torch.Tensor  # (n, time) bool
+    lengths: torch.Tensor  # (n,) on the CPU (for packing)
+    positions: np.ndarray  # (n_tokens,) flat index of each real token in the (n, time) grid
+
+
+def to_batch(feats: Features, device: torch.device | str = "cpu") -> Batch:
+    """Pad the token-concatenated ``feats`` into ``(n, time)`` tensors."""
+    lengths = feats.lengths
+    n, time = len(lengths), max(int(lengths.max()), 1)
+    offsets = np.cumsum(lengths) - lengths
+    row = np.repeat(np.arange(n), lengths)
+    col = np.arange(int(lengths.sum())) - np.repeat(offsets, lengths)
+    positions = row * time + col
+    attrs = np.zeros((n * time, feats.attrs.shape[1]), dtype=np.int64)
+    attrs[positions] = feats.attrs
+    word_ix = np.zeros(n * time, dtype=np.int64)
+    word_ix[positions] = feats.word_ix
+    vec_rows = np.zeros(n * time, dtype=np.int64)
+    vec_rows[positions] = feats.vec_rows
+    mask = np.zeros(n * time, dtype=bool)
+    mask[positions] = True
+
+    def t(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(a).to(device)
+
+    return Batch(
+        attrs=t(attrs.reshape(n, time, -1)),
+        word_ix=t(word_ix.reshape(n, time)),
+        chars=t(feats.chars),
+        vec_rows=t(vec_rows.reshape(n, time)),
+        mask=t(mask.reshape(n, time)),
+        lengths=torch.from_numpy(lengths.copy()),
+        positions=positions,
+    )
+
+
+class Network(nn.Module):
+    """Embed, encode, score tags. ``vectors`` is the pretrained table (or None)."""
+
+    def __init__(
+        self,
+        settings: NeuralSettings,
+        crf: CRF,
+        vectors: np.ndarray | None = None,
+        fine_tune_vectors: bool = False,
+    ) -> None:
+        super().__init__()
+        s = settings
+        self.dropout = nn.Dropout(s.dropout)
+        self.word_dropout = s.word_dropout
+        rows = (s.hash_rows, s.affix_rows, s.affix_rows, s.affix_rows)
+        dims = (s.word_dim, s.affix_dim, s.affix_dim, s.affix_dim)
+        # Sparse gradients: one step touches a few thousand rows of a 2^18-row table.
+        self.tables = nn.ModuleList(nn.Embedding(r, d, sparse=True) for r, d in zip(rows, dims))
+        for table in self.tables:
+            nn.init.normal_(table.weight, std=0.1)
+        # Which rows training data reached; the others go to row 0 (unknown) when predicting.
+        for i, r in enumerate(rows):
+            self.register_buffer(f"seen{i}", torch.ones(r, dtype=torch.uint8))
+        width = sum(dims)
+        self.char_dim = s.char_dim
+        if s.char_dim > 0:
+            self.char_emb = nn.Embedding(CHAR_ROWS, s.char_dim, padding_idx=0)
+            self.char_cnn = nn.Conv1d(s.char_dim, s.char_filters, kernel_size=3, padding=1)
+            width += s.char_filters
+        self.vec_mode = "none"
+        if vectors is not None:
+            table = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
+            if fine_tune_vectors:
+                self.vec_mode = "fine-tune"
+                # The last row is the learned unknown-word vector.
+                full = torch.cat([table, torch.zeros(1, table.shape[1])])
+                self.vectors = nn.Embedding.from_pretrained(full, freeze=False, sparse=True)
+            else:
+                self.vec_mode = "static"
+                self.register_buffer("static_vectors", table, persistent=False)
+                self.unknown_vector = nn.Parameter(torch.zeros(table.shape[1]))
+            width += table.shape[1]
+        self.encoder_kind = s.encoder
+        out_width = 2 * s.hidden
+        if s.encoder == "bilstm":
+            self.lstm = nn.LSTM(width, s.hidden, batch_first=True, bidirectional=True)
+        else:
+            self.project = nn.Linear(width, out_width)
+            self.convs = nn.ModuleList(
+                nn.Conv1d(out_width, out_width, kernel_size=3, padding=1)
+                for _ in range(s.cnn_layers)
+            )
+            self.norms = nn.ModuleList(nn.LayerNorm(out_width) for _ in range(s.cnn_layers))
+        self.output = nn.Linear(out_width, crf.n_tags)
+        self.crf = crf
+
+    def mark_seen(self, attrs: np.ndarray) -> None:
+        """Remember which table rows the training data uses (``attrs``: ``(n_tokens, 4)``)."""
+        for i in range(attrs.shape[1]):
+            seen = torch.zeros_like(getattr(self, f"seen{i}"))
+            seen[torch.from_numpy(attrs[:, i])] = 1
+            getattr(self, f"seen{i}").copy_(seen)
+
+    def embed(self, batch: Batch) -> torch.Tensor:
+        parts = []
+        for i, table in enumerate(self.tables):
+            ids = batch.attrs[:, :, i]
+            ids = torch.where(getattr(self, f"seen{i}")[ids].bool(), ids, torch.zeros_like(ids))
+            if i == 0 and self.training and self.word_dropout > 0:
+                hide = torch.rand(ids.shape, device=ids.device) < self.word_dropout
+                ids = ids.masked_fill(hide, 0)
+            parts.append(table(ids))
+        if self.char_dim > 0:
+            chars = batch.chars
+            x = self.char_emb(chars).transpose(1, 2)  # (words, dim, chars)
+            x = self.char_cnn(x)
+            x = x.masked_fill((chars == 0).unsqueeze(1), -1e4).max(dim=2).values
+            parts.append(x[batch.word_ix])
+        if self.vec_mode == "fine-tune":
+            parts.append(self.vectors(batch.vec_rows))
+        elif self.vec_mode == "static":
+            table = self.static_vectors
+            n = table.shape[0]
+            found = batch.vec_rows < n
+            vec = F.embedding(batch.vec_rows.clamp(max=n - 1), table)
+            parts.append(torch.where(found.unsqueeze(2), vec, self.unknown_vector))
+        return self.dropout(torch.cat(parts, dim=2))
+
+    def emissions(self, batch: Batch) -> torch.Tensor:
+        """Tag scores ``(n, time, n_tags)``."""
+        x = self.embed(batch)
+        if self.encoder_kind == "bilstm":
+            packed = nn.utils.rnn.pack_padded_sequence(
+                x, batch.lengths, batch_first=True, enforce_sorted=False
+            )
+            out, _ = self.lstm(packed)
+            x, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+        else:
+            keep = batch.mask.unsqueeze(2).to(x.dtype)
+            x = self.project(x) * keep
+            for conv, norm in zip(self.convs, self.norms):
+                h = F.relu(conv(x.transpose(1, 2)).transpose(1, 2))
+                x = norm(x + self.dropout(h)) * keep
+        return self.output(self.dropout(x))
+
+    def loss(self, batch: Batch, tags: torch.Tensor) -> torch.Tensor:
+        """Summed CRF negative log-likelihood of the gold ``tags`` ``(n, time)``."""
+        return self.crf.nll(self.emissions(batch), tags, batch.mask)

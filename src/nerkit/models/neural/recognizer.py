@@ -1,0 +1,368 @@
+"""``neural.v1``: hashed embeddings + character CNN (+ vectors) -> BiLSTM or CNN -> BILUO CRF.
+
+Importing this module does not import torch (so ``nerkit init-config --model neural`` and
+``import nerkit`` stay quick); training, prediction and loading do.
+
+Example:
+    >>> from nerkit.corpus import Example
+    >>> from nerkit.tokens import Doc
+    >>> doc = Doc.from_words(["Ada", "Lovelace", "wrote", "code"])
+    >>> model = NeuralRecognizer(hash_rows=1024, affix_rows=256, max_epochs=30)
+    >>> model = model.fit([Example(doc, [(0, 12, "PER")])])
+    >>> [(s.text, s.label) for s in model.predict([doc])[0]]
+    [('Ada Lovelace', 'PER')]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import tomli_w
+
+from ...corpus.example import Example
+from ...errors import ConfigError, LabelError, ModelError, missing_extra
+from ...tokens import Doc, Span
+from ..base import ScoredSpan, check_labels, register
+from ..perceptron.tagset import TagSet
+from .featurize import Featurizer
+from .settings import SECTIONS, split_settings
+
+if TYPE_CHECKING:
+    import torch
+
+    from .network import Network
+
+NAME = "neural.v1"
+# Prediction batches hold at most this many padded tokens (and 512 sequences).
+BATCH_TOKENS = 8192
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError as err:
+        raise missing_extra("torch", "neural", "The neural recognizer") from err
+    return torch
+
+
+@register(NAME)
+class NeuralRecognizer:
+    """BiLSTM-CRF (or CNN-CRF) tagger over BILUO tags.
+
+    ``predict_with_scores`` gives each span the probability, under the CRF (forward-backward),
+    that its tokens carry exactly the tags the span was decoded with (``U-X``, or ``B-X I-X ..
+    L-X``). BILUO transitions make that the probability of this entity, with these
+    boundaries and this label, being in the text.
+    """
+
+    name = NAME
+    config_sections = SECTIONS
+
+    def __init__(self, **settings: Any) -> None:
+        self.settings, self.vector_settings, self.train_settings = split_settings(settings)
+        self.labels: tuple[str, ...] = tuple(self.settings.labels)
+        self.history_: list[dict[str, Any]] = []
+        self._net: Network | None = None
+        self._vectors: Any = None
+        self._featurizer: Featurizer | None = None
+        self._device = "cpu"
+
+    # -- training -------------------------------------------------------------------------
+
+    def fit(
+        self,
+        train: Sequence[Example],
+        dev: Sequence[Example] | None = None,
+        callback: Callable[[dict[str, Any]], None] | None = None,
+    ) -> NeuralRecognizer:
+        """Train on the accepted examples of ``train``; keep the weights best on ``dev``.
+
+        ``callback`` gets one dict per dev evaluation (see :func:`.loop.fit_network`).
+        """
+        torch = _torch()
+        from .loop import fit_network
+
+        train = [ex for ex in train if ex.answer == "accept"]
+        dev = [ex for ex in dev or [] if ex.answer == "accept"]
+        if self.settings.labels:
+            check_labels(train, self.settings.labels)
+            labels = tuple(self.settings.labels)
+        else:
+            labels = tuple(sorted({lab for ex in train for _, _, lab in ex.spans}))
+        if dev:
+            check_labels(dev, labels)
+        train = [ex for ex in train if len(ex.doc)]
+        if not train:
+            raise ModelError("E205", "No accepted training examples", hint="Check the data.")
+        self.labels = labels
+        self._set_threads()
+        self._device = _device(torch, self.train_settings.device)
+        torch.manual_seed(self.train_settings.seed)
+        tagset = TagSet(labels)
+        if self.vector_settings.mode != "none":
+            self._vectors = _load_vectors(
+                self.vector_settings.path, self.vector_settings.dim, self.vector_settings.mode
+            )
+        self._featurizer = self._make_featurizer()
+        feats = self._featurizer([ex.doc.words for ex in train])
+        gold = np.concatenate([tagset.tag_ids(_gold_token_spans(ex), len(ex.doc)) for ex in train])
+        self._net = self._build(tagset)
+        self._net.mark_seen(feats.attrs)
+        self._net.to(self._device)
+        dev_docs = [ex.doc for ex in dev]
+        dev_gold = [_gold_token_spans(ex) for ex in dev]
+
+        def dev_scores() -> dict[str, float]:
+            from ...scoring import score_spans
+
+            pred = [[(s.start, s.end, s.label) for s in d] for d in self.predict(dev_docs)]
+            s = score_spans(dev_gold, pred)
+            return {"precision": s.precision, "recall": s.recall, "f1": s.f1}
+
+        self.history_ = fit_network(
+            self._net,
+            feats,
+            gold,
+            self.train_settings,
+            dev_scores if dev else None,
+            callback,
+            self._device,
+        )
+        return self
+
+    def _set_threads(self) -> None:
+        torch = _torch()
+        n = self.train_settings.threads or os.cpu_count() or 1
+        if torch.get_num_threads() != n:
+            torch.set_num_threads(n)
+
+    def _make_featurizer(self) -> Featurizer:
+        s = self.settings
+        return Featurizer(
+            s.hash_rows, s.affix_rows, s.affix_length, s.max_word_chars, vectors=self._vectors
+        )
+
+    def _build(self, tagset: TagSet) -> Network:
+        from .crf import CRF
+        from .network import Network
+
+        crf = CRF(tagset.allowed, tagset.last_penalty == 0)
+        table = None if self._vectors is None else np.asarray(self._vectors.data)
+        return Network(
+            self.settings, crf, table, fine_tune_vectors=self.vector_settings.mode == "fine-tune"
+        )
+
+    def to(self, device: str) -> NeuralRecognizer:
+        """Move the network to ``device`` (``"cpu"``, ``"cuda"``) for prediction."""
+        torch = _torch()
+        self._device = _device(torch, device)
+        if self._net is not None:
+            self._net.to(self._device)
+        return self
+
+    # -- prediction -----------------------------------------------------------------------
+
+    def predict(self, docs: Sequence[Doc]) -> list[list[Span]]:
+        """Entity spans of each doc (batched)."""
+        return [[s.span for s in spans] for spans in self._predict(docs, with_scores=False)]
+
+    def predict_with_scores(self, docs: Sequence[Doc]) -> list[list[ScoredSpan]]:
+        """Entity spans of each doc with a confidence (see the class docstring)."""
+        return self._predict(docs, with_scores=True)
+
+    def _predict(self, docs: Sequence[Doc], with_scores: bool) -> list[list[ScoredSpan]]:
+        if self._net is None or self._featurizer is None:
+            raise ModelError(
+                "E206", "The neural model has not been trained", hint="Call fit() or load a model."
+            )
+        torch = _torch()
+        from .network import to_batch
+
+        out: list[list[ScoredSpan]] = [[] for _ in docs]
+        order = sorted((i for i, d in enumerate(docs) if len(d)), key=lambda i: len(docs[i]))
+        tagset = TagSet(self.labels)
+        net = self._net
+        was_training = net.training
+        net.eval()
+        with torch.inference_mode():
+            for chunk in _chunks(order, [len(d) for d in docs]):
+                feats = self._featurizer([docs[i].words for i in chunk])
+                batch = to_batch(feats, self._device)
+                em = net.emissions(batch)
+                tags = net.crf.viterbi(em, batch.mask)
+                flat = tags.reshape(-1).cpu().numpy()[batch.positions]
+                probs = _span_logprob_parts(net, em, tags, batch.mask) if with_scores else None
+                offset = 0
+                for r, i in enumerate(chunk):
+                    doc, m = docs[i], len(docs[i])
+                    for start, end, label in tagset.spans(flat[offset : offset + m]):
+                        score = 1.0
+                        if probs is not None:
+                            a, cs, b, log_z = probs
+                            logp = a[r, start] + cs[r, end - 1] - cs[r, start] + b[r, end - 1]
+                            score = float(np.exp(min(0.0, logp - log_z[r])))
+                        span = Span.from_tokens(doc, start, end, label)
+                        out[i].append(ScoredSpan(span, max(score, 1e-30)))
+                    offset += m
+        net.train(was_training)
+        return out
+
+    # -- disk -----------------------------------------------------------------------------
+
+    def config(self) -> dict[str, Any]:
+        """The resolved configuration: ``[model]`` (name + settings), ``[vectors]``, ``[train]``."""
+        model = {"name": self.name, **asdict(self.settings)}
+        model["labels"] = list(self.labels)
+        return {
+            "model": model,
+            "vectors": asdict(self.vector_settings),
+            "train": asdict(self.train_settings),
+        }
+
+    def to_disk(self, path: str | Path) -> None:
+        """Write ``config.toml``, ``labels.json``, ``weights.safetensors`` and ``vectors/``."""
+        if self._net is None:
+            raise ModelError("E206", "The neural model has not been trained", hint="Call fit().")
+        from safetensors.torch import save_file
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "config.toml").write_text(tomli_w.dumps(self.config()), encoding="utf8")
+        (path / "labels.json").write_text(json.dumps(list(self.labels)) + "\n", encoding="utf8")
+        state = {k: v.detach().cpu().contiguous() for k, v in self._net.state_dict().items()}
+        save_file(state, str(path / "weights.safetensors"), metadata={"format": NAME})
+        if self._vectors is not None:
+            # A copy, so that the model directory is complete on its own.
+            self._vectors.to_disk(path / "vectors")
+
+    @classmethod
+    def from_disk(cls, path: str | Path) -> NeuralRecognizer:
+        """Load a directory written by :meth:`to_disk` (no pickle, no ``torch.load``)."""
+        torch = _torch()
+        from safetensors.torch import load_file
+
+        path = Path(path)
+        try:
+            config = tomllib.loads((path / "config.toml").read_text(encoding="utf8"))
+            labels = json.loads((path / "labels.json").read_text(encoding="utf8"))
+            state = load_file(str(path / "weights.safetensors"))
+        except (OSError, ValueError) as err:
+            raise ModelError("E207", f"Cannot read the neural model: {err}", path=path) from err
+        settings: dict[str, Any] = {}
+        for section in SECTIONS:
+            settings.update(config.get(section, {}))
+        settings.pop("name", None)
+        settings["labels"] = labels
+        self = cls(**settings)
+        self.labels = tuple(labels)
+        if self.vector_settings.mode != "none":
+            self._vectors = _load_vectors(
+                path / "vectors", self.vector_settings.dim, self.vector_settings.mode
+            )
+        self._featurizer = self._make_featurizer()
+        self._net = self._build(TagSet(self.labels))
+        try:
+            self._net.load_state_dict(state, strict=True)
+        except RuntimeError as err:
+            raise ModelError(
+                "E207",
+                f"weights.safetensors does not match config.toml and labels.json: {err}",
+                path=path,
+            ) from err
+        wanted = self.train_settings.device
+        device = wanted if wanted.startswith("cuda") and torch.cuda.is_available() else "cpu"
+        self._set_threads()
+        self.to(device)
+        self._net.eval()
+        return self
+
+
+def _chunks(order: list[int], lengths: list[int]) -> list[list[int]]:
+    """Cut the length-sorted ``order`` into batches of at most ``BATCH_TOKENS`` padded tokens."""
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        # Sorted by length, so ``lengths[i]`` is the batch's padded width.
+        if current and ((len(current) + 1) * lengths[i] > BATCH_TOKENS or len(current) >= 512):
+            chunks.append(current)
+            current = []
+        current.append(i)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _span_logprob_parts(
+    net: Network, em: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pieces of ``log P(tags[s:e] exactly)`` for any span ``s:e`` of the decoded path.
+
+    ``alpha[s, y_s] + (cs[e-1] - cs[s]) + beta[e-1, y_(e-1)] - log_z``, where ``cs`` is the
+    running sum of transition + emission scores along the path.
+    """
+    alpha, beta, log_z = net.crf.forward_backward(em, mask)
+    trans, _, _ = net.crf.scores()
+    idx = tags.unsqueeze(2)
+    a = alpha.gather(2, idx).squeeze(2).double()
+    b = beta.gather(2, idx).squeeze(2).double()
+    step = em.gather(2, idx).squeeze(2).double()
+    step[:, 1:] += trans[tags[:, :-1], tags[:, 1:]].double()
+    step[:, 0] = 0.0
+    cs = step.cumsum(1)
+    return a.cpu().numpy(), cs.cpu().numpy(), b.cpu().numpy(), log_z.double().cpu().numpy()
+
+
+def _device(torch: Any, name: str) -> str:
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(
+            "E313",
+            f"train.device is '{name}' but torch sees no CUDA GPU",
+            hint="Use --device cpu, or install a CUDA build of torch on a machine with a GPU.",
+        )
+    return name
+
+
+def _load_vectors(path: str | Path, dim: int, mode: str) -> Any:
+    """The vectors table at ``path``, checked against the configured width ``dim``."""
+    p = Path(path)
+    if not p.is_dir():
+        raise ConfigError(
+            "E311",
+            f"vectors.mode is \"{mode}\" but there is no vectors directory at '{p}'",
+            path=p,
+            hint='Point vectors.path at a directory made by `nerkit vectors`, or set vectors.mode = "none".',
+        )
+    try:
+        from ...vectors import Vectors
+    except ImportError as err:  # pragma: no cover - the vectors package ships with nerkit
+        raise ConfigError("E311", f"Cannot load vectors: {err}", path=p) from err
+    vectors = Vectors.from_disk(p)
+    if dim and int(vectors.dim) != dim:
+        raise ConfigError(
+            "E312",
+            f"The vectors at '{p}' have {vectors.dim} dimensions but vectors.dim is {dim}",
+            path=p,
+            hint=f"Set vectors.dim = {vectors.dim} (or 0 to take the table's width).",
+        )
+    return vectors
+
+
+def _gold_token_spans(ex: Example) -> list[tuple[int, int, str]]:
+    """Gold spans of ``ex`` as token spans (character spans expanded to token boundaries)."""
+    try:
+        ref = ex.reference("expand")
+    except Exception as err:  # a span outside the text: say which example
+        raise LabelError(
+            "E208",
+            f"Cannot align the gold spans: {err}",
+            path=ex.source.path if ex.source else None,
+            line=ex.source.line if ex.source else None,
+        ) from err
+    return [(s.start, s.end, s.label) for s in ref.ents]

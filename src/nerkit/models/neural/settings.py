@@ -1,0 +1,125 @@
+"""The neural recognizer's settings: ``[model]``, ``[vectors]`` and ``[train]`` sections.
+
+Each field's trailing comment is its documentation: ``nerkit init-config`` copies it into the
+TOML file it writes. Field names are unique across the three sections, because the
+constructor receives them as one flat set of keyword arguments.
+
+Example:
+    >>> model, vectors, train = split_settings({"encoder": "cnn", "mode": "none", "seed": 3})
+    >>> model.encoder, vectors.mode, train.seed
+    ('cnn', 'none', 3)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from ...errors import ConfigError
+
+
+@dataclass
+class NeuralSettings:
+    """The ``[model]`` section: what the network is."""
+
+    labels: list[str] = field(default_factory=list)  # empty: the labels of the training data
+    encoder: str = "bilstm"  # "bilstm" or "cnn"
+    hash_rows: int = 2**18  # rows of the hashed lowercase-word table; a power of two
+    affix_rows: int = 2**16  # rows of each hashed prefix/suffix/shape table; a power of two
+    word_dim: int = 96  # width of the lowercase-word embedding
+    affix_dim: int = 16  # width of each prefix, suffix and shape embedding
+    affix_length: int = 3  # prefix/suffix length (1-4 characters)
+    char_dim: int = 30  # width of a character embedding (0 turns the character CNN off)
+    char_filters: int = 50  # filters of the character CNN (width 3, max-pooled)
+    max_word_chars: int = 24  # characters of a word the character CNN reads (middle dropped)
+    hidden: int = 128  # BiLSTM units per direction; CNN channels are twice this
+    cnn_layers: int = 4  # layers of the convolutional encoder (width 3, residual)
+    dropout: float = 0.4  # dropout on the embeddings and the encoder output
+    word_dropout: float = 0.05  # chance of hiding a word's identity in training (learns unknowns)
+
+
+@dataclass
+class VectorSettings:
+    """The ``[vectors]`` section: an optional table of pretrained word vectors."""
+
+    mode: str = "none"  # "none", "static" (frozen) or "fine-tune" (updated in training)
+    path: str = ""  # a vectors directory (`nerkit vectors ...`); needed unless mode is "none"
+    dim: int = 0  # expected width of the vectors; 0: whatever the table has
+
+
+@dataclass
+class NeuralTrainSettings:
+    """The ``[train]`` section: how the network is trained."""
+
+    max_epochs: int = 20
+    patience: int = 4  # stop after this many epochs without a better dev F1
+    seed: int = 0
+    batch_size: int = 32  # sentences per update (batches hold sentences of similar length)
+    learning_rate: float = 0.002  # Adam step size
+    weight_decay: float = 0.0  # AdamW decoupled weight decay of the dense weights
+    grad_clip: float = 5.0  # clip the gradient norm of the dense weights at this value
+    evals_per_epoch: int = 1  # dev evaluations per epoch (each may become the best model)
+    threads: int = 0  # CPU threads; 0: every core
+    device: str = "cpu"  # "cpu", "cuda" or "cuda:N"
+
+
+SECTIONS: dict[str, type] = {
+    "model": NeuralSettings,
+    "vectors": VectorSettings,
+    "train": NeuralTrainSettings,
+}
+
+
+def _power_of_two(name: str, n: Any) -> None:
+    if not isinstance(n, int) or n < 2 or n & (n - 1):
+        raise ConfigError(
+            "E303",
+            f"model.{name} must be a power of two, got {n!r}",
+            hint="Use e.g. 65536 (2^16), 131072 (2^17) or 262144 (2^18).",
+        )
+
+
+def split_settings(
+    kwargs: dict[str, Any],
+) -> tuple[NeuralSettings, VectorSettings, NeuralTrainSettings]:
+    """Sort flat keyword settings into the three sections and check their values."""
+    names = {f.name: key for key, typ in SECTIONS.items() for f in fields(typ)}
+    unknown = set(kwargs) - set(names)
+    if unknown:
+        raise ConfigError(
+            "E302",
+            f"Unknown neural setting(s): {', '.join(sorted(unknown))}",
+            hint=f"Known: {', '.join(sorted(names))}.",
+        )
+    parts = {
+        key: typ(**{k: v for k, v in kwargs.items() if names[k] == key})
+        for key, typ in SECTIONS.items()
+    }
+    model, vectors, train = parts["model"], parts["vectors"], parts["train"]
+    _power_of_two("hash_rows", model.hash_rows)
+    _power_of_two("affix_rows", model.affix_rows)
+    choices = {
+        "model.encoder": (model.encoder, ("bilstm", "cnn")),
+        "vectors.mode": (vectors.mode, ("none", "static", "fine-tune")),
+    }
+    for name, (value, allowed) in choices.items():
+        if value not in allowed:
+            raise ConfigError(
+                "E309",
+                f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}",
+                hint=f"e.g. --set {name}={allowed[0]}",
+            )
+    if vectors.mode != "none" and not vectors.path:
+        raise ConfigError(
+            "E310",
+            f'vectors.mode is "{vectors.mode}" but vectors.path is empty',
+            hint='Set vectors.path to a vectors directory, or vectors.mode = "none".',
+        )
+    if not 1 <= model.affix_length <= 4:
+        raise ConfigError(
+            "E309", f"model.affix_length must be 1-4, got {model.affix_length}", hint="Use 3."
+        )
+    for name in ("dropout", "word_dropout"):
+        if not 0.0 <= getattr(model, name) < 1.0:
+            raise ConfigError("E309", f"model.{name} must be in [0, 1)", hint="e.g. 0.3")
+    return model, vectors, train
