@@ -33,8 +33,16 @@ def train_command(
     lang: Annotated[
         str, typer.Option("--lang", help="Tokenizer language for untokenized data.")
     ] = "en",
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Store database for db:NAME data (default $NERKIT_DB)."),
+    ] = None,
 ) -> None:
     """Train a named-entity recognizer and save the best model to OUTPUT."""
+    if db:  # db:NAME paths are read from the store this names
+        import os
+
+        os.environ["NERKIT_DB"] = db
     from rich.console import Console
 
     from ..training import train

@@ -1,0 +1,236 @@
+"""`nerkit db ...`: import texts into the dataset store, export, list, stats, drop.
+
+Every command takes ``--db URL`` (any SQLAlchemy URL or a SQLite file path; default
+``$NERKIT_DB``, else ``nerkit.db`` in the current folder).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from . import app
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..store import ImportCounts, Store
+
+db_app = typer.Typer(
+    help="The dataset store: import texts, export annotations, list, stats, drop.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="NERKIT_DB",
+        help="Database: a SQLAlchemy URL (postgresql+psycopg://user@host/db) or a SQLite "
+        "file; default nerkit.db in the current folder.",
+        show_default=False,
+    ),
+]
+
+
+def _open(db: str | None) -> Store:
+    from ..store import Store
+
+    return Store(db)
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _counts(counts: ImportCounts) -> str:
+    text = f"{counts.added:,} added, {counts.duplicates:,} duplicates skipped"
+    if counts.empty:
+        text += f", {counts.empty:,} empty skipped"
+    return text + f", {counts.annotations:,} annotations added"
+
+
+@db_app.command("import")
+def import_command(
+    dataset: Annotated[str, typer.Argument(help="Dataset to add to (made if missing).")],
+    files: Annotated[list[Path], typer.Argument(help="Files to import.")],
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="txt (a text per line), csv, or any annotated format (jsonl, prodigy, conll, "
+            "spacy-json, doccano, labelstudio, spacy); detected when left out.",
+        ),
+    ] = None,
+    text_column: Annotated[
+        str, typer.Option("--text-column", help="CSV column holding the text.")
+    ] = "text",
+    db: DbOption = None,
+) -> None:
+    """Add texts (and any annotations they carry) to DATASET; known texts are skipped.
+
+    Example: nerkit db import posts posts.txt more.csv --text-column body
+    """
+    from ..store import ImportCounts, import_files
+
+    console = _console()
+    total = ImportCounts()
+    with _open(db) as store:
+        for path, name, counts in import_files(
+            store, dataset, files, format, text_column=text_column
+        ):
+            console.print(f"{path} ({name}): {_counts(counts)}", markup=False)
+            total += counts
+    if len(files) > 1:
+        console.print(f"Total: {_counts(total)}", markup=False)
+
+
+@db_app.command("import-sql")
+def import_sql_command(
+    dataset: Annotated[str, typer.Argument(help="Dataset to add to (made if missing).")],
+    url: Annotated[
+        str, typer.Option("--url", help="Source database: a SQLAlchemy URL or a SQLite file.")
+    ],
+    query: Annotated[str, typer.Option("--query", help='The SQL to run, e.g. "SELECT ...".')],
+    text_column: Annotated[
+        str, typer.Option("--text-column", help="Column holding the text; the rest go to meta.")
+    ] = "text",
+    db: DbOption = None,
+) -> None:
+    """Add the texts a SQL query selects to DATASET (streamed; other columns become meta).
+
+    Example: nerkit db import-sql posts --url postgresql+psycopg://me@host/forum
+    --query "SELECT body AS text, id, created FROM posts"
+    """
+    from ..store import import_sql
+
+    with _open(db) as store:
+        counts = import_sql(store, dataset, url, query, text_column=text_column)
+    _console().print(f"{dataset}: {_counts(counts)}", markup=False)
+
+
+@db_app.command("export")
+def export_command(
+    dataset: Annotated[str, typer.Argument(help="Dataset to export.")],
+    output: Annotated[Path, typer.Argument(help="File to write (replaced if it exists).")],
+    format: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="Output format; from OUTPUT's extension if omitted."),
+    ] = None,
+    answer: Annotated[
+        str,
+        typer.Option("--answer", help="Keep examples whose deciding answer is this, or 'all'."),
+    ] = "accept",
+    session: Annotated[
+        str | None, typer.Option("--session", help="Only this session's annotations.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write DATASET's annotated examples, one per example (its latest non-ignore answer).
+
+    Example: nerkit db export posts posts.jsonl --answer accept
+    """
+    from ..corpus import write
+
+    with _open(db) as store:
+        store.dataset(dataset)
+        wanted = None if answer == "all" else answer
+        written = write(store.merged(dataset, answer=wanted, session=session), output, format)
+    _console().print(f"Wrote {written:,} examples of {dataset} to {output}", markup=False)
+
+
+@db_app.command("list")
+def list_command(db: DbOption = None) -> None:
+    """List the datasets with their numbers of examples and annotations."""
+    from rich.table import Table
+
+    with _open(db) as store:
+        infos = store.datasets()
+        where = repr(store).removeprefix("Store(").removesuffix(")")
+    console = _console()
+    if not infos:
+        console.print(f"No datasets in {where}.", markup=False)
+        return
+    table = Table(title=f"Datasets in {where}")
+    for col in ("dataset", "examples", "annotations", "created"):
+        table.add_column(col, justify="left" if col in ("dataset", "created") else "right")
+    for info in infos:
+        table.add_row(
+            info.name,
+            f"{info.examples:,}",
+            f"{info.annotations:,}",
+            info.created.strftime("%Y-%m-%d %H:%M UTC"),
+        )
+    console.print(table)
+
+
+@db_app.command("stats")
+def stats_command(
+    dataset: Annotated[
+        str | None, typer.Argument(help="Dataset (all datasets when left out).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Counts per dataset: examples, unanswered, annotations per answer, label and session."""
+    with _open(db) as store:
+        names = [dataset] if dataset else [info.name for info in store.datasets()]
+        stats = [store.stats(name) for name in names]
+    console = _console()
+    if not stats:
+        console.print("No datasets.")
+    for st in stats:
+        console.print(f"[bold]{st.name}[/]")
+        console.print(
+            f"  examples {st.examples:,}  unanswered {st.unanswered:,}  "
+            f"annotations {st.annotations:,}"
+        )
+        for title, counts in (
+            ("answers", st.answers),
+            ("labels", st.labels),
+            ("sessions", st.sessions),
+        ):
+            if counts:
+                items = "  ".join(f"{key} {n:,}" for key, n in counts.items())
+                console.print(f"  {title}: {items}", markup=False)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+@db_app.command("drop")
+def drop_command(
+    dataset: Annotated[str, typer.Argument(help="Dataset to delete.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete DATASET with all its examples and annotations (asks first unless --yes)."""
+    from ..errors import StoreError
+
+    with _open(db) as store:
+        info = store.dataset(dataset)
+        if not yes:
+            if not _interactive():
+                raise StoreError(
+                    "E409",
+                    f"Refusing to drop dataset '{dataset}' without confirmation (no terminal "
+                    "to ask on)",
+                    hint="Pass --yes to drop it.",
+                )
+            typer.confirm(
+                f"Drop dataset '{dataset}' with {info.examples:,} examples and "
+                f"{info.annotations:,} annotations?",
+                abort=True,
+            )
+        store.drop_dataset(dataset)
+    _console().print(
+        f"Dropped {dataset} ({info.examples:,} examples, {info.annotations:,} annotations)",
+        markup=False,
+    )
