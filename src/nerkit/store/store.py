@@ -149,18 +149,14 @@ class Store:
             n_examples = dict(
                 s.execute(
                     select(ExampleRow.dataset_id, func.count()).group_by(ExampleRow.dataset_id)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             n_annotations = dict(
                 s.execute(
                     select(ExampleRow.dataset_id, func.count())
                     .join(AnnotationRow, AnnotationRow.example_id == ExampleRow.id)
                     .group_by(ExampleRow.dataset_id)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             rows = s.scalars(select(DatasetRow).order_by(DatasetRow.name)).all()
             return [
@@ -199,9 +195,7 @@ class Store:
                     .join(SessionRow, AnnotationRow.session_id == SessionRow.id)
                     .where(SessionRow.dataset_id == ds.id)
                     .group_by(AnnotationRow.session_id)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             rows = s.scalars(
                 select(SessionRow).where(SessionRow.dataset_id == ds.id).order_by(SessionRow.name)
@@ -267,9 +261,7 @@ class Store:
                 select(ExampleRow.hash, ExampleRow.id).where(
                     ExampleRow.dataset_id == ds_id, ExampleRow.hash.in_(hashes)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         new_rows: dict[str, dict[str, Any]] = {}
         for h, ex, _ in kept:
@@ -282,7 +274,7 @@ class Store:
                 insert(ExampleRow).returning(ExampleRow.hash, ExampleRow.id),
                 list(new_rows.values()),
             )
-            ids.update(inserted.tuples().all())
+            ids.update(inserted.all())
             counts.added = len(new_rows)
 
         answered = [(ids[h], ex) for h, ex, flag in kept if flag]
@@ -425,16 +417,12 @@ class Store:
     def annotations(self, example_id: int) -> list[StoredAnnotation]:
         """Every annotation of an example, oldest first."""
         with self._read() as s:
-            rows = (
-                s.execute(
-                    select(AnnotationRow, SessionRow.name)
-                    .join(SessionRow, AnnotationRow.session_id == SessionRow.id)
-                    .where(AnnotationRow.example_id == example_id)
-                    .order_by(AnnotationRow.id)
-                )
-                .tuples()
-                .all()
-            )
+            rows = s.execute(
+                select(AnnotationRow, SessionRow.name)
+                .join(SessionRow, AnnotationRow.session_id == SessionRow.id)
+                .where(AnnotationRow.example_id == example_id)
+                .order_by(AnnotationRow.id)
+            ).all()
             return [_stored_annotation(row, name) for row, name in rows]
 
     def merged(
@@ -477,7 +465,7 @@ class Store:
                     SessionRow.name == session
                 )
             decided: dict[int, tuple[list[SpanDict], str]] = {}
-            for eid, spans, ans in s.execute(query).tuples():
+            for eid, spans, ans in s.execute(query):
                 if ans != "ignore" or decided.get(eid, (None, "ignore"))[1] == "ignore":
                     decided[eid] = (spans, ans)
             return decided
@@ -505,9 +493,7 @@ class Store:
                     select(AnnotationRow.answer, func.count())
                     .where(AnnotationRow.example_id.in_(in_dataset))
                     .group_by(AnnotationRow.answer)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             sessions = dict(
                 s.execute(
@@ -515,9 +501,7 @@ class Store:
                     .join(AnnotationRow, AnnotationRow.session_id == SessionRow.id)
                     .where(SessionRow.dataset_id == ds_id)
                     .group_by(SessionRow.name)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             labels: Counter[str] = Counter()
             accepted = s.execute(
