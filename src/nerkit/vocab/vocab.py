@@ -103,7 +103,8 @@ class Vocab:
 
     def word_attrs(self, words: Sequence[str]) -> np.ndarray:
         """Shortcut for ``attrs(ids(words))``."""
-        return self._attrs[self.ids(words)]
+        ids = self.ids(words)  # first: adding words may replace ``self._attrs`` with a larger one
+        return self._attrs[ids]
 
     def lexeme(self, word: str) -> dict[str, str]:
         """The attribute strings of ``word`` (for inspection and debugging)."""
