@@ -46,7 +46,7 @@ def _open(db: str | None) -> Store:
 def _console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, soft_wrap=True)  # no line breaks inside a path
 
 
 def _counts(counts: ImportCounts) -> str:

@@ -1,0 +1,157 @@
+"""`nerkit db ...` commands, and `db:NAME` as training data for `nerkit train`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("sqlalchemy", reason="the store needs the 'store' extra (SQLAlchemy)")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from nerkit.cli import app  # noqa: E402
+from nerkit.cli import db as db_cli  # noqa: E402
+from nerkit.corpus import read  # noqa: E402
+from nerkit.errors import StoreError  # noqa: E402
+from nerkit.store import Store  # noqa: E402
+
+RESOURCES = Path(__file__).parents[1] / "resources"
+TRAIN = RESOURCES / "ner_tiny_train.jsonl"
+DEV = RESOURCES / "ner_tiny_dev.jsonl"
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(app, ["db", *args], input=input)
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.delenv("NERKIT_DB", raising=False)
+    return str(tmp_path / "cli.db")
+
+
+def test_import_list_stats_export(db: str, tmp_path: Path) -> None:
+    texts = tmp_path / "t.txt"
+    texts.write_text("Ann met Bob.\nAnn met Bob.\nBob left.\n")
+    result = run("import", "news", str(texts), str(TRAIN), "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "(txt): 2 added, 1 duplicates skipped, 0 annotations added" in result.output
+    assert "(jsonl): 8 added, 0 duplicates skipped, 8 annotations added" in result.output
+    assert "Total: 10 added" in result.output
+
+    again = run("import", "news", str(texts), "--db", db)
+    assert "0 added, 3 duplicates skipped" in again.output
+
+    listed = run("list", "--db", db)
+    assert listed.exit_code == 0 and "news" in listed.output and "10" in listed.output
+
+    stats = run("stats", "news", "--db", db)
+    assert stats.exit_code == 0, stats.output
+    assert "examples 10  unanswered 2  annotations 8" in stats.output
+    assert "import 8" in stats.output and "PER" in stats.output
+
+    out = tmp_path / "out.conll"
+    exported = run("export", "news", str(out), "--db", db)
+    assert exported.exit_code == 0, exported.output
+    assert "Wrote 8 examples" in exported.output
+    assert [e.spans for e in read(out)] == [e.spans for e in read(TRAIN)]
+
+
+def test_nerkit_db_variable_picks_the_database(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NERKIT_DB", db)
+    assert run("import", "viaenv", str(TRAIN)).exit_code == 0
+    with Store(db) as store:
+        assert store.dataset("viaenv").examples == 8
+
+
+def test_export_by_session_and_answer(db: str, tmp_path: Path) -> None:
+    with Store(db) as store:
+        store.add_examples("d", read(TRAIN)[:3], annotated=True)
+        first = next(store.examples("d"))
+        store.add_annotation(first.id, [], "reject", session="alice")
+    out = tmp_path / "rejected.jsonl"
+    result = run("export", "d", str(out), "--answer", "reject", "--db", db)
+    assert result.exit_code == 0 and "Wrote 1 examples" in result.output
+    assert [json.loads(line)["answer"] for line in out.read_text().splitlines()] == ["reject"]
+    run("export", "d", str(out), "--session", "import", "--db", db)
+    assert len(read(out)) == 3
+    run("export", "d", str(out), "--answer", "all", "--db", db)
+    assert len(out.read_text().splitlines()) == 3
+
+
+def test_import_sql_command(db: str, tmp_path: Path) -> None:
+    source = tmp_path / "src.db"
+    raw = sqlite3.connect(source)
+    raw.execute("CREATE TABLE posts (id INTEGER, body TEXT)")
+    raw.executemany("INSERT INTO posts VALUES (?, ?)", [(1, "Ann met Bob."), (2, "Bob left.")])
+    raw.commit()
+    raw.close()
+    result = run(
+        "import-sql", "forum", "--url", f"sqlite:///{source}",
+        "--query", "SELECT id, body FROM posts", "--text-column", "body", "--db", db,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "forum: 2 added, 0 duplicates skipped" in result.output
+    with Store(db) as store:
+        assert [e.meta for e in store.examples("forum")] == [{"id": 1}, {"id": 2}]
+
+
+def test_drop_asks_and_yes_skips(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run("import", "a", str(TRAIN), "--db", db).exit_code == 0
+    # Without a terminal and without --yes it refuses, saying how to go on.
+    refused = run("drop", "a", "--db", db)
+    assert isinstance(refused.exception, StoreError) and refused.exception.code == "E409"
+    assert "--yes" in str(refused.exception)
+
+    monkeypatch.setattr(db_cli, "_interactive", lambda: True)
+    said_no = run("drop", "a", "--db", db, input="n\n")
+    assert said_no.exit_code == 1 and "Drop dataset 'a' with 8 examples" in said_no.output
+    with Store(db) as store:
+        assert store.dataset("a").examples == 8
+
+    said_yes = run("drop", "a", "--db", db, input="y\n")
+    assert said_yes.exit_code == 0 and "Dropped a" in said_yes.output
+
+    assert run("import", "b", str(TRAIN), "--db", db).exit_code == 0
+    monkeypatch.setattr(db_cli, "_interactive", lambda: False)
+    forced = run("drop", "b", "--yes", "--db", db)
+    assert forced.exit_code == 0, forced.output
+    with Store(db) as store:
+        assert store.datasets() == []
+
+
+def test_missing_dataset_is_a_clear_error(db: str, tmp_path: Path) -> None:
+    result = run("export", "nope", str(tmp_path / "x.jsonl"), "--db", db)
+    assert isinstance(result.exception, StoreError) and result.exception.code == "E401"
+    with pytest.raises(StoreError, match="No dataset 'nope'"):
+        read("db:nope")
+
+
+def test_train_reads_db_datasets(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NERKIT_DB", db)  # restored after the test, whatever --db sets
+    assert run("import", "train", str(TRAIN)).exit_code == 0
+    assert run("import", "dev", str(DEV)).exit_code == 0
+    texts = tmp_path / "raw.txt"
+    texts.write_text("An unanswered text is not training data.\n")
+    assert run("import", "train", str(texts)).exit_code == 0
+    assert len(read("db:train")) == 8  # accepted, merged examples only
+
+    monkeypatch.setenv("NERKIT_DB", str(tmp_path / "elsewhere.db"))  # --db must win
+    out = tmp_path / "model"
+    result = CliRunner().invoke(
+        app,
+        [
+            "train", "db:train", "db:dev", "--output", str(out), "--model", "perceptron",
+            "--seed", "1", "--set", "train.max_epochs=3", "--set", "model.hash_rows=4096",
+            "--db", db,
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Trained on 8 examples" in result.output
+    meta = json.loads((out / "meta.json").read_text())
+    assert set(meta["labels"]) == {"LOC", "ORG", "PER"}
