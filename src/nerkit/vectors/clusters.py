@@ -72,7 +72,7 @@ def spherical_kmeans(
         return np.zeros((0, x.shape[1]), dtype=np.float32), np.zeros(0, dtype=np.int32)
     k = min(k, n)
     rng = np.random.default_rng(seed)
-    centroids = x[np.sort(rng.choice(n, size=k, replace=False))].copy()
+    centroids = _kmeans_pp(x, k, rng)
     counts = np.zeros(k, dtype=np.float64)
     b = min(batch_size, n)
     for _ in range(steps):
@@ -90,6 +90,23 @@ def spherical_kmeans(
     for a in range(0, n, chunk):
         labels[a : a + chunk] = (x[a : a + chunk] @ centroids.T).argmax(axis=1)
     return centroids, labels
+
+
+def _kmeans_pp(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ seeding (cosine distance) on a sample of ~20 rows per centroid: spread-out
+    starting centroids, so well-separated groups are not merged by an unlucky start."""
+    m = min(x.shape[0], max(20 * k, 2048))
+    sample = x[np.sort(rng.choice(x.shape[0], size=m, replace=False))]
+    chosen = [int(rng.integers(m))]
+    dist = np.maximum(1.0 - sample @ sample[chosen[0]], 0.0).astype(np.float64)
+    for _ in range(1, k):
+        cumulative = np.cumsum(dist**2)
+        total = float(cumulative[-1])
+        r = rng.random() * total
+        i = min(int(np.searchsorted(cumulative, r, side="right")), m - 1) if total > 0 else int(rng.integers(m))
+        chosen.append(i)
+        np.minimum(dist, np.maximum(1.0 - sample @ sample[i], 0.0), out=dist)
+    return sample[chosen].copy()
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
