@@ -125,7 +125,10 @@ def test_drop_asks_and_yes_skips(db: str, monkeypatch: pytest.MonkeyPatch) -> No
         assert store.datasets() == []
 
 
-def test_missing_dataset_is_a_clear_error(db: str, tmp_path: Path) -> None:
+def test_missing_dataset_is_a_clear_error(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NERKIT_DB", db)  # or db:NAME would make ./nerkit.db
     result = run("export", "nope", str(tmp_path / "x.jsonl"), "--db", db)
     assert isinstance(result.exception, StoreError) and result.exception.code == "E401"
     with pytest.raises(StoreError, match="No dataset 'nope'"):
