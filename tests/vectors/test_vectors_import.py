@@ -14,7 +14,14 @@ from nerkit.errors import FormatError
 from nerkit.vectors import Vectors, detect_vectors_format, import_vectors
 
 RESOURCES = Path(__file__).parents[1] / "resources"
-GLOVE = Path(__file__).parents[2] / ".." / "shared" / "data" / "word_vectors" / "glove.6B.100d.top2604.txt"
+GLOVE = (
+    Path(__file__).parents[2]
+    / ".."
+    / "shared"
+    / "data"
+    / "word_vectors"
+    / "glove.6B.100d.top2604.txt"
+)
 
 
 def test_fasttext_vec_fixture(tmp_path: Path) -> None:
@@ -51,7 +58,9 @@ def test_word2vec_binary_fixture_with_newlines(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("binary", [True, False])
 def test_gensim_written_files_round_trip(tmp_path: Path, binary: bool) -> None:
-    kv_mod = pytest.importorskip("gensim.models", reason="gensim (the vectors extra) is not installed")
+    kv_mod = pytest.importorskip(
+        "gensim.models", reason="gensim (the vectors extra) is not installed"
+    )
     kv = kv_mod.KeyedVectors(vector_size=5)
     keys = ["alpha", "Beta", "γάμμα", "d-e", "1996"]
     values = np.random.default_rng(3).standard_normal((5, 5)).astype(np.float32)
@@ -91,15 +100,29 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 @pytest.mark.parametrize(
     ("name", "text", "pattern"),
     [
-        ("ragged.txt", "a 1 2 3\nb 1 2\nc 1 2 3\n", r"E063.*ragged.txt:2: The row of 'b' has 2 values, expected 3"),
-        ("long.txt", "a 1 2\nb 1 2\nc 1 2 3\n", r"E063.*long.txt:3: The row of 'c' has 3 values, expected 2"),
+        (
+            "ragged.txt",
+            "a 1 2 3\nb 1 2\nc 1 2 3\n",
+            r"E063.*ragged.txt:2: The row of 'b' has 2 values, expected 3",
+        ),
+        (
+            "long.txt",
+            "a 1 2\nb 1 2\nc 1 2 3\n",
+            r"E063.*long.txt:3: The row of 'c' has 3 values, expected 2",
+        ),
         ("nan.txt", "a 1 2\nb 1 x2\n", r"E061.*nan.txt:2: Not a number: 'x2'"),
         ("dims.txt", "2 4\na 1 2 3\nb 1 2 3\n", r"E063.*dims.txt:2: .*3 values, expected 4"),
-        ("short.txt", "3 2\na 1 2\nb 1 2\n", r"E062.*header says 3 rows but the file has 2.*truncated"),
+        (
+            "short.txt",
+            "3 2\na 1 2\nb 1 2\n",
+            r"E062.*header says 3 rows but the file has 2.*truncated",
+        ),
         ("more.txt", "1 2\na 1 2\nb 1 2\n", r"E060.*more.txt:3: More rows than the header's 1"),
     ],
 )
-def test_broken_text_files_name_the_line(tmp_path: Path, name: str, text: str, pattern: str) -> None:
+def test_broken_text_files_name_the_line(
+    tmp_path: Path, name: str, text: str, pattern: str
+) -> None:
     path = _write(tmp_path, name, text)
     with pytest.raises(FormatError, match=pattern):
         import_vectors(path, tmp_path / "out")
@@ -118,7 +141,9 @@ def test_truncated_binary_gives_the_row_and_offset(tmp_path: Path) -> None:
     path = tmp_path / "cut.bin"
     row = b"word " + struct.pack("<3f", 1, 2, 3)
     path.write_bytes(b"3 3\n" + row + row + row[:-5])
-    with pytest.raises(FormatError, match=r"E066.*cut.bin, offset \d+: The file ends inside row 3 of 3"):
+    with pytest.raises(
+        FormatError, match=r"E066.*cut.bin, offset \d+: The file ends inside row 3 of 3"
+    ):
         import_vectors(path, tmp_path / "out")
 
 

@@ -79,8 +79,10 @@ def _check(path: Path, n: int, dim: int, expected_sum: float) -> None:
         extra = m["peak"] - m["base"]
         # The table itself plus 15%: no second copy, no dict of all keys.
         assert extra <= 1.15 * table_bytes, (mmap, m)
-        print(f"mmap={mmap}: baseline {m['base'] / 2**20:.0f} MB, peak {m['peak'] / 2**20:.0f} MB, "
-              f"table {table_bytes / 2**20:.0f} MB, extra over baseline {extra / 2**20:.0f} MB")
+        print(
+            f"mmap={mmap}: baseline {m['base'] / 2**20:.0f} MB, peak {m['peak'] / 2**20:.0f} MB, "
+            f"table {table_bytes / 2**20:.0f} MB, extra over baseline {extra / 2**20:.0f} MB"
+        )
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc for RSS")

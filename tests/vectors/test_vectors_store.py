@@ -15,7 +15,19 @@ from nerkit.vectors import Vectors
 from nerkit.vectors.keys import KeyTable
 from nerkit.vectors.tensorfile import read_tensor, save_tensors
 
-ODD_KEYS = ["the", "New York", "line\nbreak", "tab\there", "Zürich", "日本語", "🙂", "", " ", '"q"', "\\"]
+ODD_KEYS = [
+    "the",
+    "New York",
+    "line\nbreak",
+    "tab\there",
+    "Zürich",
+    "日本語",
+    "🙂",
+    "",
+    " ",
+    '"q"',
+    "\\",
+]
 
 
 def _table(keys: list[str], dim: int = 4, seed: int = 0) -> Vectors:

@@ -113,8 +113,23 @@ def test_cli_train_then_oov(corpus: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(
         app,
-        ["vectors", "train", str(corpus), "-o", str(out), "--dim", "8", "--min-count", "1",
-         "--epochs", "1", "--workers", "1", "--seed", "1"],
+        [
+            "vectors",
+            "train",
+            str(corpus),
+            "-o",
+            str(out),
+            "--dim",
+            "8",
+            "--min-count",
+            "1",
+            "--epochs",
+            "1",
+            "--workers",
+            "1",
+            "--seed",
+            "1",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "Trained" in result.output and "of dim 8" in result.output

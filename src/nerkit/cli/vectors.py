@@ -30,12 +30,16 @@ def _progress_bar() -> Any:
 
 @vectors_app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="A word2vec (.bin/.txt), GloVe or fastText .vec file.")],
+    file: Annotated[
+        Path, typer.Argument(help="A word2vec (.bin/.txt), GloVe or fastText .vec file.")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Vectors directory to write.")],
     format: Annotated[
         str | None,
         typer.Option(
-            "--format", "-f", help="word2vec-bin, word2vec-text, glove or fasttext-vec (detected if omitted)."
+            "--format",
+            "-f",
+            help="word2vec-bin, word2vec-text, glove or fasttext-vec (detected if omitted).",
         ),
     ] = None,
 ) -> None:
@@ -47,7 +51,10 @@ def import_command(
     with _progress_bar() as bar:
         task = bar.add_task(f"Importing {file.name}", total=None)
         vectors = import_vectors(
-            file, output, format, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            file,
+            output,
+            format,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     Console().print(
         f"Imported {len(vectors):,} vectors of dim {vectors.dim} ({vectors.meta['format']}) "
@@ -59,7 +66,8 @@ def import_command(
 @vectors_app.command("train")
 def train_command(
     raw: Annotated[
-        list[Path], typer.Argument(help="Text files (paragraphs), JSONL with 'text', or annotated data.")
+        list[Path],
+        typer.Argument(help="Text files (paragraphs), JSONL with 'text', or annotated data."),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Vectors directory to write.")],
     algo: Annotated[str, typer.Option("--algo", help="word2vec or fasttext.")] = "word2vec",
@@ -145,7 +153,12 @@ def oov_command(
     table = Table(title=f"Tokens without a vector in {data.name}")
     for col in ("", "tokens", "without vector", "share"):
         table.add_column(col, justify="left" if not col else "right")
-    table.add_row("all tokens", f"{report.tokens:,}", f"{report.oov_tokens:,}", f"{100 * report.oov_rate:.2f}%")
+    table.add_row(
+        "all tokens",
+        f"{report.tokens:,}",
+        f"{report.oov_tokens:,}",
+        f"{100 * report.oov_rate:.2f}%",
+    )
     table.add_row(
         "entity tokens",
         f"{report.entity_tokens:,}",

@@ -9,7 +9,7 @@ Example:
     >>> cfg.name, cfg.sections["train"].max_epochs, cfg.sections["model"].hash_rows
     ('perceptron.v1', 3, 1024)
     >>> sorted(cfg.to_dict())
-    ['model', 'train']
+    ['model', 'train', 'vectors']
 """
 
 from __future__ import annotations

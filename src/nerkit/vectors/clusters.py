@@ -39,15 +39,13 @@ DEFAULT_SIZES: tuple[int, ...] = (32, 128, 512, 1024)
 
 @dataclass
 class ClusterSettings:
-    """The ``[vectors]`` config section of a model that uses word clusters.
+    """The ``[vectors]`` section: word clusters from a vectors directory as features."""
 
-    ``path`` is a vectors directory (empty: no clusters); ``cluster_sizes`` the ``k`` of
-    each granularity; ``cluster_max_words`` how many of the table's first rows to cluster.
-    """
-
-    path: str = ""
-    cluster_sizes: list[int] = field(default_factory=lambda: list(DEFAULT_SIZES))
-    cluster_max_words: int = 100_000
+    path: str = ""  # a vectors directory (`nerkit vectors ...`); empty: no cluster features
+    cluster_sizes: list[int] = field(
+        default_factory=lambda: list(DEFAULT_SIZES)
+    )  # k of each granularity
+    cluster_max_words: int = 100_000  # cluster only the table's first (most frequent) rows
 
 
 def spherical_kmeans(
@@ -103,7 +101,11 @@ def _kmeans_pp(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
         cumulative = np.cumsum(dist**2)
         total = float(cumulative[-1])
         r = rng.random() * total
-        i = min(int(np.searchsorted(cumulative, r, side="right")), m - 1) if total > 0 else int(rng.integers(m))
+        i = (
+            min(int(np.searchsorted(cumulative, r, side="right")), m - 1)
+            if total > 0
+            else int(rng.integers(m))
+        )
         chosen.append(i)
         np.minimum(dist, np.maximum(1.0 - sample @ sample[i], 0.0), out=dist)
     return sample[chosen].copy()

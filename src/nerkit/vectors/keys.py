@@ -68,7 +68,12 @@ class KeyTable(Sequence[str]):
             count=len(bounds) - 1,
         )
         order = np.argsort(hashes, kind="stable").astype(np.int64)
-        return cls(np.array(blob, dtype=np.uint8), np.asarray(offsets, dtype=np.int64), hashes[order], order)
+        return cls(
+            np.array(blob, dtype=np.uint8),
+            np.asarray(offsets, dtype=np.int64),
+            hashes[order],
+            order,
+        )
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The four arrays, by the tensor names used on disk."""

@@ -96,9 +96,7 @@ def oov_report(vectors: Vectors, examples: Iterable[Example], top: int = 20) -> 
     known = {w for w, r in zip(types, rows.tolist()) if r >= 0}
     oov_counts = Counter({w: c for w, c in counts.items() if w not in known})
     per_label = {
-        label: Coverage(
-            tokens=sum(c.values()), oov=sum(n for w, n in c.items() if w not in known)
-        )
+        label: Coverage(tokens=sum(c.values()), oov=sum(n for w, n in c.items() if w not in known))
         for label, c in label_counts.items()
     }
     return OOVReport(

@@ -180,7 +180,11 @@ def _read_text(
     writer.close(row, {"format": "nerkit.vectors"})
     if progress is not None:
         progress(row, row)
-    return row, dim, KeyTable.from_blob(np.frombuffer(bytes(blob), dtype=np.uint8), np.asarray(offsets))
+    return (
+        row,
+        dim,
+        KeyTable.from_blob(np.frombuffer(bytes(blob), dtype=np.uint8), np.asarray(offsets)),
+    )
 
 
 def _split_row(
@@ -335,7 +339,11 @@ def _read_binary(path: Path, out: Path, progress: Progress | None) -> tuple[int,
     writer.close(n, {"format": "nerkit.vectors"})
     if progress is not None:
         progress(n, n)
-    return n, dim, KeyTable.from_blob(np.frombuffer(bytes(blob), dtype=np.uint8), np.asarray(offsets))
+    return (
+        n,
+        dim,
+        KeyTable.from_blob(np.frombuffer(bytes(blob), dtype=np.uint8), np.asarray(offsets)),
+    )
 
 
 # -- helpers ------------------------------------------------------------------------------

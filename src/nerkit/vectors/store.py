@@ -197,7 +197,9 @@ def read_keys(path: Path, mmap: bool = True) -> KeyTable:
     keys_path = path / KEYS_FILE
     if not keys_path.is_file():
         raise FormatError(
-            "E054", f"Not a vectors directory (no {KEYS_FILE})", path=path,
+            "E054",
+            f"Not a vectors directory (no {KEYS_FILE})",
+            path=path,
             hint="Make one with `nerkit vectors import`.",
         )
     index_path = path / INDEX_FILE
@@ -215,12 +217,16 @@ def read_keys(path: Path, mmap: bool = True) -> KeyTable:
         keys = json.loads(keys_path.read_text(encoding="utf8"))
     except (OSError, ValueError) as err:
         raise FormatError(
-            "E055", f"Cannot read {KEYS_FILE}: {err}", path=keys_path,
+            "E055",
+            f"Cannot read {KEYS_FILE}: {err}",
+            path=keys_path,
             hint="It must be a JSON list of strings, one per row of the table.",
         ) from err
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
         raise FormatError(
-            "E055", f"{KEYS_FILE} must be a JSON list of strings", path=keys_path,
+            "E055",
+            f"{KEYS_FILE} must be a JSON list of strings",
+            path=keys_path,
         )
     return KeyTable.build(keys)
 

@@ -101,7 +101,7 @@ def read_tensor(path: str | PathLike[str], name: str, mmap: bool = True) -> np.n
     with open(p, "rb") as fh:
         fh.seek(start + begin)
         # readinto fills the array's own buffer: no second copy of the data in memory.
-        view = memoryview(out.reshape(-1).view(np.uint8))
+        view = out.reshape(-1).view(np.uint8).data
         done = 0
         while done < len(view):
             got = fh.readinto(view[done:])
@@ -144,7 +144,9 @@ def save_tensors(
     metadata: Mapping[str, str] | None = None,
 ) -> None:
     """Write ``arrays`` (C-contiguous little-endian copies are made only where needed)."""
-    specs = {name: (np.dtype(a.dtype).newbyteorder("<"), tuple(a.shape)) for name, a in arrays.items()}
+    specs = {
+        name: (np.dtype(a.dtype).newbyteorder("<"), tuple(a.shape)) for name, a in arrays.items()
+    }
     header, _ = _header_bytes(specs, metadata)
     with open(path, "wb") as fh:
         fh.write(struct.pack("<Q", len(header)))
@@ -167,9 +169,7 @@ class TensorWriter:
 
     _RESERVED = 512
 
-    def __init__(
-        self, path: str | PathLike[str], name: str, capacity: int, dim: int
-    ) -> None:
+    def __init__(self, path: str | PathLike[str], name: str, capacity: int, dim: int) -> None:
         self.path = Path(path)
         self.name = name
         self.dim = dim

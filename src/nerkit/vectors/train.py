@@ -106,7 +106,9 @@ def train_vectors(
         tokenize_seconds = time.perf_counter() - t0
         if n_tokens == 0:
             raise FormatError(
-                "E067", "The inputs have no text", path=inputs[0] if inputs else None,
+                "E067",
+                "The inputs have no text",
+                path=inputs[0] if inputs else None,
                 hint="Check the files and --format.",
             )
         sentences = _CachedSentences(cache)
@@ -169,9 +171,9 @@ def train_vectors(
     if algo == "fasttext" and ngrams and bucket > 0:
         ngram_table = np.asarray(wv.vectors_ngrams, dtype=np.float32)
         meta.update(min_n=min_n, max_n=max_n, bucket=bucket)
-    Vectors(list(wv.index_to_key), np.asarray(wv.vectors, dtype=np.float32), meta, ngram_table).to_disk(
-        output
-    )
+    Vectors(
+        list(wv.index_to_key), np.asarray(wv.vectors, dtype=np.float32), meta, ngram_table
+    ).to_disk(output)
     return TrainVectorsResult(
         vectors=Vectors.from_disk(output),
         seconds=seconds,

@@ -27,11 +27,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ...vocab import ATTRS, COL, Vocab
 from ...vocab.attrs import FLAG_ALPHA, FLAG_UPPER, string_hash
+
+if TYPE_CHECKING:
+    from ...vectors.clusters import WordClusters
 
 # Per-token context columns appended to the lexical attributes.
 CONTEXT_ATTRS: tuple[str, ...] = ("first", "caps_sentence")
@@ -108,6 +112,17 @@ _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 _BEFORE = np.uint64(string_hash("<sentence start>"))
 _AFTER = np.uint64(string_hash("<sentence end>"))
 _TRUE, _FALSE = np.uint64(string_hash("1")), np.uint64(string_hash("0"))
+_NO_CLUSTER = np.uint64(string_hash("<no cluster>"))
+# With word clusters (``[vectors] path``): each granularity's cluster id of the token and of
+# its neighbours within this distance is a feature.
+CLUSTER_OFFSETS: tuple[int, ...] = (-2, -1, 0, 1, 2)
+
+
+def cluster_templates(sizes: Sequence[int]) -> dict[str, tuple[Component, ...]]:
+    """The static templates over cluster attributes ``cluster_k{size}`` (none without clusters)."""
+    return {
+        f"cluster_k{k}@{off}": ((f"cluster_k{k}", off),) for k in sizes for off in CLUSTER_OFFSETS
+    }
 
 
 def mix(x: np.ndarray) -> np.ndarray:
@@ -158,17 +173,29 @@ class Batch:
 class FeatureExtractor:
     """Maps token sequences to hashed rows of a table of ``n_rows`` (a power of two) rows."""
 
-    def __init__(self, n_rows: int) -> None:
+    def __init__(self, n_rows: int, clusters: WordClusters | None = None) -> None:
         if n_rows <= 0 or n_rows & (n_rows - 1):
             raise ValueError(f"n_rows must be a power of two, got {n_rows}")
         self.n_rows = n_rows
         self.mask = np.uint64(n_rows - 1)
-        self._static_salts = [salt(name) for name in STATIC_TEMPLATES]
+        self.clusters = clusters
+        sizes = clusters.sizes if clusters is not None else ()
+        self.templates = {**STATIC_TEMPLATES, **cluster_templates(sizes)}
+        self._col = {**_COL, **{f"cluster_k{k}": len(ALL_ATTRS) + j for j, k in enumerate(sizes)}}
+        # Hash of each cluster id per granularity; the last entry is "no cluster".
+        self._cluster_values = [
+            np.array(
+                [string_hash(f"cluster_k{k}:{c}") for c in range(k)] + [int(_NO_CLUSTER)],
+                dtype=np.uint64,
+            )
+            for k in sizes
+        ]
+        self._static_salts = [salt(name) for name in self.templates]
         self._tag_word_salts = np.array(
             [salt(name) for name in TAG_WORD_TEMPLATES], dtype=np.uint64
         )
         self._offsets = sorted(
-            {k for comps in STATIC_TEMPLATES.values() for _, k in comps}
+            {k for comps in self.templates.values() for _, k in comps}
             | {k for _, k in TAG_WORD_TEMPLATES.values()}
         )
 
@@ -189,11 +216,21 @@ class FeatureExtractor:
         n_upper = np.bincount(seq_id, weights=upper, minlength=len(lengths))
         caps_seq = (n_alpha >= 2) & (n_upper >= 0.8 * n_alpha)
         caps = np.where(caps_seq[seq_id], _TRUE, _FALSE) if len(seq_id) else first
-        return (
-            np.column_stack([lex, first, caps])
-            if len(ids)
-            else np.zeros((0, len(ALL_ATTRS)), dtype=np.uint64)
-        )
+        if not len(ids):
+            return np.zeros((0, len(self._col)), dtype=np.uint64)
+        return np.column_stack([lex, first, caps, *self._cluster_columns(words, ids)])
+
+    def _cluster_columns(self, words: Sequence[str], ids: np.ndarray) -> list[np.ndarray]:
+        """One column per cluster granularity: the hashed cluster id of each token."""
+        if self.clusters is None:
+            return []
+        # Look each distinct word up once (lexeme ids are dense within one call).
+        uniq, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        found = self.clusters.lookup([words[i] for i in first.tolist()])
+        return [
+            values[np.where(found[:, j] >= 0, found[:, j], len(values) - 1)][inverse]
+            for j, values in enumerate(self._cluster_values)
+        ]
 
     def batch(self, vocab: Vocab, sequences: Sequence[Sequence[str]]) -> Batch:
         """Static feature rows and tag-conjunction values of ``sequences`` (lists of words)."""
@@ -205,11 +242,11 @@ class FeatureExtractor:
         pos, seq_len = positions(lengths)
         shifted = {k: shift(attrs, pos, seq_len, k) for k in self._offsets}
         n = attrs.shape[0]
-        static = np.empty((n, len(STATIC_TEMPLATES)), dtype=np.int64)
-        for j, comps in enumerate(STATIC_TEMPLATES.values()):
+        static = np.empty((n, len(self.templates)), dtype=np.int64)
+        for j, comps in enumerate(self.templates.values()):
             h = np.full(n, self._static_salts[j], dtype=np.uint64)
             for attr, k in comps:
-                h = mix(h ^ shifted[k][:, _COL[attr]])
+                h = mix(h ^ shifted[k][:, self._col[attr]])
             static[:, j] = (mix(h) & self.mask).astype(np.int64)
         tag_word = np.empty((n, len(TAG_WORD_TEMPLATES)), dtype=np.uint64)
         for j, (attr, k) in enumerate(TAG_WORD_TEMPLATES.values()):

@@ -111,6 +111,9 @@ def train_epoch(
     static, history, gold = data.static, data.history, data.gold
     errors = 0
     history_identity = np.concatenate(([False], TAG_WORD_IDENTITY))
+    # Templates past the built-in ones (word clusters) never identify the word itself.
+    static_identity = np.zeros(static.shape[1], dtype=bool)
+    static_identity[: len(STATIC_IDENTITY)] = STATIC_IDENTITY
     if dropout > 0 and rng is None:
         rng = np.random.default_rng(0)
     for s in order.tolist():
@@ -125,7 +128,7 @@ def train_epoch(
             dropped = rng.random(n) < dropout
             if dropped.any():
                 F = F.copy()
-                F[dropped[:, None] & STATIC_IDENTITY[None, :]] = NULL_ROW
+                F[dropped[:, None] & static_identity[None, :]] = NULL_ROW
         scores = W[F].sum(axis=1)
         p1 = p2 = start
         rows: list[np.ndarray] = []

@@ -26,6 +26,7 @@ from safetensors.numpy import load_file, save_file
 from ...corpus.example import Example
 from ...errors import ConfigError, ModelError, NerkitError
 from ...tokens import Doc, Span
+from ...vectors.clusters import CLUSTERS_FILE, ClusterSettings, WordClusters
 from ...vocab import Vocab
 from ..base import ScoredSpan, check_labels, register
 from .decode import greedy_decode
@@ -57,18 +58,22 @@ class PerceptronTrainSettings:
     ensemble: int = 3
 
 
-def _split_settings(kwargs: dict[str, Any]) -> tuple[PerceptronSettings, PerceptronTrainSettings]:
+def _split_settings(
+    kwargs: dict[str, Any],
+) -> tuple[PerceptronSettings, PerceptronTrainSettings, ClusterSettings]:
     model_keys = {f.name for f in fields(PerceptronSettings)}
     train_keys = {f.name for f in fields(PerceptronTrainSettings)}
-    unknown = set(kwargs) - model_keys - train_keys
+    vector_keys = {f.name for f in fields(ClusterSettings)}
+    unknown = set(kwargs) - model_keys - train_keys - vector_keys
     if unknown:
         raise ConfigError(
             "E302",
             f"Unknown perceptron setting(s): {', '.join(sorted(unknown))}",
-            hint=f"Known: {', '.join(sorted(model_keys | train_keys))}.",
+            hint=f"Known: {', '.join(sorted(model_keys | train_keys | vector_keys))}.",
         )
     settings = PerceptronSettings(**{k: v for k, v in kwargs.items() if k in model_keys})
     train = PerceptronTrainSettings(**{k: v for k, v in kwargs.items() if k in train_keys})
+    vectors = ClusterSettings(**{k: v for k, v in kwargs.items() if k in vector_keys})
     n = settings.hash_rows
     if not isinstance(n, int) or n < 2 or n & (n - 1):
         raise ConfigError(
@@ -76,12 +81,16 @@ def _split_settings(kwargs: dict[str, Any]) -> tuple[PerceptronSettings, Percept
             f"model.hash_rows must be a power of two, got {n!r}",
             hint="Use e.g. 1048576 (2^20), 2097152 (2^21) or 4194304 (2^22).",
         )
-    return settings, train
+    return settings, train, vectors
 
 
 @register(NAME)
 class PerceptronRecognizer:
     """Averaged-perceptron BILUO tagger over hashed lexical and tag-history features.
+
+    With ``[vectors] path`` set, the words' clusters in that vector space (k-means at
+    several granularities, see :mod:`nerkit.vectors.clusters`) are features too; the cluster
+    table is saved with the model, so the vectors are not needed to load it.
 
     ``predict_with_scores`` gives each span the mean, over its tokens, of the softmax
     probability of the chosen tag among the tags allowed at that position (raw perceptron
@@ -89,10 +98,15 @@ class PerceptronRecognizer:
     """
 
     name = NAME
-    config_sections = {"model": PerceptronSettings, "train": PerceptronTrainSettings}
+    config_sections = {
+        "model": PerceptronSettings,
+        "train": PerceptronTrainSettings,
+        "vectors": ClusterSettings,
+    }
 
     def __init__(self, **settings: Any) -> None:
-        self.settings, self.train_settings = _split_settings(settings)
+        self.settings, self.train_settings, self.vector_settings = _split_settings(settings)
+        self.clusters_: WordClusters | None = None
         self.labels: tuple[str, ...] = tuple(self.settings.labels)
         self.weights_: np.ndarray | None = None
         self.history_: list[dict[str, Any]] = []
@@ -125,7 +139,8 @@ class PerceptronRecognizer:
             raise ModelError("E205", "No accepted training examples", hint="Check the data.")
         self.labels = labels
         tagset = TagSet(labels)
-        fx = FeatureExtractor(self.settings.hash_rows)
+        self.clusters_ = self._build_clusters()
+        fx = FeatureExtractor(self.settings.hash_rows, self.clusters_)
         gold_spans = [_gold_token_spans(ex) for ex in train]
         batch = fx.batch(self._vocab, [ex.doc.words for ex in train])
         gold = np.concatenate(
@@ -151,6 +166,19 @@ class PerceptronRecognizer:
             if callback is not None:
                 callback(info)
         return self
+
+    def _build_clusters(self) -> WordClusters | None:
+        vs = self.vector_settings
+        if not vs.path:
+            return None
+        from ...vectors import Vectors
+
+        return WordClusters.build(
+            Vectors.from_disk(vs.path),
+            vs.cluster_sizes,
+            max_words=vs.cluster_max_words,
+            seed=self.train_settings.seed,
+        )
 
     def _fit_one(
         self,
@@ -225,7 +253,7 @@ class PerceptronRecognizer:
             raise ModelError(
                 "E206", "The perceptron has not been trained", hint="Call fit() or load a model."
             )
-        fx = FeatureExtractor(self.settings.hash_rows)
+        fx = FeatureExtractor(self.settings.hash_rows, self.clusters_)
         tagset = TagSet(self.labels)
         out: list[list[ScoredSpan]] = []
         i = 0
@@ -260,7 +288,11 @@ class PerceptronRecognizer:
         """The resolved configuration: ``[model]`` (name + settings) and ``[train]``."""
         model = {"name": self.name, **asdict(self.settings)}
         model["labels"] = list(self.labels)
-        return {"model": model, "train": asdict(self.train_settings)}
+        return {
+            "model": model,
+            "train": asdict(self.train_settings),
+            "vectors": asdict(self.vector_settings),
+        }
 
     def to_disk(self, path: str | Path) -> None:
         """Write ``config.toml``, ``labels.json`` and ``weights.safetensors`` (non-zero rows only)."""
@@ -278,6 +310,8 @@ class PerceptronRecognizer:
             str(path / "weights.safetensors"),
             metadata={"format": NAME, "hash_rows": str(self.settings.hash_rows)},
         )
+        if self.clusters_ is not None:
+            self.clusters_.to_disk(path)
 
     @classmethod
     def from_disk(cls, path: str | Path) -> PerceptronRecognizer:
@@ -291,7 +325,7 @@ class PerceptronRecognizer:
             raise ModelError("E207", f"Cannot read the perceptron model: {err}", path=path) from err
         model_cfg = {k: v for k, v in config.get("model", {}).items() if k != "name"}
         model_cfg["labels"] = labels
-        self = cls(**model_cfg, **config.get("train", {}))
+        self = cls(**model_cfg, **config.get("train", {}), **config.get("vectors", {}))
         self.labels = tuple(labels)
         n_tags = 1 + 4 * len(labels)
         weights = np.zeros((self.settings.hash_rows, n_tags), dtype=np.float32)
@@ -302,6 +336,15 @@ class PerceptronRecognizer:
             )
         weights[rows] = values
         self.weights_ = weights
+        if self.vector_settings.path:
+            if not (path / CLUSTERS_FILE).is_file():
+                raise ModelError(
+                    "E207",
+                    f"The model was trained with word clusters but {CLUSTERS_FILE} is missing",
+                    path=path,
+                    hint="Copy the whole model directory.",
+                )
+            self.clusters_ = WordClusters.from_disk(path)
         return self
 
 
