@@ -19,7 +19,18 @@ data_app = typer.Typer(help="Check annotated data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
 # Each module registers its commands on `app` (or a sub-app) when imported.
-from . import convert, data, db, evaluate, predict, tokenize, train, vectors  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    config,
+    convert,
+    data,
+    db,
+    evaluate,
+    init_config,
+    predict,
+    tokenize,
+    train,
+    vectors,
+)
 
 
 def main() -> None:

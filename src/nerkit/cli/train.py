@@ -18,8 +18,11 @@ def train_command(
     dev_path: Annotated[Path, typer.Argument(help="Development data: picks the best epoch.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
     model: Annotated[
-        str, typer.Option("--model", "-m", help="Model type, e.g. perceptron.")
-    ] = "perceptron",
+        str,
+        typer.Option(
+            "--model", "-m", help="Model type: neural (BiLSTM-CRF, default) or perceptron (fast)."
+        ),
+    ] = "neural",
     config: Annotated[Path | None, typer.Option("--config", "-c", help="TOML config file.")] = None,
     format: Annotated[
         str | None, typer.Option("--format", "-f", help="Data format (detected if omitted).")
@@ -33,6 +36,10 @@ def train_command(
     lang: Annotated[
         str, typer.Option("--lang", help="Tokenizer language for untokenized data.")
     ] = "en",
+    device: Annotated[
+        str | None,
+        typer.Option("--device", help="Neural model: train on cpu, cuda or cuda:N (train.device)."),
+    ] = None,
     db: Annotated[
         str | None,
         typer.Option("--db", help="Store database for db:NAME data (default $NERKIT_DB)."),
@@ -48,7 +55,9 @@ def train_command(
     from ..training import train
 
     console = Console()
-    columns = ("model", "epoch", "errors", "dev P", "dev R", "dev F", "best", "seconds")
+    # The perceptron counts wrongly tagged tokens; the neural model reports its loss.
+    cost = "errors" if model.startswith("perceptron") else "loss"
+    columns = ("model", "epoch", cost, "dev P", "dev R", "dev F", "best", "seconds")
     console.print(f"Training {model}", style="bold")
     console.print("  ".join(f"{c:>7}" for c in columns), style="bold")
 
@@ -60,7 +69,7 @@ def train_command(
         row = [
             str(info.get("member") or ""),
             str(info["epoch"]),
-            "" if errors is None else str(errors),
+            "" if errors is None else f"{errors:.4g}" if isinstance(errors, float) else str(errors),
             *(f"{100 * dev[k]:.2f}" if k in dev else "-" for k in ("precision", "recall", "f1")),
             mark,
             f"{info['seconds']:.1f}" if "seconds" in info else "",
@@ -73,7 +82,7 @@ def train_command(
         output,
         model=model,
         config=config,
-        overrides=overrides or [],
+        overrides=[*(overrides or []), *([f"train.device={device}"] if device else [])],
         seed=seed,
         format=format,
         lang=lang,

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import ModelError
 from .config import ResolvedConfig, resolve_config
+from .log import TrainingLog
 
 if False:  # typing only; importing these eagerly would slow `import nerkit`
     from ..pipeline import Pipeline
@@ -35,7 +36,7 @@ def train(
     dev_path: str | Path | None,
     output: str | Path | None = None,
     *,
-    model: str = "perceptron",
+    model: str = "neural",
     config: str | Path | None = None,
     overrides: Sequence[str] = (),
     seed: int | None = None,
@@ -46,7 +47,8 @@ def train(
     """Train ``model`` on ``train_path``, select the epoch best on ``dev_path``, save to ``output``.
 
     Only accepted examples are trained on (Prodigy ``answer``). The resolved configuration is
-    saved in the model directory as ``config.toml``; ``meta.json`` holds the dev scores.
+    saved in the model directory as ``config.toml``; ``meta.json`` holds the dev scores;
+    ``training_log.jsonl`` one line per dev evaluation and ``dev_f1.png`` the dev F1 curve.
 
     >>> result = train("train.conll", "dev.conll", "model", overrides=["train.max_epochs=5"])  # doctest: +SKIP
     >>> result.evaluation.scores.f1  # doctest: +SKIP
@@ -77,8 +79,16 @@ def train(
             hint="The file is empty or every record was rejected/ignored.",
         )
     recognizer = get_model_class(resolved.name)(**resolved.settings())
+    log = TrainingLog(output) if output is not None else None
+
+    def on_eval(info: dict[str, Any]) -> None:
+        if log is not None:
+            log(info)
+        if callback is not None:
+            callback(info)
+
     start = time.perf_counter()
-    recognizer.fit(train_examples, dev_examples or None, callback=callback)
+    recognizer.fit(train_examples, dev_examples or None, callback=on_eval)
     seconds = time.perf_counter() - start
     nlp = Pipeline(tokenizer, recognizer)
     evaluation = evaluate(nlp, dev_examples) if dev_examples else None
@@ -106,6 +116,8 @@ def train(
         # The recognizer wrote its own [model] and [train]; make sure the file is the
         # resolved config even for a model type that writes less.
         _write_config(Path(output) / "config.toml", resolved, recognizer)
+        if log is not None:
+            log.plot()
     return TrainResult(
         nlp=nlp,
         config=resolved,

@@ -84,7 +84,7 @@ class Featurizer:
         distinct = list(index)
         chars = self.char_rows(distinct)
         if self.vectors is not None:
-            rows = np.array([self.vectors.get_row(w) for w in distinct], dtype=np.int64)
+            rows = np.array(self.vectors.get_rows(distinct), dtype=np.int64)
             rows[rows < 0] = self.n_vectors
             vec_rows = rows[word_ix]
         else:

@@ -93,7 +93,7 @@ class Network(nn.Module):
             width += s.char_filters
         self.vec_mode = "none"
         if vectors is not None:
-            table = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
+            table = torch.from_numpy(np.array(vectors, dtype=np.float32))  # a copy: may be mmapped
             if fine_tune_vectors:
                 self.vec_mode = "fine-tune"
                 # The last row is the learned unknown-word vector.
