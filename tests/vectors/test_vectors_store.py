@@ -140,3 +140,15 @@ def test_our_file_is_standard_safetensors(tmp_path: Path) -> None:
 def test_shape_mismatch_is_refused() -> None:
     with pytest.raises(ValueError, match="n_keys"):
         Vectors(["a", "b"], np.zeros((3, 2), dtype=np.float32))
+
+
+@pytest.mark.parametrize("mmap", [True, False])
+def test_saving_over_the_directory_it_was_loaded_from(tmp_path: Path, mmap: bool) -> None:
+    vecs = _table(["a", "b", "c"])
+    vecs.to_disk(tmp_path)
+    loaded = Vectors.from_disk(tmp_path, mmap=mmap)
+    loaded.to_disk(tmp_path)  # the files it maps are replaced, not overwritten in place
+    again = Vectors.from_disk(tmp_path)
+    assert list(again.keys) == ["a", "b", "c"]
+    assert np.array_equal(np.asarray(again.data), vecs.data)
+    assert not list(tmp_path.glob("*.partial"))

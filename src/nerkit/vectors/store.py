@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from os import PathLike
@@ -181,7 +182,10 @@ def write_keys(path: Path, keys: Iterable[str] | KeyTable) -> None:
     """Write ``keys.json`` (streamed, one key a line) and its index, tied by the file's hash."""
     table = keys if isinstance(keys, KeyTable) else KeyTable.build(keys)
     digest = hashlib.sha256()
-    with open(path / KEYS_FILE, "w", encoding="utf8", newline="\n") as fh:
+    # Written aside and moved into place: a table memory-mapped from this directory (for
+    # instance the one being saved) keeps reading the old files.
+    tmp = path / (KEYS_FILE + ".partial")
+    with open(tmp, "w", encoding="utf8", newline="\n") as fh:
         for i, key in enumerate(table):
             line = ("[" if i == 0 else ",\n") + json.dumps(key, ensure_ascii=False)
             fh.write(line)
@@ -189,6 +193,7 @@ def write_keys(path: Path, keys: Iterable[str] | KeyTable) -> None:
         tail = "]\n" if len(table) else "[]\n"
         fh.write(tail)
         digest.update(tail.encode("utf8"))
+    os.replace(tmp, path / KEYS_FILE)
     save_tensors(path / INDEX_FILE, table.arrays(), {"keys_sha256": digest.hexdigest()})
 
 

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 import struct
 from collections.abc import Mapping
 from os import PathLike
@@ -143,12 +144,18 @@ def save_tensors(
     arrays: Mapping[str, np.ndarray],
     metadata: Mapping[str, str] | None = None,
 ) -> None:
-    """Write ``arrays`` (C-contiguous little-endian copies are made only where needed)."""
+    """Write ``arrays`` (C-contiguous little-endian copies are made only where needed).
+
+    The file is written beside ``path`` and moved over it at the end, so arrays memory-mapped
+    from the old file (even the ones being saved) stay valid.
+    """
     specs = {
         name: (np.dtype(a.dtype).newbyteorder("<"), tuple(a.shape)) for name, a in arrays.items()
     }
     header, _ = _header_bytes(specs, metadata)
-    with open(path, "wb") as fh:
+    target = Path(path)
+    tmp = target.with_name(target.name + ".partial")
+    with open(tmp, "wb") as fh:
         fh.write(struct.pack("<Q", len(header)))
         fh.write(header)
         for name, a in arrays.items():
@@ -157,6 +164,7 @@ def save_tensors(
             step = max(1, (64 << 20) // max(1, a.itemsize))  # 64 MB at a time
             for i in range(0, flat.size, step):
                 fh.write(flat[i : i + step].tobytes())
+    os.replace(tmp, target)
 
 
 class TensorWriter:
