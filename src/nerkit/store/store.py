@@ -328,7 +328,7 @@ class Store:
 
     def examples(self, dataset: str, *, batch_size: int = 500) -> Iterator[StoredExample]:
         """Every example of ``dataset`` in the order they were added (one query per batch)."""
-        yield from self._pages(dataset, None, batch_size, answered_by=None)
+        yield from self._pages(dataset, None, batch_size, answered=None)
 
     def unanswered(
         self,
@@ -343,11 +343,18 @@ class Store:
         Read one batch at a time, each in its own transaction, so an example answered while
         the iteration runs is left out of the later batches. ``after`` skips ids up to it.
         """
-        yield from self._pages(dataset, after, batch_size, answered_by=session or "")
+        yield from self._pages(dataset, after, batch_size, answered=False, session=session)
 
     def _pages(
-        self, dataset: str, after: int | None, batch_size: int, answered_by: str | None
+        self,
+        dataset: str,
+        after: int | None,
+        batch_size: int,
+        answered: bool | None,
+        session: str | None = None,
     ) -> Iterator[StoredExample]:
+        # answered: None all examples; True those with an annotation (of ``session`` when
+        # given); False those without. Keyset pages: each one query in its own transaction.
         last = after or 0
         while True:
             with self._read() as s:
@@ -355,15 +362,15 @@ class Store:
                 query = select(ExampleRow).where(
                     ExampleRow.dataset_id == ds_id, ExampleRow.id > last
                 )
-                if answered_by is not None:
+                if answered is not None:
                     answers = select(AnnotationRow.id).where(
                         AnnotationRow.example_id == ExampleRow.id
                     )
-                    if answered_by:
+                    if session:
                         answers = answers.join(
                             SessionRow, AnnotationRow.session_id == SessionRow.id
-                        ).where(SessionRow.name == answered_by)
-                    query = query.where(~exists(answers))
+                        ).where(SessionRow.name == session)
+                    query = query.where(exists(answers) if answered else ~exists(answers))
                 rows = s.scalars(query.order_by(ExampleRow.id).limit(batch_size)).all()
                 page = [_stored_example(r, dataset) for r in rows]
             yield from page
@@ -443,7 +450,8 @@ class Store:
         """
         if answer is not None:
             check_answer(answer)
-        for page in _chunks(self._pages(dataset, None, batch_size, answered_by=None), batch_size):
+        answered = self._pages(dataset, None, batch_size, answered=True, session=session)
+        for page in _chunks(answered, batch_size):
             decided = self._deciding(page, session)
             for stored in page:
                 chosen = decided.get(stored.id)
