@@ -63,6 +63,18 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _git_commit() -> str | None:
+    """HEAD of the repository, with "+dirty" when tracked files under src/ differ from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_DIR,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "src"],
+                               cwd=REPO_DIR, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
 def _machine() -> dict[str, Any]:
     cpu = platform.processor()
     try:
@@ -135,6 +147,7 @@ def train_nerkit(name: str, force: bool) -> dict[str, Any]:
         raise SystemExit(f"nerkit train failed for {name} (exit {proc.returncode}):\n{tail}")
     meta = {
         "set": name,
+        "git_commit": _git_commit(),
         "train_seconds": round(seconds, 1),
         "train_cpu_seconds": round(cpu, 1),
         "command": " ".join(["nerkit"] + cmd[3:]),
