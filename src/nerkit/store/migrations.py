@@ -11,7 +11,7 @@ To change the schema: change ``schema.py`` and append a step here; never edit an
 
 Example:
     >>> [m.version for m in MIGRATIONS]
-    [1, 2]
+    [1, 2, 3]
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import StoreError
-from .schema import HASH_LENGTH, NAME_LENGTH, JSONType, SchemaVersionRow
+from .schema import CLIENT_ID_LENGTH, HASH_LENGTH, NAME_LENGTH, JSONType, SchemaVersionRow
 from .url import WRITE_OPTION
 
 _PG_LOCK_KEY = 0x6E65726B  # "nerk": the advisory lock that serializes migrations
@@ -128,9 +128,19 @@ def _v2_teach_fields(conn: Connection) -> None:
     conn.execute(text(f"ALTER TABLE annotations ADD COLUMN score {float_sql}"))
 
 
+def _v3_client_ids(conn: Connection) -> None:
+    # A unique index, not a constraint: SQLite cannot add constraints to an existing table,
+    # and both databases let any number of rows hold NULL in a unique index.
+    conn.execute(text(f"ALTER TABLE annotations ADD COLUMN client_id VARCHAR({CLIENT_ID_LENGTH})"))
+    conn.execute(text("CREATE UNIQUE INDEX uq_annotations_client_id ON annotations (client_id)"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "datasets, examples, sessions, annotations", _v1_initial),
     Migration(2, "annotations: the suggested span and model score of teach", _v2_teach_fields),
+    Migration(
+        3, "annotations: the client id that makes resubmitting an answer idempotent", _v3_client_ids
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 

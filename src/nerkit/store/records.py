@@ -184,7 +184,8 @@ class StoredExample:
 class StoredAnnotation:
     """One answer to an example: spans, accept/reject/ignore, by which session, when.
 
-    ``suggestion`` and ``score`` are the span a model suggested (teach) and its score.
+    ``suggestion`` and ``score`` are the span a model suggested (teach) and its score;
+    ``client_id`` the id the annotation app's page gave the answer (retries are stored once).
     """
 
     id: int
@@ -196,6 +197,7 @@ class StoredAnnotation:
     meta: dict[str, Any] = field(default_factory=dict)
     suggestion: SpanDict | None = None
     score: float | None = None
+    client_id: str | None = None
 
 
 @dataclass

@@ -21,6 +21,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -33,6 +34,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 NAME_LENGTH = 200
 HASH_LENGTH = 32
+CLIENT_ID_LENGTH = 64
 
 
 def utcnow() -> datetime:
@@ -85,6 +87,7 @@ class AnnotationRow(Base):
     __tablename__ = "annotations"
     __table_args__ = (
         CheckConstraint("answer IN ('accept', 'reject', 'ignore')", name="ck_annotations_answer"),
+        Index("uq_annotations_client_id", "client_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -101,6 +104,9 @@ class AnnotationRow(Base):
     # Added in schema version 2, for teach: the span the model suggested and its score.
     suggestion: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     score: Mapped[float | None] = mapped_column(Float, default=None)
+    # Added in schema version 3: the id the annotation app's page gave the answer, so that a
+    # retried submission is stored once (unique; NULL for answers from elsewhere).
+    client_id: Mapped[str | None] = mapped_column(String(CLIENT_ID_LENGTH), default=None)
 
 
 class SchemaVersionRow(Base):

@@ -47,7 +47,7 @@ from .records import (
     check_spans,
     input_hash,
 )
-from .schema import NAME_LENGTH, AnnotationRow, DatasetRow, ExampleRow, SessionRow
+from .schema import CLIENT_ID_LENGTH, NAME_LENGTH, AnnotationRow, DatasetRow, ExampleRow, SessionRow
 from .url import WRITE_OPTION, make_engine, resolve_url, safe_url
 
 _DATASET_NAME = re.compile(r"\w[\w.\-]*")
@@ -390,36 +390,84 @@ class Store:
         suggestion: SpanLike | None = None,
         score: float | None = None,
         meta: dict[str, Any] | None = None,
+        client_id: str | None = None,
     ) -> StoredAnnotation:
         """Record an answer to an example; returns once it is committed.
 
         ``spans`` are character offsets into the example's text (checked); ``session`` names
         the annotator; ``suggestion``/``score`` record what a model proposed (teach).
+        ``client_id`` (up to 64 characters, unique) makes the call idempotent: an answer whose
+        ``client_id`` is stored already is not stored again, the stored one is returned.
         """
         check_answer(answer)
-        with self._write.begin() as s:
-            example = s.get(ExampleRow, example_id)
-            if example is None:
-                raise StoreError(
-                    "E403", f"No example with id {example_id}", hint="Ids come from the store."
-                )
-            where = f"example {example_id}"
-            clean = check_spans(spans, example.text, where)
-            suggested = check_spans([suggestion], example.text, where)[0] if suggestion else None
-            sid = self._session_id(s, example.dataset_id, session)
-            row = AnnotationRow(
-                example_id=example_id,
-                session_id=sid,
-                answer=answer,
-                spans=clean,
-                meta=meta or {},
-                suggestion=suggested,
-                score=None if score is None else float(score),
+        if client_id is not None and not (0 < len(client_id) <= CLIENT_ID_LENGTH):
+            raise StoreError(
+                "E404",
+                f"client_id should be 1-{CLIENT_ID_LENGTH} characters, found {len(client_id)}",
+                hint="Use a UUID.",
             )
-            s.add(row)
-            s.flush()
-            record = _stored_annotation(row, session)
+        if client_id is not None and (found := self._by_client_id(client_id)) is not None:
+            return found
+        try:
+            with self._write.begin() as s:
+                example = s.get(ExampleRow, example_id)
+                if example is None:
+                    raise StoreError(
+                        "E403", f"No example with id {example_id}", hint="Ids come from the store."
+                    )
+                where = f"example {example_id}"
+                clean = check_spans(spans, example.text, where)
+                suggested = (
+                    check_spans([suggestion], example.text, where)[0] if suggestion else None
+                )
+                sid = self._session_id(s, example.dataset_id, session)
+                row = AnnotationRow(
+                    example_id=example_id,
+                    session_id=sid,
+                    answer=answer,
+                    spans=clean,
+                    meta=meta or {},
+                    suggestion=suggested,
+                    score=None if score is None else float(score),
+                    client_id=client_id,
+                )
+                s.add(row)
+                s.flush()
+                record = _stored_annotation(row, session)
+        except IntegrityError:
+            # The same client_id committed by another request meanwhile: that one stands.
+            if client_id is None or (found := self._by_client_id(client_id)) is None:
+                raise
+            return found
         return record  # after the commit above: the caller may tell the user it is saved
+
+    def _by_client_id(self, client_id: str) -> StoredAnnotation | None:
+        with self._read() as s:
+            hit = s.execute(
+                select(AnnotationRow, SessionRow.name)
+                .join(SessionRow, AnnotationRow.session_id == SessionRow.id)
+                .where(AnnotationRow.client_id == client_id)
+            ).first()
+            return None if hit is None else _stored_annotation(hit[0], hit[1])
+
+    def progress(self, dataset: str, session: str | None = None) -> tuple[int, int]:
+        """``(answered, total)`` examples of ``dataset``; answered by ``session`` when given."""
+        with self._read() as s:
+            ds_id = self._dataset_row(s, dataset).id
+            total = s.scalar(
+                select(func.count()).select_from(ExampleRow).where(ExampleRow.dataset_id == ds_id)
+            )
+            answers = (
+                select(AnnotationRow.example_id)
+                .join(ExampleRow, AnnotationRow.example_id == ExampleRow.id)
+                .where(ExampleRow.dataset_id == ds_id)
+            )
+            if session is not None:
+                answers = answers.join(SessionRow, AnnotationRow.session_id == SessionRow.id).where(
+                    SessionRow.name == session
+                )
+            done = s.scalar(select(func.count()).select_from(answers.distinct().subquery()))
+            return int(done or 0), int(total or 0)
 
     def annotations(self, example_id: int) -> list[StoredAnnotation]:
         """Every annotation of an example, oldest first."""
@@ -632,6 +680,7 @@ def _stored_annotation(row: AnnotationRow, session: str) -> StoredAnnotation:
         meta=dict(row.meta or {}),
         suggestion=row.suggestion,  # type: ignore[arg-type]
         score=row.score,
+        client_id=row.client_id,
     )
 
 
