@@ -31,7 +31,7 @@ from ...vocab import Vocab
 from ..base import ScoredSpan, check_labels, register
 from .decode import greedy_decode
 from .features import FeatureExtractor
-from .learn import AveragedWeights, TrainingData, train_epoch
+from .learn import NULL_ROW, AveragedWeights, TrainingData, train_epoch
 from .tagset import TagSet
 
 NAME = "perceptron.v1"
@@ -236,6 +236,42 @@ class PerceptronRecognizer:
         scores = score_spans(gold, pred)
         return {"precision": scores.precision, "recall": scores.recall, "f1": scores.f1}
 
+    def update(self, examples: Sequence[Example], epochs: int = 1) -> int:
+        """Online step on ``examples`` (e.g. answers in ``nerkit annotate teach``).
+
+        One plain perceptron pass: each wrongly tagged token moves the weights by +-1 towards
+        the gold tags, added to the trained (averaged) weights in place; no averaging, so it is
+        cheap enough to run after every answer. Returns the number of wrongly tagged tokens.
+
+        Example:
+            >>> from nerkit.tokens import Doc
+            >>> doc = Doc.from_words(["Ada", "wrote", "code"])
+            >>> m = PerceptronRecognizer(hash_rows=2**10, ensemble=1)
+            >>> m = m.fit([Example(doc, [(0, 3, "PER")])])
+            >>> m.update([Example(doc, [(0, 3, "PER")])])
+            0
+        """
+        if self.weights_ is None:
+            raise ModelError(
+                "E206", "The perceptron has not been trained", hint="Call fit() or load a model."
+            )
+        examples = [ex for ex in examples if ex.answer == "accept" and len(ex.doc)]
+        if not examples:
+            return 0
+        check_labels(examples, self.labels)
+        tagset = TagSet(self.labels)
+        fx = FeatureExtractor(self.settings.hash_rows, self.clusters_)
+        batch = fx.batch(self._vocab, [ex.doc.words for ex in examples])
+        gold = np.concatenate(
+            [tagset.tag_ids(_gold_token_spans(ex), len(ex.doc)) for ex in examples]
+        )
+        data = TrainingData.build(batch, gold, fx, tagset)
+        weights = _OnlineWeights(self.weights_)
+        errors = 0
+        for _ in range(max(1, epochs)):
+            errors = train_epoch(weights, data, np.arange(len(examples)), fx, tagset)
+        return errors
+
     # -- prediction -----------------------------------------------------------------------
 
     def predict(self, docs: Sequence[Doc]) -> list[list[Span]]:
@@ -346,6 +382,18 @@ class PerceptronRecognizer:
                 )
             self.clusters_ = WordClusters.from_disk(path)
         return self
+
+
+class _OnlineWeights:
+    """Float weights updated in place, shaped like ``AveragedWeights`` for ``train_epoch``."""
+
+    def __init__(self, weights: np.ndarray) -> None:
+        self.W = weights
+        self.step = 1
+
+    def update(self, rows: np.ndarray, tags: np.ndarray, deltas: np.ndarray) -> None:
+        np.add.at(self.W, (rows, tags), deltas.astype(self.W.dtype))
+        self.W[NULL_ROW] = 0
 
 
 def _gold_token_spans(ex: Example) -> list[tuple[int, int, str]]:
