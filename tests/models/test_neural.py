@@ -72,8 +72,8 @@ def test_history_reports_loss_and_dev_scores() -> None:
 
 def test_early_stopping_keeps_the_best_evaluation() -> None:
     from nerkit.models.neural.loop import fit_network
-    from nerkit.models.neural.settings import NeuralTrainSettings
     from nerkit.models.neural.recognizer import _gold_token_spans
+    from nerkit.models.neural.settings import NeuralTrainSettings
     from nerkit.models.perceptron.tagset import TagSet
 
     model = NeuralRecognizer(**{**TINY, "max_epochs": 1}).fit(TWO_SENTENCES)
@@ -123,7 +123,10 @@ def test_pipeline_load_and_pipe_with_scores(tmp_path: Path) -> None:
     results = list(nlp.pipe(texts, with_scores=True))
     assert len(results) == 3 and results[1][1] == []
     doc, scored = results[0]
-    assert [(s.span.text, s.span.label) for s in scored] == [("Angela Merkel", "PER"), ("Paris", "LOC")]
+    assert [(s.span.text, s.span.label) for s in scored] == [
+        ("Angela Merkel", "PER"),
+        ("Paris", "LOC"),
+    ]
     assert all(0 < s.score <= 1 for s in scored) and doc.ents == tuple(s.span for s in scored)
 
 

@@ -23,6 +23,10 @@ class CRF(nn.Module):
     (as in :class:`nerkit.models.perceptron.tagset.TagSet`); ``end_allowed`` is ``(n_tags,)``.
     """
 
+    trans_penalty: torch.Tensor
+    start_penalty: torch.Tensor
+    end_penalty: torch.Tensor
+
     def __init__(self, allowed: np.ndarray, end_allowed: np.ndarray) -> None:
         super().__init__()
         n = allowed.shape[1]

@@ -80,8 +80,8 @@ class Network(nn.Module):
         dims = (s.word_dim, s.affix_dim, s.affix_dim, s.affix_dim)
         # Sparse gradients: one step touches a few thousand rows of a 2^18-row table.
         self.tables = nn.ModuleList(nn.Embedding(r, d, sparse=True) for r, d in zip(rows, dims))
-        for table in self.tables:
-            nn.init.normal_(table.weight, std=0.1)
+        for emb in self.tables:
+            nn.init.normal_(emb.weight, std=0.1)  # type: ignore[arg-type]
         # Which rows training data reached; the others go to row 0 (unknown) when predicting.
         for i, r in enumerate(rows):
             self.register_buffer(f"seen{i}", torch.ones(r, dtype=torch.uint8))
@@ -93,17 +93,17 @@ class Network(nn.Module):
             width += s.char_filters
         self.vec_mode = "none"
         if vectors is not None:
-            table = torch.from_numpy(np.array(vectors, dtype=np.float32))  # a copy: may be mmapped
+            vecs = torch.from_numpy(np.array(vectors, dtype=np.float32))  # a copy: may be mmapped
             if fine_tune_vectors:
                 self.vec_mode = "fine-tune"
                 # The last row is the learned unknown-word vector.
-                full = torch.cat([table, torch.zeros(1, table.shape[1])])
+                full = torch.cat([vecs, torch.zeros(1, vecs.shape[1])])
                 self.vectors = nn.Embedding.from_pretrained(full, freeze=False, sparse=True)
             else:
                 self.vec_mode = "static"
-                self.register_buffer("static_vectors", table, persistent=False)
-                self.unknown_vector = nn.Parameter(torch.zeros(table.shape[1]))
-            width += table.shape[1]
+                self.register_buffer("static_vectors", vecs, persistent=False)
+                self.unknown_vector = nn.Parameter(torch.zeros(vecs.shape[1]))
+            width += int(vecs.shape[1])
         self.encoder_kind = s.encoder
         out_width = 2 * s.hidden
         if s.encoder == "bilstm":
@@ -143,10 +143,10 @@ class Network(nn.Module):
         if self.vec_mode == "fine-tune":
             parts.append(self.vectors(batch.vec_rows))
         elif self.vec_mode == "static":
-            table = self.static_vectors
-            n = table.shape[0]
+            static: torch.Tensor = self.static_vectors  # type: ignore[assignment]
+            n = static.shape[0]
             found = batch.vec_rows < n
-            vec = F.embedding(batch.vec_rows.clamp(max=n - 1), table)
+            vec = F.embedding(batch.vec_rows.clamp(max=n - 1), static)
             parts.append(torch.where(found.unsqueeze(2), vec, self.unknown_vector))
         return self.dropout(torch.cat(parts, dim=2))
 

@@ -337,7 +337,7 @@ def _load_vectors(path: str | Path, dim: int, mode: str) -> Any:
             "E311",
             f"vectors.mode is \"{mode}\" but there is no vectors directory at '{p}'",
             path=p,
-            hint='Point vectors.path at a directory made by `nerkit vectors import` or '
+            hint="Point vectors.path at a directory made by `nerkit vectors import` or "
             '`nerkit vectors train`, or set vectors.mode = "none".',
         )
     try:
