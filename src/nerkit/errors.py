@@ -2,7 +2,8 @@
 
 Every error says what was wrong, where (file, line, record, character offset) and what
 to do about it. Codes are stable: ``E0xx`` data and formats, ``E1xx`` tokens and tags,
-``E2xx`` models and training, ``E3xx`` configuration and CLI, ``E4xx`` the dataset store.
+``E2xx`` models and training, ``E3xx`` configuration and CLI, ``E4xx`` the dataset store,
+``E5xx`` the annotation app.
 
 Example:
     >>> err = FormatError("E001", "Invalid JSON", path="a.jsonl", line=3, hint="Fix the quote.")

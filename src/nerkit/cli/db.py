@@ -234,3 +234,46 @@ def drop_command(
         f"Dropped {dataset} ({info.examples:,} examples, {info.annotations:,} annotations)",
         markup=False,
     )
+
+
+@db_app.command("agreement")
+def agreement_command(
+    dataset: Annotated[str, typer.Argument(help="Dataset annotated by several sessions.")],
+    db: DbOption = None,
+) -> None:
+    """Inter-annotator agreement: span F1 between each pair of sessions, per label.
+
+    Example: nerkit db agreement brands
+    """
+    from rich.table import Table
+
+    from ..annotate.agreement import dataset_agreement
+
+    with _open(db) as store:
+        report = dataset_agreement(store, dataset)
+    console = _console()
+    if len(report.sessions) < 2:
+        console.print(
+            f"{dataset}: {len(report.sessions)} annotator session(s); agreement needs two.",
+            markup=False,
+        )
+        return
+    table = Table(title=f"Agreement in {dataset} (exact-match span F1 on examples both accepted)")
+    for col in ("sessions", "examples", "label", "f1", "both", "only one"):
+        table.add_column(col, justify="left" if col in ("sessions", "label") else "right")
+    for pair in report.pairs:
+        rows = [("all", pair.scores.micro), *pair.scores.per_label.items()]
+        for i, (label, prf) in enumerate(rows):
+            table.add_row(
+                f"{pair.a} / {pair.b}" if i == 0 else "",
+                f"{pair.examples:,}" if i == 0 else "",
+                label,
+                f"{prf.f1:.3f}",
+                f"{prf.tp:,}",
+                f"{prf.fp + prf.fn:,}",
+            )
+    pooled = report.pooled
+    for i, (label, prf) in enumerate([("all", pooled.micro), *pooled.per_label.items()]):
+        table.add_row("all pairs" if i == 0 else "", "", label, f"{prf.f1:.3f}",
+                      f"{prf.tp:,}", f"{prf.fp + prf.fn:,}")  # fmt: skip
+    console.print(table)

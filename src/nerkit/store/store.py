@@ -406,7 +406,7 @@ class Store:
                 f"client_id should be 1-{CLIENT_ID_LENGTH} characters, found {len(client_id)}",
                 hint="Use a UUID.",
             )
-        if client_id is not None and (found := self._by_client_id(client_id)) is not None:
+        if client_id is not None and (found := self.annotation_by_client_id(client_id)) is not None:
             return found
         try:
             with self._write.begin() as s:
@@ -436,12 +436,13 @@ class Store:
                 record = _stored_annotation(row, session)
         except IntegrityError:
             # The same client_id committed by another request meanwhile: that one stands.
-            if client_id is None or (found := self._by_client_id(client_id)) is None:
+            if client_id is None or (found := self.annotation_by_client_id(client_id)) is None:
                 raise
             return found
         return record  # after the commit above: the caller may tell the user it is saved
 
-    def _by_client_id(self, client_id: str) -> StoredAnnotation | None:
+    def annotation_by_client_id(self, client_id: str) -> StoredAnnotation | None:
+        """The annotation stored with ``client_id``, or None."""
         with self._read() as s:
             hit = s.execute(
                 select(AnnotationRow, SessionRow.name)
@@ -479,6 +480,22 @@ class Store:
                 .order_by(AnnotationRow.id)
             ).all()
             return [_stored_annotation(row, name) for row, name in rows]
+
+    def dataset_annotations(
+        self, dataset: str, *, batch_size: int = 1000
+    ) -> Iterator[StoredAnnotation]:
+        """Every annotation of ``dataset``, oldest first (streamed, for agreement and review)."""
+        with self._read() as s:
+            ds_id = self._dataset_row(s, dataset).id
+            rows = s.execute(
+                select(AnnotationRow, SessionRow.name)
+                .join(SessionRow, AnnotationRow.session_id == SessionRow.id)
+                .where(SessionRow.dataset_id == ds_id)
+                .order_by(AnnotationRow.id)
+                .execution_options(yield_per=batch_size)
+            )
+            for row, name in rows:
+                yield _stored_annotation(row, name)
 
     def merged(
         self,

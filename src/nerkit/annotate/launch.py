@@ -1,0 +1,184 @@
+"""Start an annotation server: bring SOURCE into DATASET, load the model, build the app.
+
+Example:
+    >>> from nerkit.store import Store
+    >>> store = Store("sqlite://")
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "texts.txt"
+    >>> _ = p.write_text("Ann met Bob.\\nBob left.\\n")
+    >>> load_source(store, "news", str(p)).added
+    2
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError
+from ..store import ImportCounts, Store
+from ..tokens import Doc
+from .agreement import is_annotator
+from .patterns import PatternMatcher
+from .recipes import check_recipe
+
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
+
+TOKEN_RE = re.compile(r"[A-Za-z0-9._~-]{8,256}")
+
+
+def _untokenized(text: str) -> Doc:
+    return Doc(text, [], [], check=False)
+
+
+def load_source(store: Store, dataset: str, source: str) -> ImportCounts:
+    """Add SOURCE's texts to ``dataset`` (made if missing) as examples to annotate.
+
+    SOURCE is a file (txt, csv, or any format ``nerkit.corpus`` reads) or ``db:NAME`` (the
+    examples of another dataset). Spans the input carries become pre-annotations, not
+    answers; texts ``dataset`` holds already are skipped.
+    """
+    from ..corpus.readwrite import db_dataset
+    from ..store import read_items
+
+    store.create_dataset(dataset, exist_ok=True)
+    name = db_dataset(source)
+    if name is not None:
+        if name == dataset:
+            return ImportCounts()
+        examples = (ex.to_example(tokenizer=_untokenized) for ex in store.examples(name))
+        return store.add_items(dataset, ((ex, False) for ex in examples))
+    _, items = read_items(Path(source))
+    return store.add_items(dataset, ((ex, False) for ex, _ in items))
+
+
+def parse_labels(text: str | None) -> list[str]:
+    """``"A,B , C"`` -> ``["A", "B", "C"]`` (order kept, duplicates dropped)."""
+    out: list[str] = []
+    for part in (text or "").split(","):
+        label = part.strip()
+        if label and label not in out:
+            out.append(label)
+    return out
+
+
+@dataclass
+class Launch:
+    """What ``nerkit annotate`` starts: the app and the URL to open."""
+
+    app: Any
+    url: str
+    token: str
+    labels: list[str]
+    counts: ImportCounts
+
+
+def prepare(
+    store: Store,
+    recipe: str,
+    dataset: str,
+    source: str,
+    *,
+    labels: Sequence[str] = (),
+    model: str | Path | None = None,
+    patterns: str | Path | None = None,
+    session: str = "default",
+    overlap: bool = False,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    token: str | None = None,
+    lease_seconds: float = 600.0,
+) -> Launch:
+    """Check the options, load SOURCE and the model, and build the app (not started)."""
+    from .server import SESSION_RE, AppConfig, make_app
+
+    check_recipe(recipe)
+    if token is None:
+        token = secrets.token_urlsafe(24)
+    if not TOKEN_RE.fullmatch(token):
+        raise ConfigError(
+            "E503",
+            "--token should be 8-256 letters, digits or . _ ~ -",
+            hint="Leave it out to get a random one.",
+        )
+    if not SESSION_RE.fullmatch(session):
+        raise ConfigError("E503", f"--session {session!r}: use 1-64 letters, digits, _ . @ -")
+    nlp: Pipeline | None = None
+    if recipe in ("correct", "teach"):
+        if model is None:
+            raise ConfigError(
+                "E503", f"The {recipe} recipe needs a trained model", hint="Pass --model DIR."
+            )
+        from ..pipeline import load
+
+        nlp = load(model)
+    matcher = PatternMatcher.from_file(patterns) if patterns else None
+    if recipe == "review":
+        from ..corpus.readwrite import db_dataset
+
+        if db_dataset(source) != dataset and source != dataset:
+            raise ConfigError(
+                "E503",
+                f"review shows the answers stored in DATASET; SOURCE should be db:{dataset}",
+                hint=f"nerkit annotate review {dataset} db:{dataset}",
+            )
+        store.dataset(dataset)
+        counts = ImportCounts()
+    else:
+        counts = load_source(store, dataset, source)
+    wanted = list(labels) or _default_labels(store, recipe, dataset, nlp, matcher)
+    if not wanted:
+        raise ConfigError(
+            "E503", "No labels to annotate", hint="Pass --label A,B,C (or --patterns FILE)."
+        )
+    config = AppConfig.build(
+        store,
+        dataset,
+        recipe,
+        wanted,
+        token=token,
+        nlp=nlp,
+        matcher=matcher,
+        overlap=overlap,
+        default_session=session,
+        lease_seconds=lease_seconds,
+    )
+    url = f"http://{host}:{port}/?token={token}&session={session}"
+    return Launch(make_app(config), url, token, wanted, counts)
+
+
+def _default_labels(
+    store: Store,
+    recipe: str,
+    dataset: str,
+    nlp: Pipeline | None,
+    matcher: PatternMatcher | None,
+) -> list[str]:
+    if nlp is not None and nlp.labels:
+        return list(nlp.labels)
+    if recipe == "review":
+        return sorted(
+            {
+                s["label"]
+                for a in store.dataset_annotations(dataset)
+                if is_annotator(a.session)
+                for s in a.spans
+            }
+        )
+    return sorted(matcher.labels) if matcher is not None else []
+
+
+def serve(launch: Launch, host: str = "127.0.0.1", port: int = 8080) -> None:
+    """Run the app with uvicorn until interrupted."""
+    from ..errors import missing_extra
+
+    try:
+        import uvicorn
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise missing_extra("uvicorn", "web", "The annotation app (nerkit annotate)") from None
+    uvicorn.run(launch.app, host=host, port=port, log_level="warning")

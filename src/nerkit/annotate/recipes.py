@@ -1,0 +1,202 @@
+"""Recipes: what each annotation view asks, as task streams over the store.
+
+- ``manual``: the text with its input spans and pattern matches pre-filled.
+- ``correct``: the same, pre-filled with a model's predictions (and pattern matches).
+- ``teach``: one suggested span at a time, where the model is least sure (``teach.py``).
+- ``review``: examples answered by annotator sessions, each session's spans side by side.
+
+A task is a JSON-ready dict: ``id`` (the example id), ``text``, ``tokens`` (``[start, end]``
+character offsets), ``spans`` (``{start, end, label, source, score?}``, source one of
+``input``, ``pattern``, ``model``), ``meta``, and per recipe ``suggestion`` or ``versions``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..errors import ConfigError
+from ..store import Store, StoredExample
+from ..tokens import Doc
+from .agreement import REVIEW_PREFIX, is_annotator
+from .feed import Feed, Leases
+from .patterns import PatternMatcher
+
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
+
+RECIPES = ("manual", "correct", "teach", "review")
+Task = dict[str, Any]
+
+
+class TaskSource(Protocol):
+    """What the server asks of a recipe."""
+
+    def next(self, session: str, n: int, exclude: Iterable[int] = ()) -> list[Task]: ...
+
+    def answered(self, example_id: int, session: str, answer: str, spans: list[dict]) -> None: ...
+
+    def progress(self, session: str) -> tuple[int, int]: ...
+
+    def answer_session(self, session: str) -> str: ...
+
+
+def span_dict(start: int, end: int, label: str, source: str, score: float | None = None) -> dict:
+    out: dict[str, Any] = {"start": int(start), "end": int(end), "label": label, "source": source}
+    if score is not None:
+        out["score"] = round(float(score), 4)
+    return out
+
+
+def non_overlapping(spans: Iterable[dict]) -> list[dict]:
+    """The spans in order, dropping any that overlaps one kept earlier in ``spans``."""
+    kept: list[dict] = []
+    for span in spans:
+        if all(span["end"] <= k["start"] or span["start"] >= k["end"] for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: (s["start"], s["end"]))
+
+
+def task_dict(ex: StoredExample, doc: Doc, spans: Sequence[dict], **extra: Any) -> Task:
+    return {
+        "id": ex.id,
+        "text": ex.text,
+        "tokens": [[int(s), int(e)] for s, e in zip(doc.starts, doc.ends)],
+        "spans": list(spans),
+        "meta": ex.meta,
+        **extra,
+    }
+
+
+@dataclass
+class Prefill:
+    """Makes the pre-filled spans of a task: input spans, model predictions, pattern matches."""
+
+    labels: Sequence[str]
+    tokenizer: Callable[[str], Doc]
+    nlp: Pipeline | None = None
+    matcher: PatternMatcher | None = None
+
+    def __post_init__(self) -> None:
+        self._model_lock = threading.Lock()
+
+    def __call__(self, examples: Sequence[StoredExample]) -> list[Task]:
+        docs = [ex.doc(self.tokenizer) for ex in examples]
+        predicted: list[list[dict]] = [[] for _ in examples]
+        if self.nlp is not None and self.nlp.recognizer is not None:
+            with self._model_lock:
+                scored = self.nlp.recognizer.predict_with_scores(docs)
+            for i, spans in enumerate(scored):
+                predicted[i] = [
+                    span_dict(s.span.start_char, s.span.end_char, s.span.label, "model", s.score)
+                    for s in spans
+                ]
+        tasks = []
+        for ex, doc, model_spans in zip(examples, docs, predicted):
+            spans = [span_dict(s["start"], s["end"], s["label"], "input") for s in ex.spans]
+            spans += model_spans
+            if self.matcher is not None:
+                spans += [span_dict(s, e, lab, "pattern") for s, e, lab in self.matcher(doc)]
+            wanted = [s for s in spans if s["label"] in self.labels]
+            tasks.append(task_dict(ex, doc, non_overlapping(wanted)))
+        return tasks
+
+
+class StreamTasks:
+    """manual and correct: the feed's examples with pre-filled spans."""
+
+    def __init__(self, store: Store, dataset: str, feed: Feed, prefill: Prefill) -> None:
+        self.store, self.dataset, self.feed, self.prefill = store, dataset, feed, prefill
+
+    def next(self, session: str, n: int, exclude: Iterable[int] = ()) -> list[Task]:
+        return self.prefill(self.feed.next(session, n, exclude))
+
+    def answered(self, example_id: int, session: str, answer: str, spans: list[dict]) -> None:
+        self.feed.answered(example_id)
+
+    def progress(self, session: str) -> tuple[int, int]:
+        return self.store.progress(self.dataset, session if self.feed.overlap else None)
+
+    def answer_session(self, session: str) -> str:
+        return session
+
+
+class ReviewTasks:
+    """review: examples with annotator answers, each session's latest answer side by side.
+
+    Stored answers go to the session ``review:<name>``. Without overlap an example reviewed
+    by any reviewer is done; with overlap, each reviewer reviews every example.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        dataset: str,
+        tokenizer: Callable[[str], Doc],
+        *,
+        overlap: bool = False,
+        leases: Leases | None = None,
+    ) -> None:
+        self.store, self.dataset, self.tokenizer = store, dataset, tokenizer
+        self.overlap = overlap
+        self.feed = Feed(store, dataset, overlap=overlap, leases=leases, candidates=self._todo)
+
+    def answer_session(self, session: str) -> str:
+        return REVIEW_PREFIX + session
+
+    def _versions(self) -> tuple[dict[int, dict[str, dict]], dict[int, set[str]]]:
+        versions: dict[int, dict[str, dict]] = {}
+        reviewed: dict[int, set[str]] = {}
+        for ann in self.store.dataset_annotations(self.dataset):
+            if ann.session.startswith(REVIEW_PREFIX):
+                reviewed.setdefault(ann.example_id, set()).add(ann.session)
+            elif is_annotator(ann.session):
+                versions.setdefault(ann.example_id, {})[ann.session] = {
+                    "session": ann.session,
+                    "answer": ann.answer,
+                    "spans": [dict(s) for s in ann.spans],
+                }
+        return versions, reviewed
+
+    def _todo(self, session: str) -> Iterator[StoredExample]:
+        versions, reviewed = self._versions()
+        mine = self.answer_session(session)
+        for eid in sorted(versions):
+            done = reviewed.get(eid, set())
+            if (mine in done) if self.overlap else bool(done):
+                continue
+            yield self.store.get_example(eid)
+
+    def next(self, session: str, n: int, exclude: Iterable[int] = ()) -> list[Task]:
+        examples = self.feed.next(session, n, exclude)
+        versions, _ = self._versions()
+        tasks = []
+        for ex in examples:
+            vs = sorted(versions.get(ex.id, {}).values(), key=lambda v: v["session"])
+            first = next((v for v in vs if v["answer"] == "accept"), vs[0] if vs else None)
+            spans = [span_dict(s["start"], s["end"], s["label"], "review") for s in
+                     (first["spans"] if first else [])]  # fmt: skip
+            tasks.append(task_dict(ex, ex.doc(self.tokenizer), spans, versions=vs))
+        return tasks
+
+    def answered(self, example_id: int, session: str, answer: str, spans: list[dict]) -> None:
+        self.feed.answered(example_id)
+
+    def progress(self, session: str) -> tuple[int, int]:
+        versions, reviewed = self._versions()
+        mine = self.answer_session(session)
+        done = sum(
+            1 for eid in versions if (mine in reviewed.get(eid, ())) or (
+                not self.overlap and reviewed.get(eid))
+        )  # fmt: skip
+        return done, len(versions)
+
+
+def check_recipe(recipe: str) -> str:
+    if recipe not in RECIPES:
+        raise ConfigError(
+            "E502", f"Unknown recipe {recipe!r}", hint=f"Use one of: {', '.join(RECIPES)}."
+        )
+    return recipe

@@ -1,0 +1,268 @@
+"""The annotation web app: FastAPI routes over a recipe's task stream and the store.
+
+Routes (all but ``/health`` need the token, see ``guard.py``):
+
+- ``GET /health``: ``{"status": "ok"}``.
+- ``GET /`` and ``GET /static/{app.js,style.css}``: the page.
+- ``GET /api/config?session=S``: recipe, dataset, labels.
+- ``GET /api/tasks?session=S&n=10&exclude=1,2``: the next tasks and the progress.
+- ``POST /api/answer``: ``{client_id, example_id, session, answer, spans, suggestion?,
+  score?}``; the reply comes after the answer is committed. A ``client_id`` seen before is
+  not stored again (``duplicate: true``), so the page may retry freely.
+- ``GET /api/progress?session=S``.
+
+Example:
+    >>> from nerkit.store import Store
+    >>> from fastapi.testclient import TestClient
+    >>> store = Store("sqlite://")
+    >>> _ = store.create_dataset("news")
+    >>> app = make_app(AppConfig.build(store, "news", "manual", ["PER"], token="t0ken"))
+    >>> client = TestClient(app)
+    >>> client.get("/health").json(), client.get("/api/config").status_code
+    ({'status': 'ok'}, 401)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from ..errors import NerkitError, missing_extra
+
+try:
+    from fastapi import FastAPI, Query, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse, Response
+    from pydantic import BaseModel, ConfigDict, Field
+except ImportError:  # pragma: no cover - depends on the environment
+    raise missing_extra("fastapi", "web", "The annotation app (nerkit annotate)") from None
+
+from ..store import Store
+from .feed import Leases
+from .guard import COOKIE, Guard
+from .patterns import PatternMatcher
+from .recipes import Prefill, ReviewTasks, StreamTasks, TaskSource, check_recipe
+from .teach import TeachTasks, model_tokenizer
+
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
+
+SESSION_RE = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+STATIC_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
+MAX_TASKS = 50
+
+
+@dataclass
+class AppConfig:
+    """Everything the server needs: the store, the dataset, the recipe's task stream."""
+
+    store: Store
+    dataset: str
+    recipe: str
+    labels: list[str]
+    tasks: TaskSource
+    token: str
+    default_session: str = "default"
+    overlap: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        store: Store,
+        dataset: str,
+        recipe: str,
+        labels: list[str],
+        *,
+        token: str,
+        nlp: Pipeline | None = None,
+        matcher: PatternMatcher | None = None,
+        overlap: bool = False,
+        default_session: str = "default",
+        lease_seconds: float = 600.0,
+    ) -> AppConfig:
+        """Make the recipe's task stream over ``dataset`` (which must exist)."""
+        check_recipe(recipe)
+        store.dataset(dataset)
+        leases = Leases(lease_seconds)
+        tokenizer = model_tokenizer(nlp)
+        tasks: TaskSource
+        if recipe == "teach":
+            assert nlp is not None, "teach needs a model"
+            tasks = TeachTasks(
+                store, dataset, nlp, labels, matcher=matcher, overlap=overlap, leases=leases
+            )
+        elif recipe == "review":
+            tasks = ReviewTasks(store, dataset, tokenizer, overlap=overlap, leases=leases)
+        else:
+            from .feed import Feed
+
+            feed = Feed(store, dataset, overlap=overlap, leases=leases)
+            prefill = Prefill(labels, tokenizer, nlp if recipe == "correct" else None, matcher)
+            tasks = StreamTasks(store, dataset, feed, prefill)
+        return cls(store, dataset, recipe, list(labels), tasks, token, default_session, overlap)
+
+
+class SpanIn(BaseModel):
+    """A span of an answer: character offsets into the example's text and a label."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    label: str = Field(min_length=1, max_length=200)
+
+
+class AnswerIn(BaseModel):
+    """The body of ``POST /api/answer``."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    client_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    example_id: int = Field(ge=1)
+    session: str = Field(pattern=SESSION_RE.pattern)
+    answer: Literal["accept", "reject", "ignore"]
+    spans: list[SpanIn] = Field(default_factory=list, max_length=5000)
+    suggestion: SpanIn | None = None
+    score: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def _check_spans(body: AnswerIn, text: str, labels: list[str]) -> str | None:
+    """What is wrong with the answer's spans, or None."""
+    spans = sorted(body.spans, key=lambda s: (s.start, s.end))
+    for span in [*spans, *([body.suggestion] if body.suggestion else [])]:
+        if span.end > len(text) or span.start >= span.end:
+            return (
+                f"Span {span.start}-{span.end} ({span.label}) is outside the text of example "
+                f"{body.example_id} ({len(text)} characters) or empty"
+            )
+        if span.label not in labels:
+            return f"Unknown label {span.label!r}: this session annotates {', '.join(labels)}"
+    for a, b in zip(spans, spans[1:]):
+        if b.start < a.end:
+            return f"Spans {a.start}-{a.end} and {b.start}-{b.end} overlap"
+    return None
+
+
+def make_app(config: AppConfig) -> Any:
+    """The ASGI app (FastAPI inside the token guard) for ``config``."""
+    app = FastAPI(title="nerkit annotate", docs_url=None, redoc_url=None, openapi_url=None)
+    store, tasks = config.store, config.tasks
+
+    def session_or_default(session: str | None) -> str:
+        name = session or config.default_session
+        if not SESSION_RE.fullmatch(name):
+            raise _BadRequest(422, f"Session name {name!r}: use 1-64 letters, digits, _ . @ -")
+        return name
+
+    def progress(session: str) -> dict[str, int]:
+        done, total = tasks.progress(session)
+        stored_as = tasks.answer_session(session)
+        count = next(
+            (s.annotations for s in store.sessions(config.dataset) if s.name == stored_as), 0
+        )
+        return {"done": done, "total": total, "session_count": count}
+
+    @app.exception_handler(_BadRequest)
+    def bad_request(_: Request, err: _BadRequest) -> JSONResponse:
+        return _error(err.status, err.message)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(_: Request, err: RequestValidationError) -> JSONResponse:
+        problems = err.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return _error(400, "The body is not valid JSON.")
+        where = [".".join(str(x) for x in p.get("loc", ()) if x != "body") for p in problems]
+        message = "; ".join(f"{w or 'body'}: {p.get('msg')}" for w, p in zip(where, problems))
+        return _error(422, f"Invalid request: {message}")
+
+    @app.exception_handler(NerkitError)
+    def nerkit_error(_: Request, err: NerkitError) -> JSONResponse:
+        return _error(404 if getattr(err, "code", "") == "E403" else 422, str(err))
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/")
+    def page(request: Request) -> Response:
+        html = _static("index.html")
+        response = Response(html, media_type="text/html; charset=utf-8")
+        response.set_cookie(COOKIE, config.token, httponly=True, samesite="strict")
+        return response
+
+    @app.get("/static/{name}")
+    def static(name: str) -> Response:
+        if name not in STATIC_FILES:
+            return _error(404, f"No static file {name!r}")
+        return Response(_static(name), media_type=STATIC_FILES[name] + "; charset=utf-8")
+
+    @app.get("/api/config")
+    def api_config(session: str | None = None) -> dict[str, Any]:
+        name = session_or_default(session)
+        return {
+            "recipe": config.recipe,
+            "dataset": config.dataset,
+            "labels": config.labels,
+            "session": name,
+            "answer_session": tasks.answer_session(name),
+            "overlap": config.overlap,
+        }
+
+    @app.get("/api/tasks")
+    def api_tasks(
+        session: str | None = None,
+        n: Annotated[int, Query(ge=1, le=MAX_TASKS)] = 10,
+        exclude: Annotated[str, Query(max_length=20000, pattern=r"^[0-9,]*$")] = "",
+    ) -> dict[str, Any]:
+        name = session_or_default(session)
+        skip = {int(x) for x in exclude.split(",") if x}
+        return {"tasks": tasks.next(name, n, skip), "progress": progress(name)}
+
+    @app.get("/api/progress")
+    def api_progress(session: str | None = None) -> dict[str, int]:
+        return progress(session_or_default(session))
+
+    @app.post("/api/answer")
+    def api_answer(body: AnswerIn) -> dict[str, Any]:
+        example = store.get_example(body.example_id)  # E403 -> 404
+        if example.dataset != config.dataset:
+            raise _BadRequest(404, f"Example {body.example_id} is not in {config.dataset}")
+        problem = _check_spans(body, example.text, config.labels)
+        if problem:
+            raise _BadRequest(422, problem)
+        spans = [s.model_dump() for s in body.spans]
+        duplicate = store.annotation_by_client_id(body.client_id) is not None
+        saved = store.add_annotation(
+            body.example_id,
+            spans,
+            body.answer,
+            session=tasks.answer_session(body.session),
+            suggestion=body.suggestion.model_dump() if body.suggestion else None,
+            score=body.score,
+            meta={"recipe": config.recipe},
+            client_id=body.client_id,
+        )
+        if not duplicate:
+            tasks.answered(body.example_id, body.session, body.answer, spans)
+        return {
+            "saved": True,
+            "annotation_id": saved.id,
+            "duplicate": duplicate,
+            "progress": progress(body.session),
+        }
+
+    return Guard(app, config.token)
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _static(name: str) -> bytes:
+    return resources.files("nerkit.annotate").joinpath("static", name).read_bytes()
