@@ -119,7 +119,7 @@ class AnswerIn(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
     client_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     example_id: int = Field(ge=1)
-    session: str = Field(pattern=SESSION_RE.pattern)
+    session: str = Field(pattern=f"^{SESSION_RE.pattern}$")
     answer: Literal["accept", "reject", "ignore"]
     spans: list[SpanIn] = Field(default_factory=list, max_length=5000)
     suggestion: SpanIn | None = None
