@@ -46,7 +46,7 @@ def write_table(results_dir: Path = RESULTS_DIR) -> str:
         "P/R/F1: exact-match entity spans, micro average, scored by `nerkit.scoring.score_spans`",
         "for both systems, on the test set with gold tokens. *F1 raw*: same, but each system",
         "tokenizes the raw test texts itself. Words/s: raw test texts, one process, batched,",
-        "tokenization included, best of the timed passes after a warm-up; words = gold tokens;",
+        "tokenization included, best of the timed passes (the two systems take turns) after a warm-up; words = gold tokens;",
         "words/CPU s divides by the process CPU time of that pass instead of wall time.",
         "Train times are whole `spacy train` / `nerkit train` runs (each to its own stopping).",
         "spaCy's default config re-tokenizes its training texts with its own tokenizer",
