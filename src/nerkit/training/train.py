@@ -6,6 +6,7 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from .config import ResolvedConfig, resolve_config
 from .log import TrainingLog
 
 if False:  # typing only; importing these eagerly would slow `import nerkit`
+    from ..corpus.example import Example
     from ..pipeline import Pipeline
     from ..scoring import Evaluation
 
@@ -32,8 +34,8 @@ class TrainResult:
 
 
 def train(
-    train_path: str | Path,
-    dev_path: str | Path | None,
+    train_path: str | Path | Sequence[Example],
+    dev_path: str | Path | Sequence[Example] | None,
     output: str | Path | None = None,
     *,
     model: str = "neural",
@@ -49,6 +51,8 @@ def train(
     Only accepted examples are trained on (Prodigy ``answer``). The resolved configuration is
     saved in the model directory as ``config.toml``; ``meta.json`` holds the dev scores;
     ``training_log.jsonl`` one line per dev evaluation and ``dev_f1.png`` the dev F1 curve.
+    ``train_path`` and ``dev_path`` may also be examples already read (learning curves and
+    experiments read the data once and train on it many times).
 
     >>> result = train("train.conll", "dev.conll", "model", overrides=["train.max_epochs=5"])  # doctest: +SKIP
     >>> result.evaluation.scores.f1  # doctest: +SKIP
@@ -63,19 +67,19 @@ def train(
         overrides = [*overrides, f"train.seed={seed}"]
     resolved = resolve_config(model, config, overrides)
     tokenizer = get_tokenizer(lang)
-    train_examples = [
-        ex for ex in read(train_path, format=format, tokenizer=tokenizer) if ex.answer == "accept"
-    ]
-    dev_examples = (
-        [ex for ex in read(dev_path, format=format, tokenizer=tokenizer) if ex.answer == "accept"]
-        if dev_path is not None
-        else []
-    )
+
+    def accepted(data: str | Path | Sequence[Example]) -> list[Example]:
+        if isinstance(data, str | PathLike):
+            data = read(data, format=format, tokenizer=tokenizer)
+        return [ex for ex in data if ex.answer == "accept"]
+
+    train_examples = accepted(train_path)
+    dev_examples = accepted(dev_path) if dev_path is not None else []
     if not train_examples:
         raise ModelError(
             "E205",
             "No accepted training examples",
-            path=train_path,
+            path=train_path if isinstance(train_path, str | PathLike) else None,
             hint="The file is empty or every record was rejected/ignored.",
         )
     recognizer = get_model_class(resolved.name)(**resolved.settings())
@@ -95,12 +99,12 @@ def train(
     nlp.meta.update(
         {
             "train_data": {
-                "path": str(train_path),
+                "path": str(train_path) if _is_path(train_path) else None,
                 "sha256": _file_hash(train_path),
                 "examples": len(train_examples),
             },
             "dev_data": {
-                "path": str(dev_path),
+                "path": str(dev_path) if _is_path(dev_path) else None,
                 "sha256": _file_hash(dev_path),
                 "examples": len(dev_examples),
             }
@@ -138,8 +142,12 @@ def _write_config(path: Path, resolved: ResolvedConfig, recognizer: Any) -> None
     path.write_text(tomli_w.dumps(data), encoding="utf8")
 
 
-def _file_hash(path: str | Path | None) -> str | None:
-    if path is None or not Path(path).is_file():
+def _is_path(data: object) -> bool:
+    return isinstance(data, str | PathLike)
+
+
+def _file_hash(path: object) -> str | None:
+    if not isinstance(path, str | PathLike) or not Path(path).is_file():
         return None
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
