@@ -1,0 +1,245 @@
+"""The configs an experiment or a learning curve runs: TOML files or packaged defaults.
+
+A config is what ``nerkit init-config`` writes (``[model] name = ...`` plus the model type's
+sections), optionally with an ``[experiment]`` section saying how a comparison names it and
+which word vectors it is given. Packaged configs (``blank``, ``word2vec-static``,
+``word2vec-fine-tune``, ``fasttext-fine-tune``, ``perceptron``) live in ``nerkit/configs``.
+
+``--set`` overrides apply to every config whose model type has the setting; prefix one with a
+config or model name to aim it (``perceptron:train.ensemble=1``). An override no config knows
+is an error, so a typo is not silently ignored.
+
+Example:
+    >>> blank, perc = load_specs(["blank", "perceptron"], ["train.max_epochs=2", "model.hidden=8"])
+    >>> perc.name, perc.model, perc.resolve().sections["train"].max_epochs
+    ('perceptron', 'perceptron.v1', 2)
+    >>> blank.resolve().sections["model"].hidden, blank.experiment.vectors
+    (8, '')
+    >>> sorted(packaged_configs())[:2]
+    ['blank', 'fasttext-fine-tune']
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from ..models.base import get_model_class
+from .config import ResolvedConfig, _parse_override, _set
+
+VECTOR_KINDS = ("word2vec", "fasttext")
+
+
+@dataclass
+class ExperimentSettings:
+    """The ``[experiment]`` section: how a comparison names a config and which vectors it gets."""
+
+    name: str = ""  # the config's row in the table; empty: the file name
+    description: str = ""  # one line shown under the table
+    # "word2vec" or "fasttext": this config is given vectors of that kind (trained by
+    # `nerkit experiment --vectors-raw`, or --vectors-w2v/--vectors-ft); "": its own vectors.path
+    vectors: str = ""
+    vectors_dim: int = 100  # width of the vectors trained for it
+    vectors_epochs: int = 5  # passes over the text when training them
+    vectors_min_count: int = 3  # words seen fewer times get no vector
+    vectors_window: int = 5  # context window either side
+    vectors_bucket: int = 2**18  # fastText: hashed subword vectors (bucket * dim * 4 bytes)
+
+
+@dataclass
+class Override:
+    """One ``--set [scope:]section.key=value``."""
+
+    text: str  # as given
+    scope: str  # "" or a config/model name
+    section: str
+    key: str
+    setting: str  # "section.key=value", as resolve_config reads it
+
+
+@dataclass
+class RunSpec:
+    """One config to run: its name, model type, file contents and the overrides that apply."""
+
+    name: str
+    source: str  # the file, or "packaged:NAME"
+    model: str  # registry name, e.g. "neural.v1"
+    data: dict[str, dict[str, Any]]  # the TOML sections except [experiment]
+    experiment: ExperimentSettings
+    overrides: list[str] = field(default_factory=list)
+
+    def resolve(self, extra: Sequence[str] = ()) -> ResolvedConfig:
+        """The typed config: model defaults, then the file, then the overrides, then ``extra``."""
+        cls = get_model_class(self.model)
+        section_types = getattr(cls, "config_sections", {})
+        values: dict[str, dict[str, Any]] = {key: {} for key in section_types}
+        for section, entries in self.data.items():
+            for key, value in dict(entries).items():
+                if not (section == "model" and key == "name"):
+                    _set(values, section_types, section, key, value, where=self.source)
+        for item in [*self.overrides, *extra]:
+            section, key, value = _parse_override(item)
+            _set(values, section_types, section, key, value, where=f"--set {item}")
+        sections = {key: typ(**values[key]) for key, typ in section_types.items()}
+        return ResolvedConfig(name=getattr(cls, "name", self.model), sections=sections)
+
+    def needs_vectors(self, resolved: ResolvedConfig | None = None) -> bool:
+        """Whether the config asks for vectors it has no path for."""
+        vec = (resolved or self.resolve()).sections.get("vectors")
+        if vec is None or getattr(vec, "path", ""):
+            return False
+        mode: str = getattr(vec, "mode", "none")
+        return bool(self.experiment.vectors) or mode != "none"
+
+
+def packaged_configs() -> dict[str, str]:
+    """Name -> TOML text of the configs shipped in ``nerkit/configs``."""
+    folder = resources.files("nerkit") / "configs"
+    return {
+        entry.name.removesuffix(".toml"): entry.read_text(encoding="utf8")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    }
+
+
+def parse_overrides(items: Sequence[str]) -> list[Override]:
+    """Split ``[scope:]section.key=value`` items (checked like ``--set`` of ``nerkit train``)."""
+    out = []
+    for item in items:
+        head, _, rest = item.partition("=")
+        scope = ""
+        if ":" in head:
+            scope, head = head.split(":", 1)
+        setting = f"{head}={rest}" if _ else item
+        section, key, _value = _parse_override(setting)
+        out.append(Override(item, scope.strip(), section, key, setting))
+    return out
+
+
+def load_specs(configs: Sequence[str | Path], overrides: Sequence[str] = ()) -> list[RunSpec]:
+    """Read every config and give each the overrides that apply; check them all before training.
+
+    Raises ConfigError for a missing file, an unknown packaged name, a bad setting, two configs
+    with one name, or an override that no config knows.
+    """
+    parsed = parse_overrides(overrides)
+    specs = [_read(config) for config in configs]
+    used: set[int] = set()
+    for spec in specs:
+        cls = get_model_class(spec.model)
+        sections = {**getattr(cls, "config_sections", {}), "experiment": ExperimentSettings}
+        scopes = {spec.name, spec.model, spec.model.split(".v")[0]}
+        for i, o in enumerate(parsed):
+            if o.scope and o.scope not in scopes:
+                continue
+            known = o.section in sections and o.key in {f.name for f in fields(sections[o.section])}
+            if not known and not o.scope:
+                continue  # e.g. model.hidden for the perceptron: meant for the others
+            used.add(i)
+            if o.section == "experiment":
+                _set_experiment(spec.experiment, o.setting, where=f"--set {o.text}")
+            else:
+                spec.overrides.append(o.setting)
+        _check_experiment(spec)
+        spec.resolve()  # a bad value fails now, not after the others trained
+    for i, o in enumerate(parsed):
+        if i not in used:
+            names = ", ".join(s.name for s in specs)
+            raise ConfigError(
+                "E321",
+                f"No config has the setting in '--set {o.text}'",
+                hint=f"Check the spelling; the configs are {names} "
+                "(`nerkit config show FILE` lists their settings).",
+            )
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.name in seen:
+            raise ConfigError(
+                "E322",
+                f"Two configs are named '{spec.name}'",
+                path=spec.source,
+                hint="Give one of them another file name or [experiment] name.",
+            )
+        seen.add(spec.name)
+    return specs
+
+
+def load_spec(config: str | Path, overrides: Sequence[str] = ()) -> RunSpec:
+    """One config (file or packaged name) with the overrides that apply to it."""
+    return load_specs([config], overrides)[0]
+
+
+def _read(config: str | Path) -> RunSpec:
+    path = Path(config)
+    packaged = packaged_configs()
+    if path.is_file():
+        source, name = str(path), path.stem
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+            raise ConfigError("E304", f"Cannot read the config: {err}", path=path) from err
+    elif str(config) in packaged:
+        source, name = f"packaged:{config}", str(config)
+        data = tomllib.loads(packaged[str(config)])
+    else:
+        what = (
+            "config file"
+            if path.suffix or len(path.parts) > 1
+            else "config file or packaged config"
+        )
+        raise ConfigError(
+            "E320",
+            f"No {what} '{config}'",
+            path=config if path.suffix or len(path.parts) > 1 else None,
+            hint="Give a TOML file (`nerkit init-config FILE` writes one) or a packaged config: "
+            f"{', '.join(sorted(packaged))}.",
+        )
+    model = data.get("model", {}).get("name")
+    if not isinstance(model, str) or not model:
+        raise ConfigError(
+            "E323",
+            "The config has no [model] name",
+            path=source,
+            hint='Add [model] name = "neural.v1" (or "perceptron.v1"), as `nerkit init-config` writes.',
+        )
+    model = getattr(get_model_class(model), "name", model)
+    experiment = ExperimentSettings()
+    for key, value in dict(data.pop("experiment", {})).items():
+        _set_experiment(
+            experiment, f"{key}={_toml_value(value)}", where=source, check_section=False
+        )
+    return RunSpec(experiment.name or name, source, model, data, experiment)
+
+
+def _check_experiment(spec: RunSpec) -> None:
+    if spec.experiment.vectors not in ("", *VECTOR_KINDS):
+        raise ConfigError(
+            "E309",
+            "experiment.vectors must be word2vec, fasttext or empty, "
+            f"got {spec.experiment.vectors!r}",
+            path=spec.source,
+            hint='e.g. vectors = "word2vec"',
+        )
+
+
+def _set_experiment(
+    settings: ExperimentSettings, setting: str, where: str, check_section: bool = True
+) -> None:
+    if not check_section:
+        setting = f"experiment.{setting}"
+    section, key, value = _parse_override(setting)
+    values: dict[str, dict[str, Any]] = {"experiment": {}}
+    _set(values, {"experiment": ExperimentSettings}, section, key, value, where=where)
+    for k, v in values["experiment"].items():
+        setattr(settings, k, v)
+
+
+def _toml_value(value: Any) -> str:
+    import tomli_w
+
+    return tomli_w.dumps({"v": value}).split("=", 1)[1].strip()
