@@ -91,7 +91,8 @@ class RunSpec:
     def needs_vectors(self, resolved: ResolvedConfig | None = None) -> bool:
         """Whether the config asks for vectors it has no path for."""
         vec = (resolved or self.resolve()).sections.get("vectors")
-        if vec is None or getattr(vec, "path", ""):
+        path: str = getattr(vec, "path", "")
+        if vec is None or path:
             return False
         mode: str = getattr(vec, "mode", "none")
         return bool(self.experiment.vectors) or mode != "none"
