@@ -88,10 +88,10 @@ class Prefill:
         if self.nlp is not None and self.nlp.recognizer is not None:
             with self._model_lock:
                 scored = self.nlp.recognizer.predict_with_scores(docs)
-            for i, spans in enumerate(scored):
+            for i, found in enumerate(scored):
                 predicted[i] = [
                     span_dict(s.span.start_char, s.span.end_char, s.span.label, "model", s.score)
-                    for s in spans
+                    for s in found
                 ]
         tasks = []
         for ex, doc, model_spans in zip(examples, docs, predicted):

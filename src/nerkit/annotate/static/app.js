@@ -259,7 +259,10 @@
     state.spans.push({ start: start, end: end, label: label, source: "user" });
     state.spans.sort((x, y) => x.start - y.start);
     state.lastLabel = label;
-    clearSelection();
+    // The keyboard cursor stays after the new span, ready to go on from there.
+    state.cursor = state.sel[1];
+    state.anchor = state.cursor;
+    state.sel = null;
     render();
     return true;
   }

@@ -269,7 +269,13 @@ class PerceptronRecognizer:
         weights = _OnlineWeights(self.weights_)
         errors = 0
         for _ in range(max(1, epochs)):
-            errors = train_epoch(weights, data, np.arange(len(examples)), fx, tagset)
+            errors = train_epoch(
+                weights,  # type: ignore[arg-type]  # same W/update/step interface
+                data,
+                np.arange(len(examples)),
+                fx,
+                tagset,
+            )
         return errors
 
     # -- prediction -----------------------------------------------------------------------
