@@ -116,7 +116,12 @@ def test_pipeline_load_and_pipe_with_scores(tmp_path: Path) -> None:
 
     model = NeuralRecognizer(**TINY).fit(TWO_SENTENCES)
     Pipeline(get_tokenizer("en"), model).to_disk(tmp_path)
-    assert (tmp_path / "weights.safetensors").is_file()
+    from safetensors.numpy import load_file
+
+    stored = load_file(str(tmp_path / "weights.safetensors"))
+    rows = stored["tables.0.rows"]  # only the word rows training reached (and row 0)
+    assert rows[0] == 0 and 1 < len(rows) < TINY["hash_rows"] / 10
+    assert stored["tables.0.weight"].shape == (len(rows), 32)
     nlp = nerkit.load(tmp_path)
     assert type(nlp.recognizer).__name__ == "NeuralRecognizer"
     texts = ["Angela Merkel visited Paris on Monday.", "", "Shares of Acme Corp rose."]

@@ -123,6 +123,7 @@ class Network(nn.Module):
         for i in range(attrs.shape[1]):
             seen = torch.zeros_like(getattr(self, f"seen{i}"))
             seen[torch.from_numpy(attrs[:, i])] = 1
+            seen[0] = 1  # the unknown row (trained by word dropout)
             getattr(self, f"seen{i}").copy_(seen)
 
     def embed(self, batch: Batch) -> torch.Tensor:

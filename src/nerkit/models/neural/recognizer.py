@@ -237,7 +237,7 @@ class NeuralRecognizer:
         (path / "config.toml").write_text(tomli_w.dumps(self.config()), encoding="utf8")
         (path / "labels.json").write_text(json.dumps(list(self.labels)) + "\n", encoding="utf8")
         state = {k: v.detach().cpu().contiguous() for k, v in self._net.state_dict().items()}
-        save_file(state, str(path / "weights.safetensors"), metadata={"format": NAME})
+        save_file(_compact(state), str(path / "weights.safetensors"), metadata={"format": NAME})
         if self._vectors is not None:
             # A copy, so that the model directory is complete on its own.
             self._vectors.to_disk(path / "vectors")
@@ -269,8 +269,8 @@ class NeuralRecognizer:
         self._featurizer = self._make_featurizer()
         self._net = self._build(TagSet(self.labels))
         try:
-            self._net.load_state_dict(state, strict=True)
-        except RuntimeError as err:
+            self._net.load_state_dict(_expand(state, self._net.state_dict()), strict=True)
+        except (RuntimeError, KeyError, IndexError) as err:
             raise ModelError(
                 "E207",
                 f"weights.safetensors does not match config.toml and labels.json: {err}",
@@ -282,6 +282,34 @@ class NeuralRecognizer:
         self.to(device)
         self._net.eval()
         return self
+
+
+def _compact(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Keep only the rows of the hashed tables that training reached (the others are never
+    read: prediction sends them to row 0), with their indices: a fraction of the full size."""
+    out = dict(state)
+    i = 0
+    while f"seen{i}" in state:
+        rows = state[f"seen{i}"].nonzero().squeeze(1)
+        out[f"tables.{i}.weight"] = state[f"tables.{i}.weight"][rows].contiguous()
+        out[f"tables.{i}.rows"] = rows
+        i += 1
+    return out
+
+
+def _expand(
+    state: dict[str, torch.Tensor], like: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """Undo :func:`_compact`: unstored rows are zero."""
+    torch = _torch()
+    out = dict(state)
+    i = 0
+    while f"tables.{i}.rows" in state:
+        full = torch.zeros_like(like[f"tables.{i}.weight"])
+        full[out.pop(f"tables.{i}.rows")] = state[f"tables.{i}.weight"]
+        out[f"tables.{i}.weight"] = full
+        i += 1
+    return out
 
 
 def _chunks(order: list[int], lengths: list[int]) -> list[list[int]]:
