@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXTRAS ?= test,spacy,store
+EXTRAS ?= all,test,browser
 
 .PHONY: quickstart test test-all lint clean
 
