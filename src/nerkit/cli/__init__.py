@@ -26,6 +26,7 @@ from . import (  # noqa: E402,F401
     data,
     db,
     evaluate,
+    experiment,
     init_config,
     predict,
     tokenize,
