@@ -1,0 +1,188 @@
+"""`nerkit experiment`: one row per config with the promised columns, vectors OOV, failures kept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from nerkit.cli import app
+from nerkit.corpus import read
+from nerkit.errors import ConfigError
+from nerkit.training.experiment import run_experiment
+from nerkit.training.specs import load_specs
+from nerkit.training.vectorprep import prepare_vectors
+from nerkit.vectors import Vectors
+from nerkit.vectors.oov import oov_report
+
+pytest.importorskip("torch", reason="the neural configs need torch")
+
+DATA = Path(__file__).parents[2] / "examples" / "hardwareswap"
+TRAIN, DEV, TEST = DATA / "train.jsonl", DATA / "dev.jsonl", DATA / "test.jsonl"
+TINY = [
+    "model.hash_rows=4096",
+    "model.affix_rows=1024",
+    "model.word_dim=16",
+    "model.hidden=16",
+    "model.char_filters=8",
+    "train.max_epochs=2",
+    "train.threads=1",
+    "perceptron:train.ensemble=1",
+]
+COLUMNS = ["config", "vectors", "vectors trained on", "F1", "P", "R", "OOV tokens %"]
+COLUMNS += ["OOV entity tokens %", "train s", "words/s", "size", "status"]
+
+
+def _hand_vectors(path: Path) -> Vectors:
+    """Vectors for the lowercased words of the first half of the training texts."""
+    words = sorted({w.lower() for ex in read(TRAIN)[:40] for w in ex.doc.words})
+    rng = np.random.default_rng(0)
+    vecs = Vectors(words, rng.normal(size=(len(words), 8)).astype(np.float32), {"lowercase": True})
+    vecs.to_disk(path)
+    return Vectors.from_disk(path)
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("experiment")
+    vectors = _hand_vectors(tmp / "vecs")
+    # Fails while training (its vectors have 8 dimensions, not 5): the others must survive.
+    broken = tmp / "broken.toml"
+    broken.write_text(
+        '[model]\nname = "neural.v1"\n[vectors]\nmode = "static"\ndim = 5\n', encoding="utf8"
+    )
+    events: list[str] = []
+    result = run_experiment(
+        ["blank", "word2vec-static", "perceptron", broken],
+        TRAIN,
+        DEV,
+        TEST,
+        tmp / "out",
+        vectors=tmp / "vecs",
+        vectors_w2v=tmp / "vecs",
+        seed=3,
+        overrides=TINY,
+        progress=lambda event, info: events.append(event),
+    )
+    return result, vectors, events
+
+
+def test_one_row_per_config_with_the_promised_columns(experiment) -> None:
+    result, _, events = experiment
+    headers, rows = result.table()
+    assert [r[0] for r in rows] == ["blank", "word2vec-static", "perceptron", "broken"]
+    for column in COLUMNS:
+        assert column in headers, column
+    labels = {ex_label for ex in read(TEST) for *_, ex_label in ex.spans}
+    assert {f"F1 {label}" for label in labels} <= set(headers)
+    blank, w2v, perc, _ = result.runs
+    for run in (blank, w2v, perc):
+        assert run.status == "ok" and run.f1 is not None and 0.0 <= run.f1 <= 1.0
+        assert run.train_seconds > 0 and run.words_per_second > 0
+        size = sum(p.stat().st_size for p in Path(run.model_dir).rglob("*") if p.is_file())
+        assert run.model_bytes == size > 0
+    # A perceptron that trained at all finds some of the test entities.
+    assert perc.f1 > 0.3 and set(perc.per_label_f1) == labels
+    assert events.count("start") == 4 and "epoch" in events and "failed" in events
+
+
+def test_oov_rate_from_the_vectors_package(experiment) -> None:
+    result, vectors, _ = experiment
+    blank, w2v, perc, _ = result.runs
+    expected = oov_report(vectors, [ex for ex in read(TEST) if ex.answer == "accept"])
+    assert 0 < expected.oov_rate < 1
+    assert w2v.oov_rate == pytest.approx(expected.oov_rate)
+    assert w2v.entity_oov_rate == pytest.approx(expected.entity_oov_rate)
+    assert w2v.vectors is not None and w2v.vectors.dim == 8 and w2v.vectors.trained_on == "imported"
+    # Configs without vectors show "-".
+    headers, rows = result.table()
+    col = headers.index("OOV tokens %")
+    assert rows[0][col] == "-" and rows[2][col] == "-" and rows[1][col] != "-"
+    assert blank.vectors is None and blank.oov_rate is None
+
+
+def test_a_failed_config_is_a_row_and_the_others_are_kept(experiment) -> None:
+    result, _, _ = experiment
+    broken = result.runs[3]
+    assert broken.status == "failed" and "5" in broken.error and broken.f1 is None
+    data = json.loads((result.output / "results.json").read_text())
+    assert [r["name"] for r in data["runs"]] == ["blank", "word2vec-static", "perceptron", "broken"]
+    assert data["runs"][3]["status"] == "failed" and data["runs"][2]["f1"] == result.runs[2].f1
+    md = (result.output / "results.md").read_text()
+    assert md.count("\n| ") == 2 + 4 and "failed" in md and "F1 PRODUCT" in md
+    # The configs as they ran, seed and vectors path included.
+    cfg = (result.output / "configs" / "word2vec-static.toml").read_text()
+    assert "seed = 3" in cfg and "vecs" in cfg
+
+
+def test_vectors_trained_on_raw_plus_train_texts_and_cached(tmp_path: Path) -> None:
+    pytest.importorskip("gensim", reason="training vectors needs gensim")
+    raw = tmp_path / "raw.txt"
+    raw.write_text("Selling a graphics card in Texas for cash.\n\nzzyzx quokka\n" * 5, "utf8")
+    specs = load_specs(
+        ["word2vec-static", "word2vec-fine-tune", "fasttext-fine-tune"],
+        [
+            "experiment.vectors_dim=8",
+            "experiment.vectors_epochs=1",
+            "experiment.vectors_min_count=1",
+        ]
+        + ["experiment.vectors_bucket=512"],
+    )
+    events: list[dict] = []
+    train = read(TRAIN)
+    infos = prepare_vectors(
+        specs, train, TRAIN, tmp_path / "cache", raw=[raw], progress=lambda e, i: events.append(i)
+    )
+    assert infos["word2vec-static"].path == infos["word2vec-fine-tune"].path  # trained once
+    assert (
+        infos["word2vec-static"].kind == "word2vec"
+        and infos["fasttext-fine-tune"].kind == "fasttext"
+    )
+    for info in infos.values():
+        assert info.dim == 8 and "raw.txt" in info.trained_on and "train.jsonl" in info.trained_on
+        vecs = Vectors.from_disk(info.path)
+        # Words only in the raw text and only in the training texts both have vectors.
+        assert vecs.get_row("quokka") >= 0 and vecs.get_row("paypal") >= 0
+    assert [e["cached"] for e in events if "cached" in e] == [False, False]
+    events.clear()
+    again = prepare_vectors(
+        specs, train, TRAIN, tmp_path / "cache", raw=[raw], progress=lambda e, i: events.append(i)
+    )
+    assert [e["cached"] for e in events if "cached" in e] == [True, True]
+    assert again["fasttext-fine-tune"].path == infos["fasttext-fine-tune"].path
+
+
+def test_configs_are_checked_before_training(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        run_experiment([tmp_path / "nope.toml"], TRAIN, DEV, TEST, tmp_path / "o")
+    assert err.value.code == "E320" and "nope.toml" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        run_experiment(["no-such-config"], TRAIN, DEV, TEST, tmp_path / "o")
+    assert err.value.code == "E320" and "blank" in str(err.value)  # lists the packaged ones
+    with pytest.raises(ConfigError) as err:
+        run_experiment(
+            ["perceptron"], TRAIN, DEV, TEST, tmp_path / "o", overrides=["model.hiden=3"]
+        )
+    assert err.value.code == "E321"
+    with pytest.raises(ConfigError) as err:
+        run_experiment(["word2vec-static"], TRAIN, DEV, TEST, tmp_path / "o")
+    assert err.value.code == "E326" and "--vectors-raw" in str(err.value)
+    assert not (tmp_path / "o").exists()  # nothing trained, nothing written
+
+
+def test_cli_prints_and_writes_the_table(tmp_path: Path) -> None:
+    args = ["experiment", "perceptron", "--train", str(TRAIN), "--dev", str(DEV)]
+    args += ["--test", str(TEST), "-o", str(tmp_path / "out")]
+    for item in ["train.max_epochs=2", "model.hash_rows=4096", "train.ensemble=1"]:
+        args += ["--set", item]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "perceptron" in result.output and "F1 per label" in result.output
+    assert (tmp_path / "out" / "results.md").is_file()
+    assert json.loads((tmp_path / "out" / "results.json").read_text())["runs"][0]["status"] == "ok"
+    bad = CliRunner().invoke(app, [*args[:1], str(tmp_path / "missing.toml"), *args[2:]])
+    assert bad.exit_code != 0 and isinstance(bad.exception, ConfigError)
+    assert "missing.toml" in str(bad.exception)
