@@ -186,3 +186,13 @@ def test_cli_prints_and_writes_the_table(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, [*args[:1], str(tmp_path / "missing.toml"), *args[2:]])
     assert bad.exit_code != 0 and isinstance(bad.exception, ConfigError)
     assert "missing.toml" in str(bad.exception)
+
+
+@pytest.mark.parametrize("name", ["specs", "report", "vectorprep", "curve"])
+def test_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"nerkit.training.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
