@@ -196,3 +196,14 @@ def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(f"nerkit.training.{name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_docs_experiments_md(monkeypatch: pytest.MonkeyPatch) -> None:
+    import doctest
+
+    root = Path(__file__).parents[2]
+    monkeypatch.chdir(root)  # the examples name the sample data relative to the repository
+    result = doctest.testfile(
+        str(root / "docs" / "experiments.md"), module_relative=False, optionflags=doctest.ELLIPSIS
+    )
+    assert result.attempted >= 8 and result.failed == 0
