@@ -141,6 +141,36 @@ def load_set(name: str) -> dict[str, list[Sample]]:
     raise SystemExit(f"unknown benchmark set {name!r}; choose from {', '.join(ALL_SETS)}")
 
 
+CURVE_SEED = 0  # seed of the one shuffle the learning-curve subsets are cut from
+
+
+def curve_order(n_total: int, seed: int = CURVE_SEED) -> list[int]:
+    """The seeded shuffle of the training examples that learning-curve subsets are cut from.
+
+    It is the same permutation ``nerkit curve --seed 0`` draws
+    (``numpy.random.default_rng(seed).permutation``), and nerkit reads CoNLL-2003's train.txt
+    into the same 14,041 sentences in the same order as ``read_conll``, so a subset of size n
+    is the same sentences for spaCy and nerkit. Subsets are nested: n=200 is a prefix of n=1000.
+    """
+    import numpy as np
+
+    return np.random.default_rng(seed).permutation(n_total).tolist()
+
+
+def train_subset(samples: list[Sample], n: int | None, seed: int = CURVE_SEED) -> list[Sample]:
+    """The first ``n`` examples of the seeded shuffle (all of them, in file order, if n is None)."""
+    if n is None:
+        return samples
+    if not 1 <= n <= len(samples):
+        raise SystemExit(f"--train-limit {n} is not between 1 and {len(samples)}")
+    return [samples[j] for j in curve_order(len(samples), seed)[:n]]
+
+
+def set_key(name: str, limit: int | None) -> str:
+    """Cache key of a set, with ``-n<limit>`` for a learning-curve subset (conll2003-n200)."""
+    return name if limit is None else f"{name}-n{limit}"
+
+
 def split_files(name: str) -> dict[str, Path]:
     """Paths of train/dev/test files in a format nerkit reads, written to the cache if needed.
 

@@ -10,12 +10,16 @@ For each set this script
      (``model-best`` is what the benchmark evaluates) and records the wall time.
 
 A set whose ``model-best`` and ``train_meta.json`` already exist is skipped.
+``--train-limit N`` trains on the first N examples of one seeded shuffle of the training
+set (the learning-curve subsets, nested, the same ones ``nerkit curve --seed 0`` uses) with
+the full dev set, cached as ``benchmarks/cache/spacy/<set>-n<N>/``.
 Sets are trained one after another, never in parallel. spaCy's own early stopping
 decides when training ends: roughly 20 minutes for CoNLL-2003 and 4-12 minutes for
 each smaller set on a 2-core CPU.
 
 Usage:
     python benchmarks/spacy_train.py [--sets conll2003,fashion_brands,drugs] [--force]
+    python benchmarks/spacy_train.py --sets conll2003 --train-limit 200,1000,3000
 """
 
 from __future__ import annotations
@@ -30,7 +34,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ALL_SETS, CACHE_DIR, Sample, load_set, parse_sets  # noqa: E402
+from _common import (  # noqa: E402
+    ALL_SETS,
+    CACHE_DIR,
+    Sample,
+    load_set,
+    parse_sets,
+    set_key,
+    train_subset,
+)
 
 SPACY_DIR = CACHE_DIR / "spacy"
 
@@ -91,17 +103,23 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def train_set(name: str, force: bool = False) -> dict:
-    """Convert, then train spaCy on one set unless already cached; return its train meta."""
+def train_set(name: str, force: bool = False, limit: int | None = None) -> dict:
+    """Convert, then train spaCy on one set unless already cached; return its train meta.
+
+    With ``limit``, train on that many examples of the seeded shuffle (learning curve).
+    """
     spacy = _require_spacy()
-    out = SPACY_DIR / name
+    key = set_key(name, limit)
+    out = SPACY_DIR / key
     meta_path = out / "train_meta.json"
     if not force and meta_path.exists() and (out / "model-best").exists():
-        print(f"[spacy_train] {name}: cached at {out}", flush=True)
+        print(f"[spacy_train] {key}: cached at {out}", flush=True)
         return json.loads(meta_path.read_text())
     config = SPACY_DIR / "config.cfg"
     write_config(config)
     data = load_set(name)
+    data["train"] = train_subset(data["train"], limit)
+    name = key
     counts = {part: to_docbin(data[part], out / f"{part}.spacy") for part in ("train", "dev")}
     print(f"[spacy_train] {name}: converted {counts}", flush=True)
     cmd = [sys.executable, "-m", "spacy", "train", str(config),
@@ -116,6 +134,7 @@ def train_set(name: str, force: bool = False) -> dict:
     cpu = _children_cpu() - cpu0
     meta = {
         "set": name,
+        "train_limit": limit,
         "spacy_version": spacy.__version__,
         "train_seconds": round(seconds, 1),
         "train_cpu_seconds": round(cpu, 1),
@@ -132,9 +151,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default=",".join(ALL_SETS))
     parser.add_argument("--force", action="store_true", help="retrain even if cached")
+    parser.add_argument(
+        "--train-limit", default="",
+        help="comma-separated subset sizes (e.g. 200,1000,3000): train on the first N examples "
+        "of one seeded shuffle of train, cached as cache/spacy/<set>-n<N>/",
+    )
     args = parser.parse_args()
+    limits = [int(x) for x in args.train_limit.split(",") if x.strip()] or [None]
     for name in parse_sets(args.sets):
-        train_set(name, force=args.force)
+        for limit in limits:
+            train_set(name, force=args.force, limit=limit)
 
 
 if __name__ == "__main__":
