@@ -186,6 +186,11 @@ def test_cli_prints_and_writes_the_table(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, [*args[:1], str(tmp_path / "missing.toml"), *args[2:]])
     assert bad.exit_code != 0 and isinstance(bad.exception, ConfigError)
     assert "missing.toml" in str(bad.exception)
+    # `--vectors-raw a.txt b.txt` leaves b.txt as a config: say how to pass several files.
+    raw = tmp_path / "b.txt"
+    raw.write_text("some raw text", encoding="utf8")
+    stray = CliRunner().invoke(app, [*args, str(raw)])
+    assert isinstance(stray.exception, ConfigError) and "--vectors-raw" in str(stray.exception)
 
 
 @pytest.mark.parametrize("name", ["specs", "report", "vectorprep", "curve"])

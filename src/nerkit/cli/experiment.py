@@ -92,9 +92,21 @@ def experiment_command(
     lang: Annotated[str, typer.Option("--lang", help="Tokenizer language.")] = "en",
 ) -> None:
     """Train each config on the same data; one table of test F1, OOV, time, speed and size."""
+    from ..errors import ConfigError
     from ..training.experiment import DEFAULT_CONFIGS, run_experiment
     from ..training.report import print_table
 
+    for name in configs or []:
+        if Path(name).is_file() and Path(name).suffix != ".toml":
+            # `--vectors-raw a.txt b.txt` leaves b.txt here: an option takes one value.
+            raise ConfigError(
+                "E328",
+                f"'{name}' is not a .toml config",
+                path=name,
+                hint="Raw text for vectors needs a flag per file (--vectors-raw a.txt "
+                "--vectors-raw b.txt) or commas (--vectors-raw a.txt,b.txt).",
+            )
+    raw = [Path(p) for value in vectors_raw or [] for p in str(value).split(",") if p]
     names = [*(configs or []), *(DEFAULT_CONFIGS if defaults else [])]
     result = run_experiment(
         names,
@@ -103,7 +115,7 @@ def experiment_command(
         test_path,
         output,
         vectors=vectors,
-        vectors_raw=vectors_raw or [],
+        vectors_raw=raw,
         vectors_w2v=vectors_w2v,
         vectors_ft=vectors_ft,
         format=format,
