@@ -90,7 +90,9 @@ def test_early_stopping_keeps_the_best_evaluation() -> None:
         snapshots.append({k: v.clone() for k, v in net.state_dict().items()})
         return {"precision": 0.0, "recall": 0.0, "f1": next(dev_f1)}
 
-    settings = NeuralTrainSettings(max_epochs=6, patience=3, threads=1, learning_rate=0.02)
+    settings = NeuralTrainSettings(
+        max_epochs=6, patience=3, threads=1, learning_rate=0.02, evals_per_epoch=1
+    )
     history = fit_network(net, feats, gold, settings, dev_scores)
     assert [h["dev"]["f1"] for h in history] == [0.5, 0.7, 0.6, 0.65, 0.4]  # 3 without gain
     assert history[-1]["best_epoch"] == 2

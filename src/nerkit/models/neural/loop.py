@@ -54,7 +54,8 @@ def fit_network(
     ]
     if sparse:
         optimizers.append(torch.optim.SparseAdam(sparse, lr=settings.learning_rate))
-    keep = settings.evals_per_epoch if dev_scores is not None else 1
+    n_batches = -(-len(feats.lengths) // settings.batch_size)
+    keep = max(1, min(settings.evals_per_epoch, n_batches)) if dev_scores is not None else 1
     history: list[dict[str, Any]] = []
     best_f1, best_epoch, best_eval, best_state = -1.0, 0.0, 0, None
     n_evals, step = 0, 0

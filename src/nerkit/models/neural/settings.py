@@ -34,8 +34,9 @@ class NeuralSettings:
     max_word_chars: int = 24  # characters of a word the character CNN reads (middle dropped)
     hidden: int = 128  # BiLSTM units per direction; CNN channels are twice this
     cnn_layers: int = 4  # layers of the convolutional encoder (width 3, residual)
-    dropout: float = 0.4  # dropout on the embeddings and the encoder output
-    word_dropout: float = 0.05  # chance of hiding a word's identity in training (learns unknowns)
+    # CoNLL-2003 dev/test F1 went 90.95/84.51 -> 91.53/85.43 from 0.4/0.05 to 0.5/0.15.
+    dropout: float = 0.5  # dropout on the embeddings and the encoder output
+    word_dropout: float = 0.15  # chance of hiding a word's identity in training (learns unknowns)
 
 
 @dataclass
@@ -58,7 +59,7 @@ class NeuralTrainSettings:
     learning_rate: float = 0.002  # Adam step size
     weight_decay: float = 0.0  # AdamW decoupled weight decay of the dense weights
     grad_clip: float = 5.0  # clip the gradient norm of the dense weights at this value
-    evals_per_epoch: int = 1  # dev evaluations per epoch (each may become the best model)
+    evals_per_epoch: int = 2  # dev evaluations per epoch (each may become the best model)
     threads: int = 0  # CPU threads; 0: every core
     device: str = "cpu"  # "cpu", "cuda" or "cuda:N"
 
