@@ -48,16 +48,19 @@ def _numeric(cell: str) -> bool:
     return True
 
 
+def _numeric_column(rows: Sequence[Sequence[str]], i: int) -> bool:
+    """Numbers (or "-") in every row and at least one number."""
+    cells = [r[i] for r in rows]
+    return any(_numeric(c) for c in cells) and all(_numeric(c) or c == "-" for c in cells)
+
+
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A GitHub markdown table; columns whose cells are numbers are right-aligned."""
 
     def esc(cell: str) -> str:
         return cell.replace("|", "\\|").replace("\n", " ")
 
-    align = [
-        "---:" if rows and all(_numeric(r[i]) or r[i] == "-" for r in rows) else "---"
-        for i in range(len(headers))
-    ]
+    align = ["---:" if _numeric_column(rows, i) else "---" for i in range(len(headers))]
     lines = [
         "| " + " | ".join(esc(h) for h in headers) + " |",
         "| " + " | ".join(align) + " |",
@@ -78,7 +81,7 @@ def print_table(
         console = Console(width=200)
     table = Table(title=title)
     for i, header in enumerate(headers):
-        numeric = bool(rows) and all(_numeric(r[i]) or r[i] == "-" for r in rows)
+        numeric = _numeric_column(rows, i)
         table.add_column(header, justify="right" if numeric else "left")
     for row in rows:
         table.add_row(*row)
