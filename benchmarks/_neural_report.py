@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from _common import ALL_SETS, RESULTS_DIR
@@ -132,8 +131,8 @@ def write_neural_table() -> str:
     curve = RESULTS_DIR / "curve_conll2003.md"
     if curve.exists():
         lines += ["", "## Learning curve (CoNLL-2003)", "",
-                  f"See [`curve_conll2003.md`](curve_conll2003.md) and "
-                  f"![learning curve](curve_conll2003.png)."]
+                  "See [`curve_conll2003.md`](curve_conll2003.md) and "
+                  "![learning curve](curve_conll2003.png)."]
     lines += ["", "## Vectors", ""]
     for name, res in results.items():
         for algo, v in res.get("vectors", {}).items():
