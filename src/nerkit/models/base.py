@@ -99,3 +99,39 @@ def check_labels(examples: Iterable[Example], labels: Iterable[str]) -> None:
                     hint=f"The model knows {', '.join(sorted(known)) or 'no labels'}; "
                     "retrain with this label or remove it from the data.",
                 )
+
+
+def write_settings(path: str | Path, config: dict[str, Any], labels: Sequence[str]) -> Path:
+    """Create the model directory and write its ``config.toml`` and ``labels.json``."""
+    import json
+
+    import tomli_w
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "config.toml").write_text(tomli_w.dumps(config), encoding="utf8")
+    (path / "labels.json").write_text(json.dumps(list(labels)) + "\n", encoding="utf8")
+    return path
+
+
+def read_settings(path: str | Path, what: str) -> tuple[dict[str, Any], list[str]]:
+    """Read a model directory's ``config.toml`` and ``labels.json``.
+
+    Raises:
+        ModelError: either file is missing or unreadable (E207), naming ``what`` was loaded.
+    """
+    import json
+    import tomllib
+
+    path = Path(path)
+    try:
+        config = tomllib.loads((path / "config.toml").read_text(encoding="utf8"))
+        labels = json.loads((path / "labels.json").read_text(encoding="utf8"))
+    except (OSError, ValueError) as err:
+        raise ModelError(
+            "E207",
+            f"Cannot read the {what}: {err}",
+            path=path,
+            hint="Load the whole directory that `nerkit train` wrote.",
+        ) from err
+    return config, labels

@@ -15,21 +15,18 @@ Example:
 
 from __future__ import annotations
 
-import json
 import os
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import tomli_w
 
 from ...corpus.example import Example
 from ...errors import ConfigError, LabelError, ModelError, missing_extra
 from ...tokens import Doc, Span
-from ..base import ScoredSpan, check_labels, register
+from ..base import ScoredSpan, check_labels, read_settings, register, write_settings
 from ..perceptron.tagset import TagSet
 from .featurize import Featurizer
 from .settings import SECTIONS, split_settings
@@ -232,10 +229,7 @@ class NeuralRecognizer:
             raise ModelError("E206", "The neural model has not been trained", hint="Call fit().")
         from safetensors.torch import save_file
 
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        (path / "config.toml").write_text(tomli_w.dumps(self.config()), encoding="utf8")
-        (path / "labels.json").write_text(json.dumps(list(self.labels)) + "\n", encoding="utf8")
+        path = write_settings(path, self.config(), self.labels)
         state = {k: v.detach().cpu().contiguous() for k, v in self._net.state_dict().items()}
         save_file(_compact(state), str(path / "weights.safetensors"), metadata={"format": NAME})
         if self._vectors is not None:
@@ -249,9 +243,8 @@ class NeuralRecognizer:
         from safetensors.torch import load_file
 
         path = Path(path)
+        config, labels = read_settings(path, "neural model")
         try:
-            config = tomllib.loads((path / "config.toml").read_text(encoding="utf8"))
-            labels = json.loads((path / "labels.json").read_text(encoding="utf8"))
             state = load_file(str(path / "weights.safetensors"))
         except (OSError, ValueError) as err:
             raise ModelError("E207", f"Cannot read the neural model: {err}", path=path) from err

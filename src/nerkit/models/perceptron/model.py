@@ -11,16 +11,13 @@ Example:
 
 from __future__ import annotations
 
-import json
 import time
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import tomli_w
 from safetensors.numpy import load_file, save_file
 
 from ...corpus.example import Example
@@ -28,7 +25,7 @@ from ...errors import ConfigError, ModelError, NerkitError
 from ...tokens import Doc, Span
 from ...vectors.clusters import CLUSTERS_FILE, ClusterSettings, WordClusters
 from ...vocab import Vocab
-from ..base import ScoredSpan, check_labels, register
+from ..base import ScoredSpan, check_labels, read_settings, register, write_settings
 from .decode import greedy_decode
 from .features import FeatureExtractor
 from .learn import NULL_ROW, AveragedWeights, TrainingData, train_epoch
@@ -342,10 +339,7 @@ class PerceptronRecognizer:
             raise ModelError(
                 "E206", "The perceptron has not been trained", hint="Call fit() first."
             )
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        (path / "config.toml").write_text(tomli_w.dumps(self.config()), encoding="utf8")
-        (path / "labels.json").write_text(json.dumps(list(self.labels)) + "\n", encoding="utf8")
+        path = write_settings(path, self.config(), self.labels)
         rows = np.flatnonzero(np.any(self.weights_ != 0, axis=1)).astype(np.int64)
         save_file(
             {"rows": rows, "weights": np.ascontiguousarray(self.weights_[rows])},
@@ -359,9 +353,8 @@ class PerceptronRecognizer:
     def from_disk(cls, path: str | Path) -> PerceptronRecognizer:
         """Load a directory written by :meth:`to_disk`."""
         path = Path(path)
+        config, labels = read_settings(path, "perceptron model")
         try:
-            config = tomllib.loads((path / "config.toml").read_text(encoding="utf8"))
-            labels = json.loads((path / "labels.json").read_text(encoding="utf8"))
             tensors = load_file(str(path / "weights.safetensors"))
         except (OSError, ValueError) as err:
             raise ModelError("E207", f"Cannot read the perceptron model: {err}", path=path) from err
