@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -95,9 +96,9 @@ def detect_format(path: Path) -> Format:
         return claimed[0]
     check_readable(path)
     first = _first_line(path)
-    if first.lstrip().startswith("{"):
+    if _starts_json(first, "{"):
         return _by_record(path)
-    if first.lstrip().startswith("["):
+    if _starts_json(first, "["):
         return _by_array(path)
     if _looks_like_conll(path):
         return FORMATS["conll"]
@@ -107,6 +108,24 @@ def detect_format(path: Path) -> Format:
         path=path,
         hint=f"Pass the format (--from), one of: {', '.join(sorted(FORMATS))}.",
     )
+
+
+def _starts_json(line: str, bracket: str) -> bool:
+    """Whether a first line opens JSON rather than text that starts with a bracket.
+
+    Plain text often starts with one ("[USA-TX] [H] RTX 3080"), so a bracket alone is not
+    enough: the line must be the bracket alone, open a nested object/array/string, or parse.
+    """
+    s = line.strip()
+    if not s.startswith(bracket):
+        return False
+    if s == bracket or s[1:].lstrip()[:1] in ('{', '[', '"', ']', '}'):
+        return True
+    try:
+        json.loads(s)
+    except ValueError:
+        return False
+    return True
 
 
 def _first_line(path: Path) -> str:
