@@ -138,7 +138,8 @@ def write_neural_table() -> str:
         for algo, v in res.get("vectors", {}).items():
             lines.append(f"- {name}, {algo}: {v['dim']}d, {v['words']:,} words, "
                          f"{v['tokens']:,} tokens of {', '.join(v['trained_on'])}; "
-                         f"{v['seconds']:.0f} s: `{v['command']}`")
+                         f"{_num(v.get('seconds') or v.get('training_seconds_gensim'))} s: "
+                         f"`{v['command']}`")
     lines += ["", "## Commands", ""]
     for name, res in results.items():
         for key, s in res["systems"].items():
