@@ -118,3 +118,24 @@ class CRF(nn.Module):
             betas.append(beta)
         betas.reverse()
         return torch.stack(alphas, 1), torch.stack(betas, 1), log_z
+
+    def path_parts(
+        self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Pieces of ``log P(tags[s:e] exactly)`` for any span ``s:e`` of the path ``tags``.
+
+        ``log P = a[s] + (cs[e-1] - cs[s]) + b[e-1] - log_z``, where ``a``/``b`` are the forward
+        and backward scores of the path's tags and ``cs`` is the running sum of transition +
+        emission scores along it. Float64 ``(batch, time)`` (``log_z``: ``(batch,)``), and
+        differentiable, so learning from an answer about one span can use the same quantity.
+        Only the tags inside ``s:e`` matter.
+        """
+        alpha, beta, log_z = self.forward_backward(emissions, mask)
+        trans, _, _ = self.scores()
+        idx = tags.unsqueeze(2)
+        a = alpha.gather(2, idx).squeeze(2).double()
+        b = beta.gather(2, idx).squeeze(2).double()
+        emit = emissions.gather(2, idx).squeeze(2).double()
+        moves = emit[:, 1:] + trans[tags[:, :-1], tags[:, 1:]].double()
+        step = torch.cat([torch.zeros_like(emit[:, :1]), moves], dim=1)
+        return a, step.cumsum(1), b, log_z.double()

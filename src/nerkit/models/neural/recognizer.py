@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     import torch
 
     from .network import Network
+    from .online import Answer, OnlineLearner
 
 NAME = "neural.v1"
 # Prediction batches hold at most this many padded tokens (and 512 sequences).
@@ -61,6 +63,9 @@ class NeuralRecognizer:
 
     name = NAME
     config_sections = SECTIONS
+    # ``update`` takes answers about single spans (:class:`.online.SpanAnswer`), not only
+    # full examples: ``nerkit annotate teach`` passes those.
+    learns_from_spans = True
 
     def __init__(self, **settings: Any) -> None:
         self.settings, self.vector_settings, self.train_settings = split_settings(settings)
@@ -70,6 +75,9 @@ class NeuralRecognizer:
         self._vectors: Any = None
         self._featurizer: Featurizer | None = None
         self._device = "cpu"
+        self._online: OnlineLearner | None = None
+        # Held by prediction and by ``update``, so no prediction reads half-updated weights.
+        self._lock = threading.RLock()
 
     # -- training -------------------------------------------------------------------------
 
@@ -123,6 +131,7 @@ class NeuralRecognizer:
             s = score_spans(dev_gold, pred)
             return {"precision": s.precision, "recall": s.recall, "f1": s.f1}
 
+        self._online = None  # Adam state of earlier updates belongs to the old weights
         self.history_ = fit_network(
             self._net,
             feats,
@@ -162,6 +171,7 @@ class NeuralRecognizer:
         self._device = _device(torch, device)
         if self._net is not None:
             self._net.to(self._device)
+        self._online = None  # the optimizer's state lives on the old device
         return self
 
     # -- prediction -----------------------------------------------------------------------
@@ -175,6 +185,10 @@ class NeuralRecognizer:
         return self._predict(docs, with_scores=True)
 
     def _predict(self, docs: Sequence[Doc], with_scores: bool) -> list[list[ScoredSpan]]:
+        with self._lock:
+            return self._predict_unlocked(docs, with_scores)
+
+    def _predict_unlocked(self, docs: Sequence[Doc], with_scores: bool) -> list[list[ScoredSpan]]:
         if self._net is None or self._featurizer is None:
             raise ModelError(
                 "E206", "The neural model has not been trained", hint="Call fit() or load a model."
@@ -210,6 +224,52 @@ class NeuralRecognizer:
                     offset += m
         net.train(was_training)
         return out
+
+    # -- learning from answers -----------------------------------------------------------
+
+    def update(self, answers: Sequence[Answer], steps: int = 1) -> float:
+        """Learn from annotators' answers as they come (``nerkit annotate teach``).
+
+        ``answers`` are :class:`.online.SpanAnswer` (one span accepted or rejected) or
+        accepted :class:`~nerkit.corpus.Example` (full gold). They join the last
+        :data:`.online.MEMORY` answers, and ``steps`` small Adam steps run on those together
+        (see :mod:`.online`). Returns the answers' mean loss before the last step (0.0 when
+        no step ran). The weights change in place, in memory only.
+
+        Example:
+            >>> from nerkit.models.neural.online import SpanAnswer
+            >>> doc = Doc.from_words(["Ada", "wrote", "code"])
+            >>> model = NeuralRecognizer(hash_rows=1024, affix_rows=256, max_epochs=2)
+            >>> model = model.fit([Example(doc, [(0, 3, "PER")])])
+            >>> loss = model.update([SpanAnswer(doc, 2, 3, "PER", accept=False)], steps=2)
+            >>> loss > 0
+            True
+        """
+        if self._net is None or self._featurizer is None:
+            raise ModelError(
+                "E206", "The neural model has not been trained", hint="Call fit() or load a model."
+            )
+        from .online import OnlineLearner, check_answers, no_cudnn
+
+        answers = check_answers(answers, self.labels)
+        with self._lock:
+            if self._online is None:
+                self._online = OnlineLearner(self._net, self.train_settings.grad_clip)
+            self._online.memory.extend(answers)
+            if not self._online.memory or steps < 1:
+                return 0.0
+            tagset = TagSet(self.labels)
+            net = self._net
+            was_training = net.training
+            net.eval()  # no dropout: few small steps, and the same answers give the same update
+            loss = 0.0
+            try:
+                with no_cudnn():
+                    for _ in range(steps):
+                        loss = self._online.step(self._featurizer, tagset, self._device)
+            finally:
+                net.train(was_training)
+            return loss
 
     # -- disk -----------------------------------------------------------------------------
 
@@ -323,21 +383,10 @@ def _chunks(order: list[int], lengths: list[int]) -> list[list[int]]:
 def _span_logprob_parts(
     net: Network, em: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Pieces of ``log P(tags[s:e] exactly)`` for any span ``s:e`` of the decoded path.
-
-    ``alpha[s, y_s] + (cs[e-1] - cs[s]) + beta[e-1, y_(e-1)] - log_z``, where ``cs`` is the
-    running sum of transition + emission scores along the path.
-    """
-    alpha, beta, log_z = net.crf.forward_backward(em, mask)
-    trans, _, _ = net.crf.scores()
-    idx = tags.unsqueeze(2)
-    a = alpha.gather(2, idx).squeeze(2).double()
-    b = beta.gather(2, idx).squeeze(2).double()
-    step = em.gather(2, idx).squeeze(2).double()
-    step[:, 1:] += trans[tags[:, :-1], tags[:, 1:]].double()
-    step[:, 0] = 0.0
-    cs = step.cumsum(1)
-    return a.cpu().numpy(), cs.cpu().numpy(), b.cpu().numpy(), log_z.double().cpu().numpy()
+    """Pieces of ``log P(tags[s:e] exactly)`` for any span ``s:e`` of the decoded path, as
+    numpy arrays (see :meth:`.crf.CRF.path_parts`)."""
+    a, cs, b, log_z = net.crf.path_parts(em, tags, mask)
+    return a.cpu().numpy(), cs.cpu().numpy(), b.cpu().numpy(), log_z.cpu().numpy()
 
 
 def _device(torch: Any, name: str) -> str:
