@@ -7,11 +7,13 @@ count as 0.5 (most uncertain: asked first). The next task is the buffered candid
 smallest ``|score - 0.5|``. Examples with no candidate are passed over (they stay unanswered
 in the dataset for another recipe).
 
-After each answer the model learns from it when it can (``recognizer.update``, which the
-perceptron has: a cheap online step; a neural model is used as it is, not updated), then the
-whole buffer is scored again, so the order adapts. The update takes the answer as gold for the
-suggested span and the model's own predictions as gold elsewhere: accept adds the span,
-reject removes it. Updates run on one background thread, after the answer is committed.
+After each answer the model learns from it when it can (``recognizer.update``), then the
+whole buffer is scored again, so the order adapts. The perceptron's update (a cheap online
+step) takes the answer as gold for the suggested span and the model's own predictions as
+gold elsewhere: accept adds the span, reject removes it. A neural model learns from the
+answer about the span alone (``SpanAnswer``: raise or lower the CRF's probability of exactly
+that span), with a few small steps over its recent answers. Updates run on one background
+thread, after the answer is committed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..corpus.example import Example
+from ..errors import SpanError
 from ..store import Store, StoredExample
 from ..tokens import Doc
 from .feed import Leases
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
     from ..pipeline import Pipeline
 
 PATTERN_SCORE = 0.5
+# Adam steps a neural model takes after each answer, each over its last 32 answers.
+NEURAL_STEPS = 2
 
 
 @dataclass
@@ -181,14 +186,33 @@ class TeachTasks:
 
     def _learn(self, entry: _Entry, answer: str, suggestion: dict[str, Any]) -> None:
         key = (suggestion["start"], suggestion["end"], suggestion["label"])
+        recognizer: Any = self.nlp.recognizer
+        if getattr(recognizer, "learns_from_spans", False):
+            self._learn_span(entry, answer == "accept", key)
+            return
         gold = [(s, e, lab) for s, e, lab, _ in entry.predicted if (s, e, lab) != key]
         if answer == "accept":
             gold = [g for g in gold if g[1] <= key[0] or g[0] >= key[1]] + [key]
-        recognizer: Any = self.nlp.recognizer
         if any(lab not in recognizer.labels for _, _, lab in gold):
             return  # a pattern's label the model does not have: nothing it can learn
         with self._lock:
             recognizer.update([Example(entry.doc, gold)])
+            self.updates += 1
+            self._score(list(self._buffer.values()))
+
+    def _learn_span(self, entry: _Entry, accept: bool, key: tuple[int, int, str]) -> None:
+        """A neural model learns from the answer about the span alone (see module doc)."""
+        from ..models.neural.online import SpanAnswer
+
+        recognizer: Any = self.nlp.recognizer
+        if key[2] not in recognizer.labels:
+            return  # a pattern's label the model does not have: nothing it can learn
+        try:
+            answer = SpanAnswer.from_chars(entry.doc, key[0], key[1], key[2], accept)
+        except SpanError:
+            return  # the answered span covers no token of the text
+        with self._lock:
+            recognizer.update([answer], steps=NEURAL_STEPS)
             self.updates += 1
             self._score(list(self._buffer.values()))
 
