@@ -48,7 +48,8 @@ class SpanAnswer:
 
     Example:
         >>> doc = Doc.from_words(["Ada", "Lovelace", "wrote", "code"])
-        >>> SpanAnswer.from_chars(doc, 0, 12, "PER", accept=True)[1:]
+        >>> a = SpanAnswer.from_chars(doc, 0, 12, "PER", accept=True)
+        >>> a.start, a.end, a.label, a.accept
         (0, 2, 'PER', True)
     """
 
