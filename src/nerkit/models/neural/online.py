@@ -123,6 +123,29 @@ class OnlineLearner:
         self.params = [p for p in net.parameters() if p.requires_grad and id(p) not in sparse]
         self.optimizer = torch.optim.Adam(self.params, lr=learning_rate)
 
+    def learn(
+        self,
+        answers: Sequence[Answer],
+        steps: int,
+        featurizer: Featurizer,
+        tagset: TagSet,
+        device: str,
+    ) -> float:
+        """Remember ``answers``, then take ``steps`` steps; the mean loss before the last one."""
+        self.memory.extend(answers)
+        if not self.memory or steps < 1:
+            return 0.0
+        was_training = self.net.training
+        self.net.eval()  # no dropout: few small steps, and the same answers give the same update
+        loss = 0.0
+        try:
+            with no_cudnn():
+                for _ in range(steps):
+                    loss = self.step(featurizer, tagset, device)
+        finally:
+            self.net.train(was_training)
+        return loss
+
     def step(self, featurizer: Featurizer, tagset: TagSet, device: str) -> float:
         """One Adam step on the answers in memory; returns their mean loss before it."""
         import torch

@@ -249,27 +249,15 @@ class NeuralRecognizer:
             raise ModelError(
                 "E206", "The neural model has not been trained", hint="Call fit() or load a model."
             )
-        from .online import OnlineLearner, check_answers, no_cudnn
+        from .online import OnlineLearner, check_answers
 
         answers = check_answers(answers, self.labels)
         with self._lock:
             if self._online is None:
                 self._online = OnlineLearner(self._net, self.train_settings.grad_clip)
-            self._online.memory.extend(answers)
-            if not self._online.memory or steps < 1:
-                return 0.0
-            tagset = TagSet(self.labels)
-            net = self._net
-            was_training = net.training
-            net.eval()  # no dropout: few small steps, and the same answers give the same update
-            loss = 0.0
-            try:
-                with no_cudnn():
-                    for _ in range(steps):
-                        loss = self._online.step(self._featurizer, tagset, self._device)
-            finally:
-                net.train(was_training)
-            return loss
+            return self._online.learn(
+                answers, steps, self._featurizer, TagSet(self.labels), self._device
+            )
 
     # -- disk -----------------------------------------------------------------------------
 
