@@ -143,9 +143,12 @@ class NeuralRecognizer:
         )
         return self
 
-    def _set_threads(self) -> None:
+    def _set_threads(self, threads: int | None = None) -> None:
+        """Use ``threads`` CPU threads (the training setting when None; 0: every core)."""
         torch = _torch()
-        n = self.train_settings.threads or os.cpu_count() or 1
+        if threads is None:
+            threads = self.train_settings.threads
+        n = threads or os.cpu_count() or 1
         if torch.get_num_threads() != n:
             torch.set_num_threads(n)
 
@@ -319,7 +322,7 @@ class NeuralRecognizer:
             ) from err
         wanted = self.train_settings.device
         device = wanted if wanted.startswith("cuda") and torch.cuda.is_available() else "cpu"
-        self._set_threads()
+        self._set_threads(self.train_settings.predict_threads)
         self.to(device)
         self._net.eval()
         return self
