@@ -322,6 +322,9 @@ class NeuralRecognizer:
             ) from err
         wanted = self.train_settings.device
         device = wanted if wanted.startswith("cuda") and torch.cuda.is_available() else "cpu"
+        # One thread by default: batched prediction is a chain of small operations that more
+        # threads barely speed up, and on a busy machine a second thread waiting for a core
+        # made it hundreds of times slower.
         self._set_threads(self.train_settings.predict_threads)
         self.to(device)
         self._net.eval()

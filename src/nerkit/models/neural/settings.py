@@ -61,10 +61,7 @@ class NeuralTrainSettings:
     grad_clip: float = 5.0  # clip the gradient norm of the dense weights at this value
     evals_per_epoch: int = 2  # dev evaluations per epoch (each may become the best model)
     threads: int = 0  # CPU threads for training; 0: every core
-    # CPU threads when a loaded model predicts; 0: every core. One is the default: batched
-    # prediction is a chain of small operations that more threads barely speed up, and on a
-    # busy machine a second thread waiting for a core made it hundreds of times slower.
-    predict_threads: int = 1
+    predict_threads: int = 1  # CPU threads when a loaded model predicts; 0: every core
     device: str = "cpu"  # "cpu", "cuda" or "cuda:N"
 
 
