@@ -125,6 +125,7 @@ def full_points(config: str) -> tuple[dict | None, dict | None]:
         "examples": n, "test_f1": s["test_gold_tokens"]["f1"],
         "precision": s["test_gold_tokens"]["precision"],
         "recall": s["test_gold_tokens"]["recall"],
+        "dev_f1": s.get("dev_gold_tokens", {}).get("f1"),
         "train_seconds": s["train"]["train_seconds"], "full": True}
     return to_point(nk), to_point(sp)
 
@@ -145,6 +146,7 @@ def plot(nk: list[dict], sp: list[dict], label: str, path: Path) -> None:
                         textcoords="offset points", xytext=(4, -12 if marker == "s" else 6),
                         fontsize=8)
     ax.set_xscale("log")
+    ax.margins(x=0.08, y=0.1)  # room for the value labels
     ax.set_xlabel("training sentences (nested subsets, seed 0)")
     ax.set_ylabel("test F1 (CoNLL-2003, gold tokens)")
     ax.set_title("Learning curve on CoNLL-2003")
