@@ -25,7 +25,7 @@ test-all: $(STAMP)
 	$(PY) -m pytest -m ''
 
 lint: $(STAMP)
-	$(PY) -m pip install -q ruff mypy
+	$(PY) -m pip install -q -e '.[dev]'
 	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m mypy src
 
