@@ -95,9 +95,11 @@ def list_errors(
         predicted: set[tuple[int, int, str]] = set(p_spans)
         src = str(ex.source) if ex.source else None
         for kind, mine, theirs in (("fn", gold, predicted), ("fp", predicted, gold)):
+            # Sorted once per side, not per mistake: big evaluations have many of both.
+            theirs_sorted = sorted(theirs)
             for s, e, label in sorted(mine - theirs):
                 other = next(
-                    (f"{ol} {text[os:oe]!r}" for os, oe, ol in sorted(theirs) if os < e and s < oe),
+                    (f"{ol} {text[os:oe]!r}" for os, oe, ol in theirs_sorted if os < e and s < oe),
                     None,
                 )
                 out.append(Mistake(kind, i, s, e, label, text[s:e], other, src))
