@@ -110,7 +110,6 @@ def score_spans(
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
-    n_gold = n_pred = 0
     for g_spans, p_spans in _zip_strict(gold, pred):
         g = Counter(tuple(s) for s in g_spans)
         p = Counter(tuple(s) for s in p_spans)
@@ -121,8 +120,6 @@ def score_spans(
             fn[label] += count - hit
         for span, count in p.items():
             fp[str(span[-1])] += count - min(count, g.get(span, 0))
-        n_gold += 1
-        n_pred += 1
     labels = set(tp) | set(fp) | set(fn)
     per_label = {lab: PRF(tp[lab], fp[lab], fn[lab]) for lab in sorted(labels)}
     micro = PRF(sum(tp.values()), sum(fp.values()), sum(fn.values()))
