@@ -98,9 +98,10 @@ def align_spans(
             continue
         near = nearest_aligned(doc, start, end)
         reasons = []
-        if doc.token_at(start) < 0 or (doc.token_at(start) >= 0 and doc.starts[doc.token_at(start)] != start):
+        first, last = doc.token_at(start), doc.token_at(end - 1)  # end >= 1: bounds checked
+        if first < 0 or doc.starts[first] != start:
             reasons.append(f"start {start} is not a token start")
-        if end > 0 and (doc.token_at(end - 1) < 0 or doc.ends[doc.token_at(end - 1)] != end):
+        if last < 0 or doc.ends[last] != end:
             reasons.append(f"end {end} is not a token end")
         report.append(
             Misaligned(
