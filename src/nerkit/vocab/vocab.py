@@ -113,11 +113,12 @@ class Vocab:
     def _add(self, word: str) -> int:
         if word in self._index:
             return self._index[word]
-        row = np.array([string_hash(v) for v in lexeme_strings(word).values()], dtype=np.uint64)
+        values = lexeme_strings(word)
+        row = np.array([string_hash(v) for v in values.values()], dtype=np.uint64)
         n = len(self._index)
         self._ensure(n + 1)
         self._attrs[n] = row
-        self._flags[n] = word_flags(word)
+        self._flags[n] = int(values["flags"])
         self._index[word] = n
         return n
 
