@@ -16,14 +16,13 @@ Example:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import FormatError, missing_extra
 from ..tokens import Doc
-from ._io import TokenizerFn, record_fields
+from ._io import TokenizerFn, atomic_target, record_fields
 from .example import Example, Source
 
 _KEY = "nerkit"  # user_data key holding answer, meta and extra
@@ -128,12 +127,6 @@ def write_docbin(examples: Iterable[Example], path: Path, *, scheme: str = "IOB2
     for ex in examples:
         docbin.add(to_spacy(ex, vocab))
         count += 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
+    with atomic_target(path) as tmp:
         tmp.write_bytes(docbin.to_bytes())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return count
