@@ -64,11 +64,15 @@ class Tokenizer:
     """Split text into a Doc of tokens by per-language rule tables."""
 
     def __init__(self, lang: str = "en", rules: dict[str, Any] | None = None) -> None:
-        data = load_rules(lang) if rules is None else rules
-        self._data = validate_rules(data)
-        self.lang = lang
-        self._data["lang"] = lang
-        self._rules = CompiledRules(self._data)
+        data = validate_rules(load_rules(lang) if rules is None else rules)
+        data["lang"] = lang
+        self._setup(data)
+
+    def _setup(self, data: dict[str, Any], source: str = "<rules>") -> None:
+        """Compile validated rule tables; shared by ``__init__`` and ``from_disk``."""
+        self._data = data
+        self.lang: str = data["lang"]
+        self._rules = CompiledRules(data, source)
         self._cache = _ChunkCache(self._rules)
 
     @property
@@ -110,10 +114,10 @@ class Tokenizer:
         [('SPECIAL', 'do'), ('SPECIAL', "n't"), ('SUFFIX', '!')]
         """
         out: list[tuple[str, str]] = []
-        pos = 0
-        for i, part in enumerate(_WS_SPLIT(text)):
+        parts = _WS_SPLIT(text)
+        for i, part in enumerate(parts):
             if i % 2:
-                if i == 1 and pos == 0:
+                if i == 1 and not parts[0]:  # whitespace at the very start, as in __call__
                     out.append(("SPACE", part))
                 else:
                     value = self._cache[part]
@@ -121,7 +125,6 @@ class Tokenizer:
                         out.append(("SPACE", part[value[0] : value[1]]))
             elif part:
                 out.extend((rule, part[s:e]) for rule, s, e in split_chunk(self._rules, part))
-            pos += len(part)
         return out
 
     def to_disk(self, path: str | PathLike[str]) -> None:
@@ -150,13 +153,8 @@ class Tokenizer:
                 path=target,
                 hint="Save the tokenizer again with Tokenizer.to_disk().",
             ) from err
-        data = validate_rules(data, str(target))
-        lang = data["lang"]
         tok = cls.__new__(cls)
-        tok._data = data
-        tok.lang = lang
-        tok._rules = CompiledRules(data, str(target))
-        tok._cache = _ChunkCache(tok._rules)
+        tok._setup(validate_rules(data, str(target)), str(target))
         return tok
 
     def __repr__(self) -> str:
