@@ -16,9 +16,10 @@ import platform
 import sys
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-DATA_DIR = BENCH_DIR.parent.parent / "shared" / "data"
-RESULTS_DIR = BENCH_DIR / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import DATA_DIR, RESULTS_DIR  # noqa: E402
+
 FILES = [
     "fashion_brands/fashion_brands_training.jsonl",
     "fashion_brands/fashion_brands_eval.jsonl",

@@ -19,9 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-RAW_DIR = BENCH_DIR.parent.parent / "shared" / "data" / "raw_text"
-RESULTS_DIR = BENCH_DIR / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import DATA_DIR, RESULTS_DIR  # noqa: E402
+
+RAW_DIR = DATA_DIR / "raw_text"
 FILES = ["wikitext2_valid.txt", "wikitext2_test.txt", "norvig_big_partial.txt"]
 
 
