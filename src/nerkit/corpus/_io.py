@@ -433,6 +433,20 @@ def read_span_dicts(
     return spans, attrs
 
 
+def split_meta(
+    record: dict[str, Any], own: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A JSONL record's ``meta`` object and its fields other than ``own`` (for ``extra``).
+
+    A ``meta`` that is not an object is not ours to interpret: it stays one of the fields.
+    """
+    meta = record.get("meta")
+    extra = {k: v for k, v in record.items() if k not in own}
+    if meta is not None and not isinstance(meta, dict):
+        extra["meta"], meta = meta, None
+    return meta or {}, extra
+
+
 def record_fields(extra: dict[str, Any]) -> dict[str, Any]:
     """The fields of ``extra`` that JSON writers give back (not another format's private keys)."""
     return {k: v for k, v in extra.items() if not k.startswith(_PRIVATE_PREFIXES)}

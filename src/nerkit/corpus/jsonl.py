@@ -28,6 +28,7 @@ from ._io import (
     need,
     read_span_dicts,
     record_fields,
+    split_meta,
     tokens_of,
 )
 from .example import Example, Source
@@ -46,15 +47,12 @@ def read_jsonl(
     for lineno, rec in iter_json_lines(path):
         text = need(rec, "text", str, path, lineno)
         spans, attrs = read_span_dicts(rec.get("spans"), text, path, lineno, strict)
-        meta = rec.get("meta")
-        extra = {k: v for k, v in rec.items() if k not in _OWN}
-        if meta is not None and not isinstance(meta, dict):
-            extra["meta"], meta = meta, None  # not ours to interpret; keep it as a field
+        meta, extra = split_meta(rec, _OWN)
         yield Example(
             tokens_of(text, tokenizer),
             spans,
             answer=check_answer(rec.get("answer", "accept"), path, lineno),
-            meta=meta or {},
+            meta=meta,
             extra=extra,
             source=Source(str(path), lineno),
             span_attrs=attrs,

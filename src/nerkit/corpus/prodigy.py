@@ -34,6 +34,7 @@ from ._io import (
     need,
     read_span_dicts,
     record_fields,
+    split_meta,
     tokens_of,
 )
 from .example import Example, Source
@@ -60,15 +61,12 @@ def read_prodigy(
         spans, attrs = read_span_dicts(
             rec.get("spans"), text, path, lineno, strict, derived=("token_start", "token_end")
         )
-        meta = rec.get("meta")
-        extra = {k: v for k, v in rec.items() if k not in _OWN}
-        if meta is not None and not isinstance(meta, dict):
-            extra["meta"], meta = meta, None
+        meta, extra = split_meta(rec, _OWN)
         yield Example(
             doc,
             spans,
             answer=check_answer(rec.get("answer", "accept"), path, lineno),
-            meta=meta or {},
+            meta=meta,
             extra=extra,
             source=Source(str(path), lineno),
             span_attrs=attrs,
