@@ -31,7 +31,7 @@ import numpy as np
 
 from .keys import KeyTable
 from .store import Vectors
-from .tensorfile import read_header, read_tensor, save_tensors
+from .tensorfile import read_tensors, save_tensors
 
 CLUSTERS_FILE = "clusters.safetensors"
 DEFAULT_SIZES: tuple[int, ...] = (32, 128, 512, 1024)
@@ -172,13 +172,6 @@ class WordClusters:
     def from_disk(cls, path: str | PathLike[str]) -> WordClusters:
         """Load what :meth:`to_disk` wrote into ``path``."""
         file = Path(path) / CLUSTERS_FILE
-        _, meta, _ = read_header(file)
-        arrays = {
-            name: read_tensor(file, name, mmap=False)
-            for name in ("ids", "key_bytes", "key_offsets", "key_hashes", "key_rows")
-        }
-        keys = KeyTable(
-            arrays["key_bytes"], arrays["key_offsets"], arrays["key_hashes"], arrays["key_rows"]
-        )
+        arrays, meta = read_tensors(file, ["ids", *KeyTable.ARRAY_NAMES], mmap=False)
         sizes = [int(s) for s in meta.get("sizes", "").split(",") if s]
-        return cls(keys, arrays["ids"], sizes)
+        return cls(KeyTable.from_arrays(arrays), arrays["ids"], sizes)

@@ -75,14 +75,16 @@ class KeyTable(Sequence[str]):
             order,
         )
 
+    ARRAY_NAMES = ("key_bytes", "key_offsets", "key_hashes", "key_rows")
+
     def arrays(self) -> dict[str, np.ndarray]:
-        """The four arrays, by the tensor names used on disk."""
-        return {
-            "key_bytes": self.blob,
-            "key_offsets": self.offsets,
-            "key_hashes": self.hashes,
-            "key_rows": self.rows,
-        }
+        """The four arrays, by the tensor names used on disk (:attr:`ARRAY_NAMES`)."""
+        return dict(zip(self.ARRAY_NAMES, (self.blob, self.offsets, self.hashes, self.rows)))
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> KeyTable:
+        """The table of the four arrays :meth:`arrays` gave (read back from disk)."""
+        return cls(*(arrays[name] for name in cls.ARRAY_NAMES))
 
     def __len__(self) -> int:
         return len(self.offsets) - 1

@@ -41,7 +41,7 @@ import numpy as np
 from ..errors import FormatError
 from .keys import KeyIndex, KeyTable
 from .ngrams import compose
-from .tensorfile import read_header, read_tensor, save_tensors
+from .tensorfile import read_header, read_tensors, save_tensors
 
 VECTORS_FILE = "vectors.safetensors"
 KEYS_FILE = "keys.json"
@@ -158,9 +158,8 @@ class Vectors:
             meta = json.loads(meta_path.read_text(encoding="utf8"))
         except (OSError, ValueError) as err:
             raise FormatError("E055", f"Cannot read {META_FILE}: {err}", path=meta_path) from err
-        data = read_tensor(p / VECTORS_FILE, "vectors", mmap=mmap)
-        header, _, _ = read_header(p / VECTORS_FILE)
-        ngrams = read_tensor(p / VECTORS_FILE, "ngrams", mmap=mmap) if "ngrams" in header else None
+        tensors, _ = read_tensors(p / VECTORS_FILE, ["vectors"], optional=["ngrams"], mmap=mmap)
+        data, ngrams = tensors["vectors"], tensors.get("ngrams")
         table = read_keys(p, mmap=mmap)
         if len(table) != data.shape[0]:
             raise FormatError(
@@ -211,13 +210,8 @@ def read_keys(path: Path, mmap: bool = True) -> KeyTable:
     if index_path.is_file():
         _, meta, _ = read_header(index_path)
         if meta.get("keys_sha256") == _file_sha256(keys_path):
-            arrays = {
-                name: read_tensor(index_path, name, mmap=mmap)
-                for name in ("key_bytes", "key_offsets", "key_hashes", "key_rows")
-            }
-            return KeyTable(
-                arrays["key_bytes"], arrays["key_offsets"], arrays["key_hashes"], arrays["key_rows"]
-            )
+            arrays, _ = read_tensors(index_path, KeyTable.ARRAY_NAMES, mmap=mmap)
+            return KeyTable.from_arrays(arrays)
     try:
         keys = json.loads(keys_path.read_text(encoding="utf8"))
     except (OSError, ValueError) as err:

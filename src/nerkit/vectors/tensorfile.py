@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import struct
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -71,8 +71,30 @@ def read_header(
 
 def read_tensor(path: str | PathLike[str], name: str, mmap: bool = True) -> np.ndarray:
     """Tensor ``name`` of the file: a read-only ``np.memmap`` (``mmap``) or one fresh array."""
+    return read_tensors(path, [name], mmap=mmap)[0][name]
+
+
+def read_tensors(
+    path: str | PathLike[str],
+    names: Sequence[str],
+    *,
+    optional: Sequence[str] = (),
+    mmap: bool = True,
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Tensors ``names`` (and those of ``optional`` the file has) and the ``__metadata__``.
+
+    The header is parsed once for all of them (:func:`read_tensor` reads one).
+    """
     p = Path(path)
-    header, _, start = read_header(p)
+    header, meta, start = read_header(p)
+    size = p.stat().st_size
+    wanted = [*names, *(name for name in optional if name in header)]
+    return {name: _read_entry(p, header, name, start, size, mmap) for name in wanted}, meta
+
+
+def _read_entry(
+    p: Path, header: dict[str, dict[str, Any]], name: str, start: int, size: int, mmap: bool
+) -> np.ndarray:
     if name not in header:
         raise FormatError(
             "E051",
@@ -86,11 +108,11 @@ def read_tensor(path: str | PathLike[str], name: str, mmap: bool = True) -> np.n
     begin, end = (int(x) for x in entry.get("data_offsets", (0, -1)))
     if dtype is None or end - begin != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
         raise FormatError("E052", f"Tensor '{name}' has a bad dtype or size", path=p)
-    if p.stat().st_size < start + end:
+    if size < start + end:
         raise FormatError(
             "E053",
             f"The file is truncated: tensor '{name}' needs {start + end} bytes, "
-            f"the file has {p.stat().st_size}",
+            f"the file has {size}",
             path=p,
             hint="Copy or write the file again.",
         )
