@@ -223,21 +223,19 @@ def build(out_dir: Path = HERE, source: Path = SOURCE) -> dict[str, Path]:
     train, dev, test, unseen = split(posts)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "train": out_dir / "train.jsonl",
-        "dev": out_dir / "dev.jsonl",
-        "test": out_dir / "test.jsonl",
-        "unseen": out_dir / "unseen.txt",
+    contents = {
+        "train.jsonl": _jsonl(train),
+        "dev.jsonl": _jsonl(dev),
+        "test.jsonl": _jsonl(test),
+        "unseen.txt": "".join(one_line(p.text) + "\n" for p in unseen),
     }
-    # newline="\n" so the files are byte-identical on every platform.
-    with open(paths["train"], "w", encoding="utf-8", newline="\n") as f:
-        f.write(_jsonl(train))
-    with open(paths["dev"], "w", encoding="utf-8", newline="\n") as f:
-        f.write(_jsonl(dev))
-    with open(paths["test"], "w", encoding="utf-8", newline="\n") as f:
-        f.write(_jsonl(test))
-    with open(paths["unseen"], "w", encoding="utf-8", newline="\n") as f:
-        f.write("".join(one_line(p.text) + "\n" for p in unseen))
+    paths: dict[str, Path] = {}
+    for name, content in contents.items():
+        path = out_dir / name
+        paths[path.stem] = path
+        # newline="\n" so the files are byte-identical on every platform.
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(content)
     return paths
 
 
