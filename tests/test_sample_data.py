@@ -120,10 +120,8 @@ def test_build_rejects_bad_markup(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("split", SPLITS)
 def test_read_through_nerkit_corpus(split: str) -> None:
-    corpus = pytest.importorskip("nerkit.corpus")
-    read = getattr(corpus, "read", None)
-    if read is None:
-        pytest.skip("nerkit.corpus.read is not there yet")
+    from nerkit.corpus import read
+
     examples = read(SAMPLE / f"{split}.jsonl")
     expected = records(split)
     assert [ex.text for ex in examples] == [rec["text"] for rec in expected]
