@@ -209,7 +209,9 @@ def read_keys(path: Path, mmap: bool = True) -> KeyTable:
     index_path = path / INDEX_FILE
     if index_path.is_file():
         _, meta, _ = read_header(index_path)
-        if meta.get("keys_sha256") == _file_sha256(keys_path):
+        with open(keys_path, "rb") as fh:
+            keys_sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+        if meta.get("keys_sha256") == keys_sha256:
             arrays, _ = read_tensors(index_path, KeyTable.ARRAY_NAMES, mmap=mmap)
             return KeyTable.from_arrays(arrays)
     try:
@@ -228,11 +230,3 @@ def read_keys(path: Path, mmap: bool = True) -> KeyTable:
             path=keys_path,
         )
     return KeyTable.build(keys)
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
