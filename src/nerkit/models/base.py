@@ -101,6 +101,58 @@ def check_labels(examples: Iterable[Example], labels: Iterable[str]) -> None:
                 )
 
 
+def fit_labels(
+    train: Sequence[Example], dev: Sequence[Example], configured: Sequence[str]
+) -> tuple[str, ...]:
+    """The labels a model is fitted on: ``configured`` (the training data checked against
+    them), else the training data's own, sorted; ``dev`` is checked against the result.
+
+    Raises:
+        LabelError: an example carries a label outside them (E202).
+    """
+    if configured:
+        check_labels(train, configured)
+        labels = tuple(configured)
+    else:
+        labels = tuple(sorted({lab for ex in train for _, _, lab in ex.spans}))
+    if dev:
+        check_labels(dev, labels)
+    return labels
+
+
+def span_prf(
+    model: EntityRecognizer, docs: Sequence[Doc], gold: Sequence[Sequence[tuple[int, int, str]]]
+) -> dict[str, float]:
+    """Micro precision/recall/F1 of ``model``'s token spans on ``docs`` (dev scoring in ``fit``)."""
+    from ..scoring import score_spans
+
+    pred = [[(s.start, s.end, s.label) for s in spans] for spans in model.predict(docs)]
+    scores = score_spans(gold, pred)
+    return {"precision": scores.precision, "recall": scores.recall, "f1": scores.f1}
+
+
+def settings_config(name: str, labels: Sequence[str], sections: dict[str, Any]) -> dict[str, Any]:
+    """A model's resolved config (what ``config.toml`` holds): one table per settings
+    dataclass in ``sections``, ``[model]`` led by ``name`` and holding the learned ``labels``."""
+    from dataclasses import asdict
+
+    out = {key: asdict(value) for key, value in sections.items()}
+    out["model"] = {"name": name, **out["model"], "labels": list(labels)}
+    return out
+
+
+def settings_kwargs(
+    config: dict[str, Any], labels: Sequence[str], sections: Iterable[str]
+) -> dict[str, Any]:
+    """Undo :func:`settings_config`: the constructor keywords of a saved model."""
+    kwargs: dict[str, Any] = {}
+    for section in sections:
+        kwargs.update(config.get(section, {}))
+    kwargs.pop("name", None)
+    kwargs["labels"] = list(labels)
+    return kwargs
+
+
 def write_settings(path: str | Path, config: dict[str, Any], labels: Sequence[str]) -> Path:
     """Create the model directory and write its ``config.toml`` and ``labels.json``."""
     import json

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,16 @@ import numpy as np
 from ...corpus.example import Example
 from ...errors import ConfigError, LabelError, ModelError, missing_extra
 from ...tokens import Doc, Span
-from ..base import ScoredSpan, check_labels, read_settings, register, write_settings
+from ..base import (
+    ScoredSpan,
+    fit_labels,
+    read_settings,
+    register,
+    settings_config,
+    settings_kwargs,
+    span_prf,
+    write_settings,
+)
 from ..perceptron.tagset import TagSet
 from .featurize import Featurizer
 from .settings import SECTIONS, split_settings
@@ -96,13 +104,7 @@ class NeuralRecognizer:
 
         train = [ex for ex in train if ex.answer == "accept"]
         dev = [ex for ex in dev or [] if ex.answer == "accept"]
-        if self.settings.labels:
-            check_labels(train, self.settings.labels)
-            labels = tuple(self.settings.labels)
-        else:
-            labels = tuple(sorted({lab for ex in train for _, _, lab in ex.spans}))
-        if dev:
-            check_labels(dev, labels)
+        labels = fit_labels(train, dev, self.settings.labels)
         train = [ex for ex in train if len(ex.doc)]
         if not train:
             raise ModelError("E205", "No accepted training examples", hint="Check the data.")
@@ -125,11 +127,7 @@ class NeuralRecognizer:
         dev_gold = [_gold_token_spans(ex) for ex in dev]
 
         def dev_scores() -> dict[str, float]:
-            from ...scoring import score_spans
-
-            pred = [[(s.start, s.end, s.label) for s in d] for d in self.predict(dev_docs)]
-            s = score_spans(dev_gold, pred)
-            return {"precision": s.precision, "recall": s.recall, "f1": s.f1}
+            return span_prf(self, dev_docs, dev_gold)
 
         self._online = None  # Adam state of earlier updates belongs to the old weights
         self.history_ = fit_network(
@@ -266,13 +264,11 @@ class NeuralRecognizer:
 
     def config(self) -> dict[str, Any]:
         """The resolved configuration: ``[model]`` (name + settings), ``[vectors]``, ``[train]``."""
-        model = {"name": self.name, **asdict(self.settings)}
-        model["labels"] = list(self.labels)
-        return {
-            "model": model,
-            "vectors": asdict(self.vector_settings),
-            "train": asdict(self.train_settings),
-        }
+        return settings_config(
+            self.name,
+            self.labels,
+            {"model": self.settings, "vectors": self.vector_settings, "train": self.train_settings},
+        )
 
     def to_disk(self, path: str | Path) -> None:
         """Write ``config.toml``, ``labels.json``, ``weights.safetensors`` and ``vectors/``."""
@@ -299,12 +295,7 @@ class NeuralRecognizer:
             state = load_file(str(path / "weights.safetensors"))
         except (OSError, ValueError) as err:
             raise ModelError("E207", f"Cannot read the neural model: {err}", path=path) from err
-        settings: dict[str, Any] = {}
-        for section in SECTIONS:
-            settings.update(config.get(section, {}))
-        settings.pop("name", None)
-        settings["labels"] = labels
-        self = cls(**settings)
+        self = cls(**settings_kwargs(config, labels, SECTIONS))
         self.labels = tuple(labels)
         if self.vector_settings.mode != "none":
             self._vectors = _load_vectors(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,17 @@ from ...errors import ConfigError, ModelError, NerkitError
 from ...tokens import Doc, Span
 from ...vectors.clusters import CLUSTERS_FILE, ClusterSettings, WordClusters
 from ...vocab import Vocab
-from ..base import ScoredSpan, check_labels, read_settings, register, write_settings
+from ..base import (
+    ScoredSpan,
+    check_labels,
+    fit_labels,
+    read_settings,
+    register,
+    settings_config,
+    settings_kwargs,
+    span_prf,
+    write_settings,
+)
 from .decode import greedy_decode
 from .features import FeatureExtractor
 from .learn import NULL_ROW, AveragedWeights, TrainingData, train_epoch
@@ -125,13 +135,7 @@ class PerceptronRecognizer:
         """
         train = [ex for ex in train if ex.answer == "accept"]
         dev = [ex for ex in dev or [] if ex.answer == "accept"]
-        if self.settings.labels:
-            check_labels(train, self.settings.labels)
-            labels = tuple(self.settings.labels)
-        else:
-            labels = tuple(sorted({lab for ex in train for _, _, lab in ex.spans}))
-        if dev:
-            check_labels(dev, labels)
+        labels = fit_labels(train, dev, self.settings.labels)
         if not train:
             raise ModelError("E205", "No accepted training examples", hint="Check the data.")
         self.labels = labels
@@ -157,7 +161,7 @@ class PerceptronRecognizer:
         self.weights_ = total / n_members if n_members > 1 else total
         if n_members > 1 and dev:
             # The members are linear models: averaging weights averages their scores.
-            scores = self._dev_scores(dev_docs, dev_gold)
+            scores = span_prf(self, dev_docs, dev_gold)
             info = {"epoch": "avg", "member": None, "errors": None, "dev": scores}
             self.history_.append(info)
             if callback is not None:
@@ -208,7 +212,7 @@ class PerceptronRecognizer:
             improved = True
             if dev_docs:
                 self.weights_ = averaged
-                info["dev"] = self._dev_scores(dev_docs, dev_gold)
+                info["dev"] = span_prf(self, dev_docs, dev_gold)
                 # On a tie the later, better-fitted epoch wins.
                 improved = info["dev"]["f1"] >= best_f1
             if improved:
@@ -223,15 +227,6 @@ class PerceptronRecognizer:
                 break
         assert best is not None
         return best
-
-    def _dev_scores(
-        self, docs: list[Doc], gold: list[list[tuple[int, int, str]]]
-    ) -> dict[str, float]:
-        from ...scoring import score_spans
-
-        pred = [[(s.start, s.end, s.label) for s in spans] for spans in self.predict(docs)]
-        scores = score_spans(gold, pred)
-        return {"precision": scores.precision, "recall": scores.recall, "f1": scores.f1}
 
     def update(self, examples: Sequence[Example], epochs: int = 1) -> int:
         """Online step on ``examples`` (e.g. answers in ``nerkit annotate teach``).
@@ -325,13 +320,11 @@ class PerceptronRecognizer:
 
     def config(self) -> dict[str, Any]:
         """The resolved configuration: ``[model]`` (name + settings) and ``[train]``."""
-        model = {"name": self.name, **asdict(self.settings)}
-        model["labels"] = list(self.labels)
-        return {
-            "model": model,
-            "train": asdict(self.train_settings),
-            "vectors": asdict(self.vector_settings),
-        }
+        return settings_config(
+            self.name,
+            self.labels,
+            {"model": self.settings, "train": self.train_settings, "vectors": self.vector_settings},
+        )
 
     def to_disk(self, path: str | Path) -> None:
         """Write ``config.toml``, ``labels.json`` and ``weights.safetensors`` (non-zero rows only)."""
@@ -358,9 +351,7 @@ class PerceptronRecognizer:
             tensors = load_file(str(path / "weights.safetensors"))
         except (OSError, ValueError) as err:
             raise ModelError("E207", f"Cannot read the perceptron model: {err}", path=path) from err
-        model_cfg = {k: v for k, v in config.get("model", {}).items() if k != "name"}
-        model_cfg["labels"] = labels
-        self = cls(**model_cfg, **config.get("train", {}), **config.get("vectors", {}))
+        self = cls(**settings_kwargs(config, labels, cls.config_sections))
         self.labels = tuple(labels)
         n_tags = 1 + 4 * len(labels)
         weights = np.zeros((self.settings.hash_rows, n_tags), dtype=np.float32)
