@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -354,10 +355,10 @@ def _check_consistency(
             for i in range(s, e):
                 covered[i] = True
         # misaligned gold spans still cover their characters: do not flag what they touch
+        # (the tokens ending after cs and starting before ce; both offset lists are sorted)
         for cs, ce, _ in ex.spans:
-            for i, (ts, te) in enumerate(zip(starts, ends)):
-                if ts < ce and te > cs:
-                    covered[i] = True
+            for i in range(bisect_right(ends, cs), bisect_left(starts, ce)):
+                covered[i] = True
         i = 0
         while i < len(words):
             if covered[i] or words[i] not in first_words:
