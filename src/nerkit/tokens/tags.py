@@ -28,29 +28,32 @@ _PREFIXES: dict[str, frozenset[str]] = {
     "BILUO": frozenset("BILU"),
 }
 
+# Spellings of each scheme (upper-cased, hyphens removed); built once, as normalize_scheme runs
+# for every sentence read or written.
+_ALIASES: dict[str, Scheme] = {
+    "IOB": "IOB2",
+    "BIO": "IOB2",
+    "IOB2": "IOB2",
+    "IOB1": "IOB1",
+    "BIOES": "BIOES",
+    "IOBES": "BIOES",
+    "BILOU": "BILUO",
+    "BILUO": "BILUO",
+    "BIOUL": "BILUO",
+    "IOBLU": "BILUO",
+}
+
 
 def normalize_scheme(scheme: str) -> Scheme:
     """Accept common spellings (``bio``, ``iob``, ``bioul``, ``iobes``) and return the canonical name."""
     key = scheme.upper().replace("-", "")
-    aliases = {
-        "IOB": "IOB2",
-        "BIO": "IOB2",
-        "IOB2": "IOB2",
-        "IOB1": "IOB1",
-        "BIOES": "BIOES",
-        "IOBES": "BIOES",
-        "BILOU": "BILUO",
-        "BILUO": "BILUO",
-        "BIOUL": "BILUO",
-        "IOBLU": "BILUO",
-    }
-    if key not in aliases:
+    if key not in _ALIASES:
         raise TagError(
             "E110",
             f"Unknown tag scheme '{scheme}'",
             hint=f"Use one of {', '.join(SCHEMES)}.",
         )
-    return aliases[key]  # type: ignore[return-value]
+    return _ALIASES[key]
 
 
 def split_tag(tag: str, position: int | None = None) -> tuple[str, str]:
