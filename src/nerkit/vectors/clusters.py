@@ -149,10 +149,7 @@ class WordClusters:
 
     def lookup(self, words: Sequence[str]) -> np.ndarray:
         """Cluster ids of ``words`` (exact key, else lowercased), ``-1`` where unknown."""
-        rows = self.keys.rows_of(words)
-        missing = np.flatnonzero(rows < 0)
-        if missing.size:
-            rows[missing] = self.keys.rows_of([words[i].lower() for i in missing.tolist()])
+        rows = self.keys.rows_or_lowercase(words)
         out = np.full((len(words), len(self.sizes)), -1, dtype=np.int32)
         found = rows >= 0
         out[found] = self.ids[rows[found]]

@@ -147,6 +147,14 @@ class KeyTable(Sequence[str]):
                 out[i] = row if self._bytes_at(row) == b else self._find(b, int(h[i]))
         return out
 
+    def rows_or_lowercase(self, keys: Sequence[str]) -> np.ndarray:
+        """:meth:`rows_of`, with the lowercased key tried where the exact one is missing."""
+        rows = self.rows_of(keys)
+        missing = np.flatnonzero(rows < 0)
+        if missing.size:
+            rows[missing] = self.rows_of([keys[i].lower() for i in missing.tolist()])
+        return rows
+
 
 class KeyIndex(Mapping[str, int]):
     """``key -> row`` as a read-only mapping over a :class:`KeyTable` (no dict is built)."""

@@ -107,12 +107,7 @@ class Vectors:
 
     def get_rows(self, words: Sequence[str]) -> np.ndarray:
         """``get_row`` of many words (int64, -1 where missing), searched as one batch."""
-        rows = self.keys.rows_of(words)
-        missing = np.flatnonzero(rows < 0)
-        if missing.size:
-            lowered = [words[i].lower() for i in missing.tolist()]
-            rows[missing] = self.keys.rows_of(lowered)
-        return rows
+        return self.keys.rows_or_lowercase(words)
 
     def get_vector(self, word: str) -> np.ndarray:
         """The vector of ``word``; for an unknown word, composed from its n-grams if stored.
