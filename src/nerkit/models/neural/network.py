@@ -171,3 +171,30 @@ class Network(nn.Module):
     def loss(self, batch: Batch, tags: torch.Tensor) -> torch.Tensor:
         """Summed CRF negative log-likelihood of the gold ``tags`` ``(n, time)``."""
         return self.crf.nll(self.emissions(batch), tags, batch.mask)
+
+
+def compact_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Keep only the rows of the hashed tables that training reached (the others are never
+    read: prediction sends them to row 0), with their indices: a fraction of the full size."""
+    out = dict(state)
+    i = 0
+    while f"seen{i}" in state:
+        rows = state[f"seen{i}"].nonzero().squeeze(1)
+        out[f"tables.{i}.weight"] = state[f"tables.{i}.weight"][rows].contiguous()
+        out[f"tables.{i}.rows"] = rows
+        i += 1
+    return out
+
+
+def expand_state(
+    state: dict[str, torch.Tensor], like: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """Undo :func:`compact_state`: unstored rows are zero."""
+    out = dict(state)
+    i = 0
+    while f"tables.{i}.rows" in state:
+        full = torch.zeros_like(like[f"tables.{i}.weight"])
+        full[out.pop(f"tables.{i}.rows")] = state[f"tables.{i}.weight"]
+        out[f"tables.{i}.weight"] = full
+        i += 1
+    return out

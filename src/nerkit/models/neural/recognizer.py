@@ -276,9 +276,13 @@ class NeuralRecognizer:
             raise ModelError("E206", "The neural model has not been trained", hint="Call fit().")
         from safetensors.torch import save_file
 
+        from .network import compact_state
+
         path = write_settings(path, self.config(), self.labels)
         state = {k: v.detach().cpu().contiguous() for k, v in self._net.state_dict().items()}
-        save_file(_compact(state), str(path / "weights.safetensors"), metadata={"format": NAME})
+        save_file(
+            compact_state(state), str(path / "weights.safetensors"), metadata={"format": NAME}
+        )
         if self._vectors is not None:
             # A copy, so that the model directory is complete on its own.
             self._vectors.to_disk(path / "vectors")
@@ -288,6 +292,8 @@ class NeuralRecognizer:
         """Load a directory written by :meth:`to_disk` (no pickle, no ``torch.load``)."""
         torch = _torch()
         from safetensors.torch import load_file
+
+        from .network import expand_state
 
         path = Path(path)
         config, labels = read_settings(path, "neural model")
@@ -304,7 +310,7 @@ class NeuralRecognizer:
         self._featurizer = self._make_featurizer()
         self._net = self._build(TagSet(self.labels))
         try:
-            self._net.load_state_dict(_expand(state, self._net.state_dict()), strict=True)
+            self._net.load_state_dict(expand_state(state, self._net.state_dict()), strict=True)
         except (RuntimeError, KeyError, IndexError) as err:
             raise ModelError(
                 "E207",
@@ -320,34 +326,6 @@ class NeuralRecognizer:
         self.to(device)
         self._net.eval()
         return self
-
-
-def _compact(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Keep only the rows of the hashed tables that training reached (the others are never
-    read: prediction sends them to row 0), with their indices: a fraction of the full size."""
-    out = dict(state)
-    i = 0
-    while f"seen{i}" in state:
-        rows = state[f"seen{i}"].nonzero().squeeze(1)
-        out[f"tables.{i}.weight"] = state[f"tables.{i}.weight"][rows].contiguous()
-        out[f"tables.{i}.rows"] = rows
-        i += 1
-    return out
-
-
-def _expand(
-    state: dict[str, torch.Tensor], like: dict[str, torch.Tensor]
-) -> dict[str, torch.Tensor]:
-    """Undo :func:`_compact`: unstored rows are zero."""
-    torch = _torch()
-    out = dict(state)
-    i = 0
-    while f"tables.{i}.rows" in state:
-        full = torch.zeros_like(like[f"tables.{i}.weight"])
-        full[out.pop(f"tables.{i}.rows")] = state[f"tables.{i}.weight"]
-        out[f"tables.{i}.weight"] = full
-        i += 1
-    return out
 
 
 def _chunks(order: list[int], lengths: list[int]) -> list[list[int]]:
