@@ -71,22 +71,30 @@ class Feed:
         *,
         overlap: bool = False,
         leases: Leases | None = None,
-        candidates: Callable[[str], Iterable[StoredExample]] | None = None,
     ) -> None:
         self.store = store
         self.dataset = dataset
         self.overlap = overlap
         self.leases = leases or Leases()
-        self._candidates = candidates or self._unanswered
 
     def _unanswered(self, session: str) -> Iterator[StoredExample]:
         return self.store.unanswered(self.dataset, session=session if self.overlap else None)
 
-    def next(self, session: str, n: int, exclude: Iterable[int] = ()) -> list[StoredExample]:
-        """Up to ``n`` examples for ``session``, leased to it when there is no overlap."""
+    def next(
+        self,
+        session: str,
+        n: int,
+        exclude: Iterable[int] = (),
+        candidates: Iterable[StoredExample] | None = None,
+    ) -> list[StoredExample]:
+        """Up to ``n`` examples for ``session``, leased to it when there is no overlap.
+
+        ``candidates`` (in order) replace the dataset's unanswered examples (review).
+        """
         skip = set(exclude)
         out: list[StoredExample] = []
-        for ex in self._candidates(session):
+        todo = self._unanswered(session) if candidates is None else candidates
+        for ex in todo:
             if ex.id in skip:
                 continue
             if not self.overlap and not self.leases.take(ex.id, session):

@@ -141,7 +141,7 @@ class ReviewTasks:
     ) -> None:
         self.store, self.dataset, self.tokenizer = store, dataset, tokenizer
         self.overlap = overlap
-        self.feed = Feed(store, dataset, overlap=overlap, leases=leases, candidates=self._todo)
+        self.feed = Feed(store, dataset, overlap=overlap, leases=leases)
 
     def answer_session(self, session: str) -> str:
         return REVIEW_PREFIX + session
@@ -160,8 +160,9 @@ class ReviewTasks:
                 }
         return versions, reviewed
 
-    def _todo(self, session: str) -> Iterator[StoredExample]:
-        versions, reviewed = self._versions()
+    def _todo(
+        self, session: str, versions: dict[int, dict[str, dict]], reviewed: dict[int, set[str]]
+    ) -> Iterator[StoredExample]:
         mine = self.answer_session(session)
         for eid in sorted(versions):
             done = reviewed.get(eid, set())
@@ -170,8 +171,10 @@ class ReviewTasks:
             yield self.store.get_example(eid)
 
     def next(self, session: str, n: int, exclude: Iterable[int] = ()) -> list[Task]:
-        examples = self.feed.next(session, n, exclude)
-        versions, _ = self._versions()
+        # One scan of the dataset's annotations picks the examples and fills their versions.
+        versions, reviewed = self._versions()
+        todo = self._todo(session, versions, reviewed)
+        examples = self.feed.next(session, n, exclude, candidates=todo)
         tasks = []
         for ex in examples:
             vs = sorted(versions.get(ex.id, {}).values(), key=lambda v: v["session"])
