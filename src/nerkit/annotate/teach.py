@@ -1,11 +1,11 @@
 """teach: one suggested span at a time, where the model is least sure, learning as it goes.
 
-A buffer of up to ``buffer_size`` unanswered examples is scored with
-``nlp.pipe(texts, with_scores=True)``; each example's candidate is its predicted span (of the
-wanted labels) whose score is closest to 0.5, and pattern matches the model did not predict
-count as 0.5 (most uncertain: asked first). The next task is the buffered candidate with the
-smallest ``|score - 0.5|``. Examples with no candidate are passed over (they stay unanswered
-in the dataset for another recipe).
+A buffer of up to ``buffer_size`` unanswered examples, tokenized once by the model's
+tokenizer, is scored with ``recognizer.predict_with_scores``; each example's candidate is its
+predicted span (of the wanted labels) whose score is closest to 0.5, and pattern matches the
+model did not predict count as 0.5 (most uncertain: asked first). The next task is the
+buffered candidate with the smallest ``|score - 0.5|``. Examples with no candidate are
+passed over (they stay unanswered in the dataset for another recipe).
 
 After each answer the model learns from it when it can (``recognizer.update``), then the
 whole buffer is scored again, so the order adapts. The perceptron's update (a cheap online
@@ -78,6 +78,7 @@ class TeachTasks:
         self._buffer: dict[int, _Entry] = {}
         self._cursor = 0  # examples up to this id were pulled into the buffer
         self._exhausted = False
+        self._seen: dict[str, set[int]] = {}  # overlap: examples each session has answered
         self._lock = threading.RLock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nerkit-teach")
         recognizer = nlp.recognizer
@@ -91,10 +92,15 @@ class TeachTasks:
     def _score(self, entries: Sequence[_Entry]) -> None:
         if not entries:
             return
+        # The docs were tokenized once when buffered: rescoring after an answer only predicts.
+        recognizer = self.nlp.recognizer
         with self._lock:
-            results = list(self.nlp.pipe([e.example.text for e in entries], with_scores=True))
-        for entry, (doc, scored) in zip(entries, results):
-            entry.doc = doc
+            results = (
+                recognizer.predict_with_scores([e.doc for e in entries])
+                if recognizer is not None
+                else [[] for _ in entries]
+            )
+        for entry, scored in zip(entries, results):
             entry.predicted = [
                 (s.span.start_char, s.span.end_char, s.span.label, float(s.score))
                 for s in scored
@@ -105,7 +111,7 @@ class TeachTasks:
                 have = {(s, e, lab) for s, e, lab, _ in entry.predicted}
                 candidates += [
                     (s, e, lab, PATTERN_SCORE)
-                    for s, e, lab in self.matcher(doc)
+                    for s, e, lab in self.matcher(entry.doc)
                     if lab in self.labels and (s, e, lab) not in have
                 ]
             entry.suggestion = min(candidates, key=lambda c: abs(c[3] - 0.5), default=None)
@@ -123,7 +129,7 @@ class TeachTasks:
             while want > 0 and not self._exhausted:
                 fresh: list[_Entry] = []
                 for ex in self._source():
-                    fresh.append(_Entry(ex, Doc(ex.text, [], [], check=False)))
+                    fresh.append(_Entry(ex, self.nlp.make_doc(ex.text)))
                     self._cursor = ex.id
                     if len(fresh) >= want:
                         break
@@ -159,8 +165,6 @@ class TeachTasks:
             return out
 
     def _answered_by(self, session: str) -> set[int]:
-        if not hasattr(self, "_seen"):
-            self._seen: dict[str, set[int]] = {}
         if session not in self._seen:
             self._seen[session] = {
                 a.example_id
