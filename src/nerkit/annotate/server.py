@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -264,5 +265,6 @@ class _BadRequest(Exception):
         self.status, self.message = status, message
 
 
+@cache  # package data: read once per process, not on every page load
 def _static(name: str) -> bytes:
     return resources.files("nerkit.annotate").joinpath("static", name).read_bytes()
