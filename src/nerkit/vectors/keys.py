@@ -105,8 +105,15 @@ class KeyTable(Sequence[str]):
         return bytes(self.blob[a:b]).decode("utf8", "surrogatepass")
 
     def __iter__(self) -> Iterator[str]:
-        for i in range(len(self)):
-            yield self[i]
+        # A block of keys is copied out of the (maybe memory-mapped) blob at once: indexing
+        # key by key costs three numpy scalar reads each, ~3x slower over a whole table.
+        n, block = len(self), 1 << 16
+        for first in range(0, n, block):
+            bounds = self.offsets[first : min(n, first + block) + 1].tolist()
+            base = bounds[0]
+            data = bytes(self.blob[base : bounds[-1]])
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                yield data[a - base : b - base].decode("utf8", "surrogatepass")
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.row(key) >= 0
