@@ -177,14 +177,7 @@ def _read_text(
             path=path,
             hint="The file is probably truncated: copy or download it again, or fix the header.",
         )
-    writer.close(row, {"format": "nerkit.vectors"})
-    if progress is not None:
-        progress(row, row)
-    return (
-        row,
-        dim,
-        KeyTable.from_blob(np.frombuffer(bytes(blob), dtype=np.uint8), np.asarray(offsets)),
-    )
+    return row, dim, _finish(writer, row, blob, offsets, progress)
 
 
 def _split_row(
@@ -336,17 +329,24 @@ def _read_binary(path: Path, out: Path, progress: Progress | None) -> tuple[int,
                 offset=consumed + pos,
                 hint="Fix the header ('<rows> <dim>') or pass --format if the file is text.",
             )
-    writer.close(n, {"format": "nerkit.vectors"})
-    if progress is not None:
-        progress(n, n)
-    return (
-        n,
-        dim,
-        KeyTable.from_blob(np.frombuffer(bytes(blob), dtype=np.uint8), np.asarray(offsets)),
-    )
+    return n, dim, _finish(writer, n, blob, offsets, progress)
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _finish(
+    writer: TensorWriter,
+    rows: int,
+    blob: bytearray,
+    offsets: array[int],
+    progress: Progress | None,
+) -> KeyTable:
+    """Close the table at ``rows`` rows and index the keys gathered as bytes + offsets."""
+    writer.close(rows, {"format": "nerkit.vectors"})
+    if progress is not None:
+        progress(rows, rows)
+    return KeyTable.from_blob(np.frombuffer(bytes(blob), dtype=np.uint8), np.asarray(offsets))
 
 
 def _head(path: Path, size: int = 1 << 16) -> bytes:
