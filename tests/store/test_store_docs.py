@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("sqlalchemy", reason="the store needs the 'store' extra (SQLAlchemy)")
 
 DOC = Path(__file__).parents[2] / "docs" / "store.md"
-MODULES = ["__init__", "importers", "migrations", "records", "store", "url"]
+MODULES = ["__init__", "importers", "migrations", "records", "rows", "store", "url"]
 
 
 def test_docs_store_md_examples() -> None:

@@ -19,7 +19,6 @@ Example:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
@@ -32,13 +31,13 @@ from ..corpus.example import Example
 from ..errors import StoreError
 from ..tokens import Doc
 from .migrations import current_version, migrate
+from .queries import dataset_stats, deciding_answers, latest_answers
 from .records import (
     IMPORT_SESSION,
     DatasetInfo,
     DatasetStats,
     ImportCounts,
     SessionInfo,
-    SpanDict,
     SpanLike,
     StoredAnnotation,
     StoredExample,
@@ -46,6 +45,14 @@ from .records import (
     check_answer,
     check_spans,
     input_hash,
+)
+from .rows import (
+    dataset_info,
+    example_values,
+    span_dicts,
+    span_key,
+    stored_annotation,
+    stored_example,
 )
 from .schema import CLIENT_ID_LENGTH, NAME_LENGTH, AnnotationRow, DatasetRow, ExampleRow, SessionRow
 from .url import WRITE_OPTION, make_engine, resolve_url, safe_url
@@ -126,7 +133,7 @@ class Store:
                 row = DatasetRow(name=name, meta=meta or {})
                 s.add(row)
                 s.flush()
-            return _dataset_info(row)
+            return dataset_info(row)
 
     def dataset(self, name: str) -> DatasetInfo:
         """The dataset called ``name``, with its counts of examples and annotations."""
@@ -141,7 +148,7 @@ class Store:
                 .join(ExampleRow, AnnotationRow.example_id == ExampleRow.id)
                 .where(ExampleRow.dataset_id == row.id)
             )
-            return _dataset_info(row, n_examples or 0, n_annotations or 0)
+            return dataset_info(row, n_examples or 0, n_annotations or 0)
 
     def datasets(self) -> list[DatasetInfo]:
         """Every dataset, by name, with its counts."""
@@ -160,7 +167,7 @@ class Store:
             )
             rows = s.scalars(select(DatasetRow).order_by(DatasetRow.name)).all()
             return [
-                _dataset_info(r, n_examples.get(r.id, 0), n_annotations.get(r.id, 0)) for r in rows
+                dataset_info(r, n_examples.get(r.id, 0), n_annotations.get(r.id, 0)) for r in rows
             ]
 
     def drop_dataset(self, name: str) -> DatasetInfo:
@@ -268,7 +275,7 @@ class Store:
             if h in ids or h in new_rows:
                 counts.duplicates += 1
                 continue
-            new_rows[h] = _example_values(ds_id, h, ex)
+            new_rows[h] = example_values(ds_id, h, ex)
         if new_rows:
             inserted = s.execute(
                 insert(ExampleRow).returning(ExampleRow.hash, ExampleRow.id),
@@ -280,14 +287,14 @@ class Store:
         answered = [(ids[h], ex) for h, ex, flag in kept if flag]
         if answered:
             sid = self._session_id(s, ds_id, session)
-            latest = self._latest_answers(s, sid, [eid for eid, _ in answered])
+            latest = latest_answers(s, sid, [eid for eid, _ in answered])
             rows = []
             for eid, ex in answered:
-                spans = _span_dicts(ex)
+                spans = span_dicts(ex)
                 answer = check_answer(ex.answer)
-                if latest.get(eid) == (_span_key(spans), answer):
+                if latest.get(eid) == (span_key(spans), answer):
                     continue  # the same answer imported again
-                latest[eid] = (_span_key(spans), answer)
+                latest[eid] = (span_key(spans), answer)
                 rows.append(
                     {
                         "example_id": eid,
@@ -302,19 +309,6 @@ class Store:
             counts.annotations = len(rows)
         return counts
 
-    def _latest_answers(
-        self, s: Session, session_id: int, example_ids: list[int]
-    ) -> dict[int, tuple[tuple[tuple[int, int, str], ...], str]]:
-        rows = s.execute(
-            select(AnnotationRow.example_id, AnnotationRow.spans, AnnotationRow.answer)
-            .where(
-                AnnotationRow.session_id == session_id,
-                AnnotationRow.example_id.in_(set(example_ids)),
-            )
-            .order_by(AnnotationRow.id)
-        )
-        return {eid: (_span_key(spans), answer) for eid, spans, answer in rows}
-
     def get_example(self, example_id: int) -> StoredExample:
         """The example with id ``example_id``."""
         with self._read() as s:
@@ -324,7 +318,7 @@ class Store:
                     "E403", f"No example with id {example_id}", hint="Ids come from the store."
                 )
             name = s.scalar(select(DatasetRow.name).where(DatasetRow.id == row.dataset_id))
-            return _stored_example(row, name or "")
+            return stored_example(row, name or "")
 
     def examples(self, dataset: str, *, batch_size: int = 500) -> Iterator[StoredExample]:
         """Every example of ``dataset`` in the order they were added (one query per batch)."""
@@ -372,7 +366,7 @@ class Store:
                         ).where(SessionRow.name == session)
                     query = query.where(exists(answers) if answered else ~exists(answers))
                 rows = s.scalars(query.order_by(ExampleRow.id).limit(batch_size)).all()
-                page = [_stored_example(r, dataset) for r in rows]
+                page = [stored_example(r, dataset) for r in rows]
             yield from page
             if len(page) < batch_size:
                 return
@@ -433,7 +427,7 @@ class Store:
                 )
                 s.add(row)
                 s.flush()
-                record = _stored_annotation(row, session)
+                record = stored_annotation(row, session)
         except IntegrityError:
             # The same client_id committed by another request meanwhile: that one stands.
             if client_id is None or (found := self.annotation_by_client_id(client_id)) is None:
@@ -449,7 +443,7 @@ class Store:
                 .join(SessionRow, AnnotationRow.session_id == SessionRow.id)
                 .where(AnnotationRow.client_id == client_id)
             ).first()
-            return None if hit is None else _stored_annotation(hit[0], hit[1])
+            return None if hit is None else stored_annotation(hit[0], hit[1])
 
     def progress(self, dataset: str, session: str | None = None) -> tuple[int, int]:
         """``(answered, total)`` examples of ``dataset``; answered by ``session`` when given."""
@@ -479,7 +473,7 @@ class Store:
                 .where(AnnotationRow.example_id == example_id)
                 .order_by(AnnotationRow.id)
             ).all()
-            return [_stored_annotation(row, name) for row, name in rows]
+            return [stored_annotation(row, name) for row, name in rows]
 
     def dataset_annotations(
         self, dataset: str, *, batch_size: int = 1000
@@ -495,7 +489,7 @@ class Store:
                 .execution_options(yield_per=batch_size)
             )
             for row, name in rows:
-                yield _stored_annotation(row, name)
+                yield stored_annotation(row, name)
 
     def merged(
         self,
@@ -517,82 +511,18 @@ class Store:
             check_answer(answer)
         answered = self._pages(dataset, None, batch_size, answered=True, session=session)
         for page in _chunks(answered, batch_size):
-            decided = self._deciding(page, session)
+            with self._read() as s:
+                decided = deciding_answers(s, [e.id for e in page], session)
             for stored in page:
                 chosen = decided.get(stored.id)
                 if chosen is None or (answer is not None and chosen[1] != answer):
                     continue
                 yield stored.to_example(chosen[0], chosen[1], tokenizer)
 
-    def _deciding(
-        self, page: list[StoredExample], session: str | None
-    ) -> dict[int, tuple[list[SpanDict], str]]:
-        with self._read() as s:
-            query = (
-                select(AnnotationRow.example_id, AnnotationRow.spans, AnnotationRow.answer)
-                .where(AnnotationRow.example_id.in_([e.id for e in page]))
-                .order_by(AnnotationRow.id)
-            )
-            if session is not None:
-                query = query.join(SessionRow, AnnotationRow.session_id == SessionRow.id).where(
-                    SessionRow.name == session
-                )
-            decided: dict[int, tuple[list[SpanDict], str]] = {}
-            for eid, spans, ans in s.execute(query):
-                if ans != "ignore" or decided.get(eid, (None, "ignore"))[1] == "ignore":
-                    decided[eid] = (spans, ans)
-            return decided
-
     def stats(self, dataset: str) -> DatasetStats:
         """Counts of ``dataset``: examples, unanswered, annotations per answer/label/session."""
         with self._read() as s:
-            ds_id = self._dataset_row(s, dataset).id
-            n_examples = s.scalar(
-                select(func.count()).select_from(ExampleRow).where(ExampleRow.dataset_id == ds_id)
-            )
-            in_dataset = select(ExampleRow.id).where(ExampleRow.dataset_id == ds_id)
-            n_unanswered = s.scalar(
-                select(func.count())
-                .select_from(ExampleRow)
-                .where(
-                    ExampleRow.dataset_id == ds_id,
-                    ~exists(
-                        select(AnnotationRow.id).where(AnnotationRow.example_id == ExampleRow.id)
-                    ),
-                )
-            )
-            answers = dict(
-                s.execute(
-                    select(AnnotationRow.answer, func.count())
-                    .where(AnnotationRow.example_id.in_(in_dataset))
-                    .group_by(AnnotationRow.answer)
-                ).all()
-            )
-            sessions = dict(
-                s.execute(
-                    select(SessionRow.name, func.count(AnnotationRow.id))
-                    .join(AnnotationRow, AnnotationRow.session_id == SessionRow.id)
-                    .where(SessionRow.dataset_id == ds_id)
-                    .group_by(SessionRow.name)
-                ).all()
-            )
-            labels: Counter[str] = Counter()
-            accepted = s.execute(
-                select(AnnotationRow.spans)
-                .where(AnnotationRow.example_id.in_(in_dataset), AnnotationRow.answer == "accept")
-                .execution_options(yield_per=1000)
-            ).scalars()
-            for spans in accepted:
-                labels.update(span["label"] for span in spans)
-        return DatasetStats(
-            name=dataset,
-            examples=n_examples or 0,
-            unanswered=n_unanswered or 0,
-            annotations=sum(answers.values()),
-            answers=dict(sorted(answers.items())),
-            labels=dict(labels.most_common()),
-            sessions=dict(sorted(sessions.items())),
-        )
+            return dataset_stats(s, self._dataset_row(s, dataset).id, dataset)
 
     # helpers
 
@@ -641,64 +571,6 @@ def _check_name(name: str) -> None:
             f"Dataset name {name!r} is not allowed",
             hint="Use letters, digits, '_', '.' and '-' (starting with a letter, digit or '_').",
         )
-
-
-def _dataset_info(row: DatasetRow, examples: int = 0, annotations: int = 0) -> DatasetInfo:
-    return DatasetInfo(row.id, row.name, aware(row.created), dict(row.meta), examples, annotations)
-
-
-def _span_dicts(ex: Example) -> list[SpanDict]:
-    return [{"start": s, "end": e, "label": label} for s, e, label in ex.spans]
-
-
-def _span_key(spans: Iterable[SpanDict]) -> tuple[tuple[int, int, str], ...]:
-    return tuple(sorted((s["start"], s["end"], s["label"]) for s in spans))
-
-
-def _example_values(ds_id: int, hash_: str, ex: Example) -> dict[str, Any]:
-    from ..corpus._io import record_fields
-
-    tokens = None
-    if len(ex.doc):
-        tokens = [[int(s), int(e)] for s, e in zip(ex.doc.starts, ex.doc.ends)]
-    return {
-        "dataset_id": ds_id,
-        "hash": hash_,
-        "text": ex.text,
-        "meta": ex.meta,
-        "extra": record_fields(ex.extra),
-        "tokens": tokens,
-        "spans": _span_dicts(ex),
-    }
-
-
-def _stored_example(row: ExampleRow, dataset: str) -> StoredExample:
-    tokens = None if row.tokens is None else [(int(s), int(e)) for s, e in row.tokens]
-    return StoredExample(
-        row.id,
-        dataset,
-        row.hash,
-        row.text,
-        dict(row.meta),
-        dict(row.extra),
-        tokens,
-        [SpanDict(start=s["start"], end=s["end"], label=s["label"]) for s in row.spans],
-    )
-
-
-def _stored_annotation(row: AnnotationRow, session: str) -> StoredAnnotation:
-    return StoredAnnotation(
-        id=row.id,
-        example_id=row.example_id,
-        session=session,
-        answer=row.answer,
-        spans=list(row.spans),
-        created=aware(row.created),
-        meta=dict(row.meta or {}),
-        suggestion=row.suggestion,  # type: ignore[arg-type]
-        score=row.score,
-        client_id=row.client_id,
-    )
 
 
 def _chunks(items: Iterable[StoredExample], size: int) -> Iterator[list[StoredExample]]:
