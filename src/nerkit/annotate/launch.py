@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..store import ImportCounts, Store
-from ..tokens import Doc
 from .agreement import is_annotator
 from .patterns import PatternMatcher
 from .recipes import check_recipe
@@ -30,10 +29,6 @@ if TYPE_CHECKING:
     from ..pipeline import Pipeline
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9._~-]{8,256}")
-
-
-def _untokenized(text: str) -> Doc:
-    return Doc(text, [], [], check=False)
 
 
 def load_source(store: Store, dataset: str, source: str) -> ImportCounts:
@@ -45,13 +40,14 @@ def load_source(store: Store, dataset: str, source: str) -> ImportCounts:
     """
     from ..corpus.readwrite import db_dataset
     from ..store import read_items
+    from ..store.importers import untokenized
 
     store.create_dataset(dataset, exist_ok=True)
     name = db_dataset(source)
     if name is not None:
         if name == dataset:
             return ImportCounts()
-        examples = (ex.to_example(tokenizer=_untokenized) for ex in store.examples(name))
+        examples = (ex.to_example(tokenizer=untokenized) for ex in store.examples(name))
         return store.add_items(dataset, ((ex, False) for ex in examples))
     _, items = read_items(Path(source))
     return store.add_items(dataset, ((ex, False) for ex, _ in items))

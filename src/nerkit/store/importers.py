@@ -43,8 +43,8 @@ TEXT_FORMATS = ("txt", "csv")
 _JSON_LINES = ("jsonl", "prodigy")
 
 
-def _untokenized(text: str) -> Doc:
-    # The store keeps tokens only where the input gave them; tokenizing here would be wasted.
+def untokenized(text: str) -> Doc:
+    """A Doc of ``text`` with no tokens: the store keeps tokens only where the input gave them."""
     return Doc(text, [], [], check=False)
 
 
@@ -59,7 +59,7 @@ def read_items(
     if name == "csv":
         return name, _read_csv(p, text_column)
     fmt = get_format(name)
-    examples = fmt.read(p, tokenizer=_untokenized)
+    examples = fmt.read(p, tokenizer=untokenized)
     if fmt.name in _JSON_LINES:
         return fmt.name, _flag_json_lines(p, examples)
     return fmt.name, ((ex, True) for ex in examples)
@@ -131,7 +131,7 @@ def sql_items(
                 text_value = "" if value is None else str(value)
                 meta = {k: _jsonable(v) for k, v in row.items() if k != text_column}
                 yield (
-                    Example(_untokenized(text_value), meta=meta, source=Source(where, record=n)),
+                    Example(untokenized(text_value), meta=meta, source=Source(where, record=n)),
                     False,
                 )
     except SQLAlchemyError as err:
@@ -168,7 +168,7 @@ def _read_txt(path: Path) -> Iterator[Item]:
     check_readable(path)
     for lineno, line in iter_lines(path):
         if line.strip():
-            yield Example(_untokenized(line), source=Source(str(path), lineno)), False
+            yield Example(untokenized(line), source=Source(str(path), lineno)), False
 
 
 def _read_csv(path: Path, text_column: str) -> Iterator[Item]:
@@ -194,7 +194,7 @@ def _read_csv(path: Path, text_column: str) -> Iterator[Item]:
                 meta = {k: v for k, v in row.items() if k != text_column and k is not None}
                 yield (
                     Example(
-                        _untokenized(row[text_column] or ""),
+                        untokenized(row[text_column] or ""),
                         meta=meta,
                         source=Source(str(path), reader.line_num),
                     ),
