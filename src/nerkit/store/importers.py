@@ -111,8 +111,9 @@ def sql_items(
 
     # A plain engine, not the store's: the source is someone else's database and must not
     # be switched to WAL or otherwise changed.
-    engine = create_engine(resolve_url(url))
-    where = safe_url(resolve_url(url))
+    resolved = resolve_url(url)
+    engine = create_engine(resolved)
+    where = safe_url(resolved)
     try:
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(
