@@ -60,19 +60,30 @@ def resolve_config(
         except (OSError, tomllib.TOMLDecodeError) as err:
             raise ConfigError("E304", f"Cannot read the config: {err}", path=path) from err
     name = data.get("model", {}).get("name", model)
-    cls = get_model_class(name)
+    return build_config(name, data, overrides, where=str(path))
+
+
+def build_config(
+    model: str,
+    data: Mapping[str, Mapping[str, Any]],
+    overrides: Sequence[str] = (),
+    where: str = "",
+) -> ResolvedConfig:
+    """Defaults of ``model``, updated by the TOML tables ``data`` (read from ``where``, named in
+    errors), then by ``overrides``; ``[model] name`` in ``data`` is not a setting."""
+    cls = get_model_class(model)
     section_types: Mapping[str, type] = getattr(cls, "config_sections", {})
     values: dict[str, dict[str, Any]] = {key: {} for key in section_types}
     for section, entries in data.items():
         for key, value in dict(entries).items():
             if section == "model" and key == "name":
                 continue
-            _set(values, section_types, section, key, value, where=str(path))
+            _set(values, section_types, section, key, value, where=where)
     for item in overrides:
         section, key, value = _parse_override(item)
         _set(values, section_types, section, key, value, where=f"--set {item}")
     sections = {key: typ(**values[key]) for key, typ in section_types.items()}
-    return ResolvedConfig(name=getattr(cls, "name", name), sections=sections)
+    return ResolvedConfig(name=getattr(cls, "name", model), sections=sections)
 
 
 def _parse_override(item: str) -> tuple[str, str, Any]:

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..models.base import get_model_class
-from .config import ResolvedConfig, _parse_override, _set
+from .config import ResolvedConfig, _parse_override, _set, build_config
 
 VECTOR_KINDS = ("word2vec", "fasttext")
 
@@ -75,18 +75,7 @@ class RunSpec:
 
     def resolve(self, extra: Sequence[str] = ()) -> ResolvedConfig:
         """The typed config: model defaults, then the file, then the overrides, then ``extra``."""
-        cls = get_model_class(self.model)
-        section_types = getattr(cls, "config_sections", {})
-        values: dict[str, dict[str, Any]] = {key: {} for key in section_types}
-        for section, entries in self.data.items():
-            for key, value in dict(entries).items():
-                if not (section == "model" and key == "name"):
-                    _set(values, section_types, section, key, value, where=self.source)
-        for item in [*self.overrides, *extra]:
-            section, key, value = _parse_override(item)
-            _set(values, section_types, section, key, value, where=f"--set {item}")
-        sections = {key: typ(**values[key]) for key, typ in section_types.items()}
-        return ResolvedConfig(name=getattr(cls, "name", self.model), sections=sections)
+        return build_config(self.model, self.data, [*self.overrides, *extra], where=self.source)
 
     def needs_vectors(self, resolved: ResolvedConfig | None = None) -> bool:
         """Whether the config asks for vectors it has no path for."""
