@@ -2,7 +2,8 @@
 
 This module reads the raw files itself (no nerkit, no spaCy import) so that
 ``spacy_train.py`` can run on its own and both systems see exactly the same
-sentences, texts and gold character spans.
+sentences, texts and gold character spans. It also runs the training subprocesses
+(``run_logged``), so every script times them the same way.
 
 Splits:
   * conll2003: train.txt / valid.txt (dev) / test.txt, one sentence per example,
@@ -16,6 +17,9 @@ Splits:
 from __future__ import annotations
 
 import json
+import resource
+import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,3 +207,23 @@ def parse_sets(arg: str) -> list[str]:
 def dir_size(path: Path) -> int:
     """Total bytes of the files under a directory."""
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of finished child processes (robust to a busy machine)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_logged(cmd: list[str], log_path: Path) -> tuple[float, float]:
+    """Run ``cmd`` with its output in ``log_path``; return (wall, CPU) seconds; exit on failure."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"[run] {' '.join(cmd)}", flush=True)
+    cpu0, t0 = children_cpu(), time.perf_counter()
+    with open(log_path, "w", encoding="utf8") as log:
+        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
+    wall, cpu = time.perf_counter() - t0, children_cpu() - cpu0
+    if proc.returncode != 0:
+        tail = log_path.read_text(encoding="utf8")[-3000:]
+        raise SystemExit(f"failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
+    return wall, cpu

@@ -32,14 +32,20 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import CACHE_DIR, RESULTS_DIR, curve_order, load_set, set_key  # noqa: E402
+from _common import (  # noqa: E402
+    CACHE_DIR,
+    RESULTS_DIR,
+    curve_order,
+    load_set,
+    run_logged,
+    set_key,
+)
 from ner_benchmark import _machine, _score  # noqa: E402
 from neural_benchmark import (  # noqa: E402
     CONFIGS,
     DESCRIPTIONS,
     _log_timing,
     _nerkit_cmd,
-    _run,
     _shown,
     split_files,
     train_vectors,
@@ -67,7 +73,7 @@ def run_nerkit_curve(config: str, steps: list[int], force: bool) -> dict[str, An
     if algo:
         train_vectors(SET, algo, 100)
         cmd += ["--vectors", str(vectors_dir(SET, algo))]
-    wall, cpu = _run(cmd, CURVE_DIR / f"{SET}-{config}.log")
+    wall, cpu = run_logged(cmd, CURVE_DIR / f"{SET}-{config}.log")
     meta = {"command": _shown(cmd), "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1)}
     (out / "bench_meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta

@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -47,6 +46,7 @@ from _common import (  # noqa: E402
     dir_size,
     load_set,
     parse_sets,
+    run_logged,
     split_files,
 )
 
@@ -56,11 +56,6 @@ CharSpans = list[tuple[int, int, str]]
 
 
 # ---------------------------------------------------------------------------------- helpers
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _git_commit() -> str | None:
@@ -163,15 +158,7 @@ def train_nerkit(name: str, force: bool) -> dict[str, Any]:
     files = split_files(name)
     cmd = [sys.executable, "-m", "nerkit", "train", str(files["train"]), str(files["dev"]),
            "--model", "perceptron", "--output", str(out / "model")]
-    print(f"[nerkit] {name}: {' '.join(cmd)}", flush=True)
-    out.mkdir(parents=True, exist_ok=True)
-    cpu0, t0 = _children_cpu(), time.perf_counter()
-    with open(out / "train.log", "w", encoding="utf8") as log:
-        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
-    seconds, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
-    if proc.returncode != 0:
-        tail = (out / "train.log").read_text(encoding="utf8")[-3000:]
-        raise SystemExit(f"nerkit train failed for {name} (exit {proc.returncode}):\n{tail}")
+    seconds, cpu = run_logged(cmd, out / "train.log")
     meta = {
         "set": name,
         "git_commit": _git_commit(),

@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -52,6 +50,7 @@ from _common import (  # noqa: E402
     dir_size,
     load_set,
     parse_sets,
+    run_logged,
     split_files,
 )
 from ner_benchmark import (  # noqa: E402
@@ -84,25 +83,6 @@ DESCRIPTIONS = {
     "w2v-fine-tune": "neural + our word2vec (fine-tuned)",
     "ft-fine-tune": "neural + our fastText (fine-tuned)",
 }
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _run(cmd: list[str], log_path: Path) -> tuple[float, float]:
-    """Run ``cmd`` with its output in ``log_path``; return (wall, CPU) seconds; exit on failure."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    print(f"[run] {' '.join(cmd)}", flush=True)
-    cpu0, t0 = _children_cpu(), time.perf_counter()
-    with open(log_path, "w", encoding="utf8") as log:
-        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
-    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
-    if proc.returncode != 0:
-        tail = log_path.read_text(encoding="utf8")[-3000:]
-        raise SystemExit(f"failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
-    return wall, cpu
 
 
 def _nerkit_cmd(*args: str) -> list[str]:
@@ -141,7 +121,7 @@ def train_vectors(name: str, algo: str, dim: int) -> dict[str, Any]:
     cmd = _nerkit_cmd("vectors", "train", *map(str, RAW_TEXT), str(train_file),
                       "--algo", algo, "--dim", str(dim), "--seed", "0", "--workers", "1",
                       "--output", str(out))
-    wall, cpu = _run(cmd, VECTORS_DIR / f"{name}-{algo}.log")
+    wall, cpu = run_logged(cmd, VECTORS_DIR / f"{name}-{algo}.log")
     vmeta = json.loads((out / "meta.json").read_text())
     meta = {
         "command": _shown(cmd),
@@ -205,7 +185,7 @@ def train_neural(name: str, config: str, seed: int, extra: Sequence[str], force:
                       "--output", str(out / "model"), "--seed", str(seed))
     for s in sets:
         cmd += ["--set", s]
-    wall, cpu = _run(cmd, out / "train.log")
+    wall, cpu = run_logged(cmd, out / "train.log")
     meta = {
         "set": name,
         "config": config,

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -40,6 +39,7 @@ from _common import (  # noqa: E402
     Sample,
     load_set,
     parse_sets,
+    run_logged,
     set_key,
     train_subset,
 )
@@ -97,12 +97,6 @@ def write_config(path: Path) -> None:
     subprocess.run(cmd, check=True)
 
 
-def _children_cpu() -> float:
-    """User + system CPU seconds of finished child processes (robust to a busy machine)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def train_set(name: str, force: bool = False, limit: int | None = None) -> dict:
     """Convert, then train spaCy on one set unless already cached; return its train meta.
 
@@ -125,13 +119,7 @@ def train_set(name: str, force: bool = False, limit: int | None = None) -> dict:
     cmd = [sys.executable, "-m", "spacy", "train", str(config),
            "--output", str(out), "--gpu-id", "-1",
            "--paths.train", str(out / "train.spacy"), "--paths.dev", str(out / "dev.spacy")]
-    print(f"[spacy_train] {name}: {' '.join(cmd)}", flush=True)
-    cpu0 = _children_cpu()
-    t0 = time.perf_counter()
-    with open(out / "train.log", "w", encoding="utf8") as log:
-        subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT)
-    seconds = time.perf_counter() - t0
-    cpu = _children_cpu() - cpu0
+    seconds, cpu = run_logged(cmd, out / "train.log")
     meta = {
         "set": name,
         "train_limit": limit,
