@@ -151,9 +151,11 @@ def list_command(db: DbOption = None) -> None:
     """List the datasets with their numbers of examples and annotations."""
     from rich.table import Table
 
+    from ..store.url import safe_url
+
     with _open(db) as store:
         infos = store.datasets()
-        where = repr(store).removeprefix("Store(").removesuffix(")")
+        where = repr(safe_url(store.url))
     console = _console()
     if not infos:
         console.print(f"No datasets in {where}.", markup=False)
