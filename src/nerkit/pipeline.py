@@ -68,25 +68,26 @@ class Pipeline:
         it = iter(texts)
         while batch := list(islice(it, batch_size)):
             docs = [self.tokenizer(t) for t in batch]
-            yield from self._annotate(docs, with_scores)  # type: ignore[misc]
+            if with_scores:
+                yield from zip(docs, self._annotate_scored(docs))
+            else:
+                yield from self.pipe_docs(docs)
 
     def pipe_docs(self, docs: list[Doc]) -> list[Doc]:
         """Set ``ents`` on already tokenized docs (in place) and return them."""
-        return list(self._annotate(docs, False))  # type: ignore[arg-type]
-
-    def _annotate(self, docs: list[Doc], with_scores: bool) -> Iterator[Any]:
-        if self.recognizer is None:
-            for doc in docs:
-                yield (doc, []) if with_scores else doc
-            return
-        if with_scores:
-            for doc, scored in zip(docs, self.recognizer.predict_with_scores(docs)):
-                doc.ents = [s.span for s in scored]
-                yield doc, scored
-        else:
+        if self.recognizer is not None:
             for doc, spans in zip(docs, self.recognizer.predict(docs)):
                 doc.ents = spans
-                yield doc
+        return list(docs)
+
+    def _annotate_scored(self, docs: list[Doc]) -> list[list[ScoredSpan]]:
+        """Set ``ents`` on ``docs`` and return each doc's scored spans."""
+        if self.recognizer is None:
+            return [[] for _ in docs]
+        scored = self.recognizer.predict_with_scores(docs)
+        for doc, spans in zip(docs, scored):
+            doc.ents = [s.span for s in spans]
+        return scored
 
     def to_disk(self, path: str | Path) -> None:
         """Write the model directory (no pickle)."""
