@@ -185,10 +185,13 @@ class PatternMatcher:
     def token_matches(self, doc: Doc) -> list[tuple[int, int, str]]:
         """Token spans ``(start, end, label)``, no overlaps (longest first, then leftmost)."""
         words = doc.words
+        # Token index by start and by end offset: built once per doc, shared by every phrase.
+        start_at = {int(s): k for k, s in enumerate(doc.starts)}
+        end_at = {int(e): k for k, e in enumerate(doc.ends)}
         found: set[tuple[int, int, str]] = set()
         for pattern in self.patterns:
             if pattern.phrase is not None:
-                found.update(_phrase_matches(doc, pattern))
+                found.update(_phrase_matches(doc.text, pattern, start_at, end_at))
                 continue
             for i in range(len(words)):
                 for end in _ends(pattern.tokens, words, i):
@@ -231,11 +234,11 @@ def _ends(tests: Sequence[_TokenTest], words: Sequence[str], i: int) -> set[int]
     return states
 
 
-def _phrase_matches(doc: Doc, pattern: Pattern) -> Iterable[tuple[int, int, str]]:
+def _phrase_matches(
+    text: str, pattern: Pattern, start_at: dict[int, int], end_at: dict[int, int]
+) -> Iterable[tuple[int, int, str]]:
     assert pattern.phrase is not None
-    text, phrase = doc.text, pattern.phrase
-    start_at = {int(s): k for k, s in enumerate(doc.starts)}
-    end_at = {int(e): k for k, e in enumerate(doc.ends)}
+    phrase = pattern.phrase
     pos = text.find(phrase)
     while pos != -1:
         first, last = start_at.get(pos), end_at.get(pos + len(phrase))
