@@ -24,19 +24,16 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..errors import ConfigError
-from .experiment import config_overrides, default_output, write_config
+from .experiment import config_overrides, default_output, read_data, write_config
 from .report import markdown_table, percent, plot_curve, write_json
 from .specs import load_spec
 from .train import train
 from .vectorprep import VectorsInfo, describe_vectors
-
-if TYPE_CHECKING:
-    from ..corpus.example import Example
 
 UNITS = ("percent", "examples")
 
@@ -184,9 +181,7 @@ def learning_curve(
     progress: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> CurveResult:
     """Train ``config`` on nested subsets of the training data; test F1 per subset size."""
-    from ..corpus import read
     from ..scoring import evaluate
-    from ..tokenizer import get_tokenizer
 
     spec = load_spec(config, overrides)
     resolved = spec.resolve()
@@ -200,18 +195,8 @@ def learning_curve(
         )
     where = own or vectors
     info = describe_vectors(where) if where and (own or spec.needs_vectors(resolved)) else None
-    for path in (train_path, dev_path, test_path):
-        if not Path(path).is_file():
-            raise ConfigError("E324", "No such data file", path=path, hint="Check the path.")
+    train_ex, dev_ex, test_ex = read_data((train_path, dev_path, test_path), format, lang)
     emit = progress or (lambda event, details: None)
-    tokenizer = get_tokenizer(lang)
-
-    def accepted(path: str | Path) -> list[Example]:
-        return [
-            ex for ex in read(path, format=format, tokenizer=tokenizer) if ex.answer == "accept"
-        ]
-
-    train_ex, dev_ex, test_ex = accepted(train_path), accepted(dev_path), accepted(test_path)
     sizes = step_sizes(steps, unit, len(train_ex))
     asked: dict[int, float] = {}
     for value in steps:

@@ -203,23 +203,10 @@ def run_experiment(
     ``configs`` are TOML files or packaged names (empty: :data:`DEFAULT_CONFIGS`). Every
     config is checked before anything trains; errors while training one are kept in its row.
     """
-    from ..corpus import read
-    from ..tokenizer import get_tokenizer
-
     specs = load_specs(list(configs) or list(DEFAULT_CONFIGS), overrides)
     out = Path(output) if output is not None else default_output()
-    for path in (train_path, dev_path, test_path):
-        if not Path(path).is_file():
-            raise ConfigError("E324", "No such data file", path=path, hint="Check the path.")
+    train_ex, dev_ex, test_ex = read_data((train_path, dev_path, test_path), format, lang)
     emit = progress or (lambda event, info: None)
-    tokenizer = get_tokenizer(lang)
-
-    def accepted(path: str | Path) -> list[Example]:
-        return [
-            ex for ex in read(path, format=format, tokenizer=tokenizer) if ex.answer == "accept"
-        ]
-
-    train_ex, dev_ex, test_ex = accepted(train_path), accepted(dev_path), accepted(test_path)
     given = {"word2vec": vectors_w2v, "fasttext": vectors_ft}
     vector_paths = prepare_vectors(
         specs,
@@ -259,6 +246,20 @@ def run_experiment(
         result.write()
         emit("done" if run.status == "ok" else "failed", {"name": spec.name, "run": run})
     return result
+
+
+def read_data(
+    paths: Sequence[str | Path], format: str | None = None, lang: str = "en"
+) -> list[list[Example]]:
+    """The accepted examples of each file, every file checked to exist before any is read."""
+    from ..corpus import accepted, read
+    from ..tokenizer import get_tokenizer
+
+    for path in paths:
+        if not Path(path).is_file():
+            raise ConfigError("E324", "No such data file", path=path, hint="Check the path.")
+    tokenizer = get_tokenizer(lang)
+    return [accepted(read(path, format=format, tokenizer=tokenizer)) for path in paths]
 
 
 def config_overrides(spec: RunSpec, vectors_path: str | None, seed: int | None) -> list[str]:
