@@ -40,7 +40,7 @@ from _common import (  # noqa: E402
     run_logged,
     set_key,
 )
-from ner_benchmark import _machine, _score  # noqa: E402
+from ner_benchmark import _machine, _score, spacy_on_gold_tokens  # noqa: E402
 from neural_benchmark import (  # noqa: E402
     CONFIGS,
     DESCRIPTIONS,
@@ -99,7 +99,6 @@ def nerkit_points(config: str, n_train: int) -> list[dict[str, Any]]:
 
 def spacy_points(steps: list[int], test: list, batch_size: int) -> list[dict[str, Any]]:
     import spacy
-    from spacy.tokens import Doc
 
     points = []
     for n in steps:
@@ -107,10 +106,7 @@ def spacy_points(steps: list[int], test: list, batch_size: int) -> list[dict[str
         if not (d / "train_meta.json").exists():
             print(f"[curve] spaCy n={n}: not trained yet ({d}); skipped", flush=True)
             continue
-        nlp = spacy.load(d / "model-best")
-        docs = [Doc(nlp.vocab, words=s.words, spaces=s.spaces) for s in test]
-        pred = [[(e.start_char, e.end_char, e.label_) for e in doc.ents]
-                for doc in nlp.pipe(docs, batch_size=batch_size)]
+        pred = spacy_on_gold_tokens(spacy.load(d / "model-best"), test, batch_size)
         sc = _score([s.spans for s in test], pred)
         meta = json.loads((d / "train_meta.json").read_text())
         points.append({"examples": n, "test_f1": sc["f1"], "precision": sc["precision"],

@@ -133,7 +133,7 @@ def _time_systems(
     for key, (wall, cpu) in best.items():
         raw = _score(gold, preds[key])
         out[key] = {
-            "test_raw_text": {k: raw[k] for k in ("precision", "recall", "f1")},
+            "test_raw_text": _prf(raw),
             "speed": {
                 "texts": len(texts),
                 "words": n_words,
@@ -178,17 +178,23 @@ def _nerkit_model_dir(name: str) -> Path:
 
 def eval_nerkit(name: str, test: list[Sample], batch_size: int) -> tuple[dict[str, Any], Predictor]:
     """Gold-token scores and size of the cached nerkit model, and its raw-text predictor."""
+    return eval_nerkit_dir(_nerkit_model_dir(name), test, batch_size)
+
+
+def eval_nerkit_dir(
+    path: Path, test: list[Sample], batch_size: int, dev: list[Sample] | None = None
+) -> tuple[dict[str, Any], Predictor]:
+    """Gold-token test (and dev) scores of a nerkit model directory, and its raw-text predictor."""
     import nerkit
     from nerkit import Doc
 
-    path = _nerkit_model_dir(name)
     nlp = nerkit.load(path)
 
-    def on_gold_tokens() -> list[CharSpans]:
+    def on_gold_tokens(part: list[Sample]) -> list[CharSpans]:
         docs = [
             Doc(s.text, [a for a, _ in s.token_offsets], [b for _, b in s.token_offsets],
                 check=False)
-            for s in test
+            for s in part
         ]
         out: list[CharSpans] = []
         for i in range(0, len(docs), batch_size):
@@ -202,26 +208,32 @@ def eval_nerkit(name: str, test: list[Sample], batch_size: int) -> tuple[dict[st
             for doc in nlp.pipe(texts, batch_size=batch_size)
         ]
 
-    return _evaluate(nerkit.__version__, path, test, on_gold_tokens), on_texts
+    return _evaluate(nerkit.__version__, path, test, on_gold_tokens, dev), on_texts
 
 
 # ---------------------------------------------------------------------------------- spaCy
 
 
-def eval_spacy(name: str, test: list[Sample], batch_size: int) -> tuple[dict[str, Any], Predictor]:
-    """Gold-token scores and size of the cached spaCy model-best, and its raw-text predictor."""
-    import spacy
+def spacy_on_gold_tokens(nlp: Any, samples: list[Sample], batch_size: int) -> list[CharSpans]:
+    """The entities a loaded spaCy pipeline predicts on the gold tokens of ``samples``."""
     from spacy.tokens import Doc
+
+    docs = [Doc(nlp.vocab, words=s.words, spaces=s.spaces) for s in samples]
+    return [
+        [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        for doc in nlp.pipe(docs, batch_size=batch_size)
+    ]
+
+
+def eval_spacy(
+    name: str, test: list[Sample], batch_size: int, dev: list[Sample] | None = None
+) -> tuple[dict[str, Any], Predictor]:
+    """Gold-token test (and dev) scores and size of the cached spaCy model-best, and its
+    raw-text predictor."""
+    import spacy
 
     path = SPACY_DIR / name / "model-best"
     nlp = spacy.load(path)
-
-    def on_gold_tokens() -> list[CharSpans]:
-        docs = [Doc(nlp.vocab, words=s.words, spaces=s.spaces) for s in test]
-        return [
-            [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-            for doc in nlp.pipe(docs, batch_size=batch_size)
-        ]
 
     def on_texts(texts: Sequence[str]) -> list[CharSpans]:
         return [
@@ -229,7 +241,10 @@ def eval_spacy(name: str, test: list[Sample], batch_size: int) -> tuple[dict[str
             for doc in nlp.pipe(texts, batch_size=batch_size)
         ]
 
-    result = _evaluate(spacy.__version__, path, test, on_gold_tokens)
+    result = _evaluate(
+        spacy.__version__, path, test, lambda part: spacy_on_gold_tokens(nlp, part, batch_size),
+        dev,
+    )
     result["pipeline"] = list(nlp.pipe_names)
     return result, on_texts
 
@@ -237,18 +252,26 @@ def eval_spacy(name: str, test: list[Sample], batch_size: int) -> tuple[dict[str
 # ---------------------------------------------------------------------------------- shared
 
 
+def _prf(scores: dict[str, Any]) -> dict[str, Any]:
+    return {k: scores[k] for k in ("precision", "recall", "f1")}
+
+
 def _evaluate(
     version: str,
     path: Path,
     test: list[Sample],
-    on_gold_tokens: Callable[[], list[CharSpans]],
+    on_gold_tokens: Callable[[list[Sample]], list[CharSpans]],
+    dev: list[Sample] | None = None,
 ) -> dict[str, Any]:
-    return {
+    result = {
         "version": version,
         "model_dir": _relative(path),
         "model_bytes": dir_size(path),
-        "test_gold_tokens": _score([s.spans for s in test], on_gold_tokens()),
+        "test_gold_tokens": _score([s.spans for s in test], on_gold_tokens(test)),
     }
+    if dev is not None:
+        result["dev_gold_tokens"] = _prf(_score([s.spans for s in dev], on_gold_tokens(dev)))
+    return result
 
 
 def run_set(name: str, args: argparse.Namespace) -> dict[str, Any] | None:

@@ -46,21 +46,19 @@ from _common import (  # noqa: E402
     DATA_DIR,
     DEV_EVERY,
     RESULTS_DIR,
-    Sample,
-    dir_size,
     load_set,
     parse_sets,
     run_logged,
     split_files,
 )
 from ner_benchmark import (  # noqa: E402
-    CharSpans,
     Predictor,
     _git_commit,
     _machine,
+    _nerkit_model_dir,
     _relative,
-    _score,
     _time_systems,
+    eval_nerkit_dir,
     eval_spacy,
 )
 
@@ -200,58 +198,6 @@ def train_neural(name: str, config: str, seed: int, extra: Sequence[str], force:
     return meta
 
 
-def eval_nerkit_dir(path: Path, samples: dict[str, list[Sample]], batch_size: int
-                    ) -> tuple[dict[str, Any], Predictor]:
-    """Gold-token test (and dev) scores of a nerkit model directory, and its raw-text predictor."""
-    import nerkit
-    from nerkit import Doc
-
-    nlp = nerkit.load(path)
-
-    def on_gold_tokens(part: list[Sample]) -> list[CharSpans]:
-        docs = [
-            Doc(s.text, [a for a, _ in s.token_offsets], [b for _, b in s.token_offsets],
-                check=False)
-            for s in part
-        ]
-        out: list[CharSpans] = []
-        for i in range(0, len(docs), batch_size):
-            for doc in nlp.pipe_docs(docs[i : i + batch_size]):
-                out.append([(e.start_char, e.end_char, e.label) for e in doc.ents])
-        return out
-
-    def on_texts(texts: Sequence[str]) -> list[CharSpans]:
-        return [
-            [(e.start_char, e.end_char, e.label) for e in doc.ents]
-            for doc in nlp.pipe(texts, batch_size=batch_size)
-        ]
-
-    test, dev = samples["test"], samples["dev"]
-    result = {
-        "version": nerkit.__version__,
-        "model_dir": _relative(path),
-        "model_bytes": dir_size(path),
-        "test_gold_tokens": _score([s.spans for s in test], on_gold_tokens(test)),
-        "dev_gold_tokens": {
-            k: v for k, v in _score([s.spans for s in dev], on_gold_tokens(dev)).items()
-            if k in ("precision", "recall", "f1")
-        },
-    }
-    return result, on_texts
-
-
-def _spacy_dev(name: str, dev: list[Sample], batch_size: int) -> dict[str, float]:
-    import spacy
-    from spacy.tokens import Doc
-
-    nlp = spacy.load(SPACY_DIR / name / "model-best")
-    docs = [Doc(nlp.vocab, words=s.words, spaces=s.spaces) for s in dev]
-    pred = [[(e.start_char, e.end_char, e.label_) for e in d.ents]
-            for d in nlp.pipe(docs, batch_size=batch_size)]
-    s = _score([x.spans for x in dev], pred)
-    return {k: s[k] for k in ("precision", "recall", "f1")}
-
-
 # ---------------------------------------------------------------------------------- run
 
 
@@ -293,23 +239,22 @@ def run_set(name: str, args: argparse.Namespace) -> dict[str, Any]:
     systems = result["systems"]
     if (SPACY_DIR / name / "train_meta.json").exists():
         print(f"[spacy] {name}: evaluating", flush=True)
-        res, pred = eval_spacy(name, data["test"], args.batch_size)
-        res["dev_gold_tokens"] = _spacy_dev(name, data["dev"], args.batch_size)
+        res, pred = eval_spacy(name, data["test"], args.batch_size, dev=data["dev"])
         res["train"] = json.loads((SPACY_DIR / name / "train_meta.json").read_text())
         systems["spacy"], predictors["spacy"] = res, pred
     else:
         print(f"[spacy] {name}: no cached model (run spacy_train.py); skipped", flush=True)
-    perc = PERCEPTRON_DIR / name / "model"
     if (PERCEPTRON_DIR / name / "train_meta.json").exists():
         print(f"[perceptron] {name}: evaluating", flush=True)
-        path = perc / "model-best" if (perc / "model-best").is_dir() else perc
-        res, pred = eval_nerkit_dir(path, data, args.batch_size)
+        res, pred = eval_nerkit_dir(_nerkit_model_dir(name), data["test"], args.batch_size,
+                                    dev=data["dev"])
         res["train"] = json.loads((PERCEPTRON_DIR / name / "train_meta.json").read_text())
         systems["nerkit_perceptron"], predictors["nerkit_perceptron"] = res, pred
     neural_preds: dict[str, Predictor] = {}
     for c in configs:
         print(f"[neural] {name}: evaluating {c}", flush=True)
-        res, pred = eval_nerkit_dir(NEURAL_DIR / name / c / "model", data, args.batch_size)
+        res, pred = eval_nerkit_dir(NEURAL_DIR / name / c / "model", data["test"],
+                                    args.batch_size, dev=data["dev"])
         res["train"] = metas[c]
         res["description"] = DESCRIPTIONS[c]
         systems[f"neural_{c}"] = res
