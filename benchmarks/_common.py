@@ -22,12 +22,14 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 DATA_DIR = REPO_DIR.parent / "shared" / "data"
 CACHE_DIR = BENCH_DIR / "cache"
 RESULTS_DIR = BENCH_DIR / "results"
+SPACY_DIR = CACHE_DIR / "spacy"  # spacy_train.py's models, read by every benchmark
 
 ALL_SETS = ("conll2003", "fashion_brands", "drugs")
 DEV_EVERY = 5  # every DEV_EVERY-th accepted training record goes to dev (Prodigy sets)
@@ -193,6 +195,20 @@ def split_files(name: str) -> dict[str, Path]:
                 for s in samples:
                     f.write(json.dumps(s.record, ensure_ascii=False) + "\n")
     return paths
+
+
+def describe_splits(name: str, data: dict[str, list[Sample]]) -> dict[str, Any]:
+    """The ``splits`` (examples, tokens, entities per part) and ``dev`` entries of a result."""
+    return {
+        "splits": {
+            part: {"examples": len(v), "tokens": sum(s.n_tokens for s in v),
+                   "entities": sum(len(s.spans) for s in v)}
+            for part, v in data.items()
+        },
+        "dev": "valid.txt" if name == "conll2003" else
+        f"every {DEV_EVERY}th accepted record of {name}_training.jsonl (the rest is train); "
+        f"{name}_eval.jsonl is the test set",
+    }
 
 
 def parse_sets(arg: str) -> list[str]:

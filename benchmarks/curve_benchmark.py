@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     CACHE_DIR,
     RESULTS_DIR,
+    SPACY_DIR,
     curve_order,
     load_set,
     run_logged,
@@ -53,7 +54,6 @@ from neural_benchmark import (  # noqa: E402
 )
 
 SET = "conll2003"
-SPACY_DIR = CACHE_DIR / "spacy"
 CURVE_DIR = CACHE_DIR / "curve"
 # our benchmark config name -> the packaged `nerkit curve` config
 PACKAGED = {"blank": "blank", "w2v-static": "word2vec-static",

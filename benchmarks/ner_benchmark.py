@@ -39,10 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     ALL_SETS,
     CACHE_DIR,
-    DEV_EVERY,
     REPO_DIR,
     RESULTS_DIR,
+    SPACY_DIR,
     Sample,
+    describe_splits,
     dir_size,
     load_set,
     parse_sets,
@@ -51,7 +52,6 @@ from _common import (  # noqa: E402
 )
 
 NERKIT_DIR = CACHE_DIR / "nerkit"
-SPACY_DIR = CACHE_DIR / "spacy"
 CharSpans = list[tuple[int, int, str]]
 
 
@@ -279,14 +279,7 @@ def run_set(name: str, args: argparse.Namespace) -> dict[str, Any] | None:
     test = data["test"]
     result: dict[str, Any] = {
         "set": name,
-        "splits": {
-            part: {"examples": len(v), "tokens": sum(s.n_tokens for s in v),
-                   "entities": sum(len(s.spans) for s in v)}
-            for part, v in data.items()
-        },
-        "dev": "valid.txt" if name == "conll2003" else
-        f"every {DEV_EVERY}th accepted record of {name}_training.jsonl (the rest is train); "
-        f"{name}_eval.jsonl is the test set",
+        **describe_splits(name, data),
         "batch_size": args.batch_size,
         "repeats": args.repeats,
         "machine": _machine(),

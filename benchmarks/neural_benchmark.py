@@ -44,8 +44,9 @@ from _common import (  # noqa: E402
     ALL_SETS,
     CACHE_DIR,
     DATA_DIR,
-    DEV_EVERY,
     RESULTS_DIR,
+    SPACY_DIR,
+    describe_splits,
     load_set,
     parse_sets,
     run_logged,
@@ -64,7 +65,6 @@ from ner_benchmark import (  # noqa: E402
 
 NEURAL_DIR = CACHE_DIR / "neural"
 VECTORS_DIR = CACHE_DIR / "vectors"
-SPACY_DIR = CACHE_DIR / "spacy"
 PERCEPTRON_DIR = CACHE_DIR / "nerkit"
 RAW_TEXT = sorted((DATA_DIR / "raw_text").glob("*.txt"))
 
@@ -220,14 +220,7 @@ def run_set(name: str, args: argparse.Namespace) -> dict[str, Any]:
     data = load_set(name)
     result: dict[str, Any] = {
         "set": name,
-        "splits": {
-            part: {"examples": len(v), "tokens": sum(s.n_tokens for s in v),
-                   "entities": sum(len(s.spans) for s in v)}
-            for part, v in data.items()
-        },
-        "dev": "valid.txt" if name == "conll2003" else
-        f"every {DEV_EVERY}th accepted record of {name}_training.jsonl (the rest is train); "
-        f"{name}_eval.jsonl is the test set",
+        **describe_splits(name, data),
         "vectors": vectors,
         "batch_size": args.batch_size,
         "repeats": args.repeats,

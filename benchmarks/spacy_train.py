@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     ALL_SETS,
-    CACHE_DIR,
+    SPACY_DIR,
     Sample,
     load_set,
     parse_sets,
@@ -43,8 +43,6 @@ from _common import (  # noqa: E402
     set_key,
     train_subset,
 )
-
-SPACY_DIR = CACHE_DIR / "spacy"
 
 
 def _require_spacy():
