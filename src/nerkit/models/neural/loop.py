@@ -1,7 +1,7 @@
 """The training loop: length-bucketed batches, Adam, gradient clipping, dev-based early stopping.
 
 Example (what :meth:`NeuralRecognizer.fit` does with it):
-    >>> history, best = fit_network(net, feats, gold, train_settings, dev_scores, callback)  # doctest: +SKIP
+    >>> history = fit_network(net, feats, gold, train_settings, dev_scores, callback)  # doctest: +SKIP
 """
 
 from __future__ import annotations
