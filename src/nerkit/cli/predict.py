@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import tee
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from ..corpus._io import atomic_write_lines, dumps
 from ..errors import FormatError
 from . import app
 
@@ -18,31 +20,31 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
 
     A file is read as JSONL when its first non-empty line starts with ``{``.
     """
+    as_json: bool | None = None  # decided by the first non-empty line
     with open(path, encoding="utf8") as fh:
-        lines = list(fh)
-    first = next((ln for ln in lines if ln.strip()), "")
-    as_json = first.lstrip().startswith("{") or path.suffix in (".jsonl", ".ndjson")
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        if not as_json:
-            yield {"text": line.rstrip("\r\n")}
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise FormatError(
-                "E003", f"Invalid JSON: {err.msg}", path=path, line=lineno, offset=err.pos
-            ) from err
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise FormatError(
-                "E004",
-                'Record has no "text" string',
-                path=path,
-                line=lineno,
-                hint='Each JSONL line must be an object with a "text" field.',
-            )
-        yield record
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            if as_json is None:
+                as_json = line.lstrip().startswith("{") or path.suffix in (".jsonl", ".ndjson")
+            if not as_json:
+                yield {"text": line.rstrip("\r\n")}
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise FormatError(
+                    "E003", f"Invalid JSON: {err.msg}", path=path, line=lineno, offset=err.pos
+                ) from err
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise FormatError(
+                    "E004",
+                    'Record has no "text" string',
+                    path=path,
+                    line=lineno,
+                    hint='Each JSONL line must be an object with a "text" field.',
+                )
+            yield record
 
 
 def predict_file(model: Path, input: Path, output: Path, batch_size: int = 256) -> int:
@@ -54,19 +56,19 @@ def predict_file(model: Path, input: Path, output: Path, batch_size: int = 256) 
     from ..pipeline import load
 
     nlp = load(model)
-    records = list(read_records(input))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with open(output, "w", encoding="utf8") as out:
-        docs = nlp.pipe((r["text"] for r in records), batch_size=batch_size)
+    # Streamed: tee holds at most one batch of records until their docs come back.
+    records, texts = tee(read_records(input))
+    docs = nlp.pipe((r["text"] for r in texts), batch_size=batch_size)
+
+    def lines() -> Iterator[str]:
         for record, doc in zip(records, docs):
             spans = [
                 {"start": e.start_char, "end": e.end_char, "label": e.label, "text": e.text}
                 for e in doc.ents
             ]
-            out.write(json.dumps({**record, "spans": spans}, ensure_ascii=False) + "\n")
-            n += 1
-    return n
+            yield dumps({**record, "spans": spans})
+
+    return atomic_write_lines(output, lines())
 
 
 @app.command("predict")
