@@ -17,9 +17,10 @@ from collections.abc import Iterable, Iterator
 from os import PathLike
 from pathlib import Path
 
+from ..errors import FormatError
 from ._io import TokenizerFn, check_readable
 from .example import Example
-from .formats import Format, detect_format, get_format
+from .formats import FORMATS, Format, detect_format, get_format
 
 
 def resolve_format(path: str | PathLike[str], format: str | Format | None = None) -> Format:
@@ -89,8 +90,6 @@ def _read_db(
 
 
 def _no_db_write(examples: Iterable[Example], path: Path, **_: object) -> int:
-    from ..errors import FormatError
-
     raise FormatError(
         "E007",
         "Cannot write to a store dataset (db:NAME) here",
@@ -145,9 +144,6 @@ def write(
 
 def format_for_output(path: Path) -> Format:
     """The format an output path's extension implies (``.jsonl`` -> plain JSONL)."""
-    from ..errors import FormatError
-    from .formats import FORMATS
-
     suffix = path.suffix.lower()
     preferred = {".jsonl": "jsonl", ".json": "spacy-json"}
     if suffix in preferred and preferred[suffix] in FORMATS:
