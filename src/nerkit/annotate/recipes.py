@@ -63,7 +63,7 @@ def task_dict(ex: StoredExample, doc: Doc, spans: Sequence[dict], **extra: Any) 
     return {
         "id": ex.id,
         "text": ex.text,
-        "tokens": [[int(s), int(e)] for s, e in zip(doc.starts, doc.ends)],
+        "tokens": doc.token_offsets(),
         "spans": list(spans),
         "meta": ex.meta,
         **extra,

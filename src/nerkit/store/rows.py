@@ -36,7 +36,7 @@ def example_values(ds_id: int, hash_: str, ex: Example) -> dict[str, Any]:
 
     tokens = None
     if len(ex.doc):
-        tokens = [[int(s), int(e)] for s, e in zip(ex.doc.starts, ex.doc.ends)]
+        tokens = ex.doc.token_offsets()
     return {
         "dataset_id": ds_id,
         "hash": hash_,

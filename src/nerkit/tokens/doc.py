@@ -147,11 +147,15 @@ class Doc:
             return i
         return -1
 
+    def token_offsets(self) -> list[list[int]]:
+        """``[[start, end], ...]`` for every token, as plain ints (for JSON)."""
+        return np.column_stack((self.starts, self.ends)).tolist()  # type: ignore[no-any-return]
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form: text, token offsets and entities."""
         return {
             "text": self.text,
-            "tokens": [[int(s), int(e)] for s, e in zip(self.starts, self.ends)],
+            "tokens": self.token_offsets(),
             "ents": [
                 {"start": s.start_char, "end": s.end_char, "label": s.label} for s in self._ents
             ],
