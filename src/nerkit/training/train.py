@@ -149,8 +149,5 @@ def _is_path(data: object) -> bool:
 def _file_hash(path: object) -> str | None:
     if not isinstance(path, str | PathLike) or not Path(path).is_file():
         return None
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
