@@ -119,7 +119,7 @@ def _starts_json(line: str, bracket: str) -> bool:
     s = line.strip()
     if not s.startswith(bracket):
         return False
-    if s == bracket or s[1:].lstrip()[:1] in ('{', '[', '"', ']', '}'):
+    if s == bracket or s[1:].lstrip()[:1] in ("{", "[", '"', "]", "}"):
         return True
     try:
         json.loads(s)
