@@ -14,11 +14,13 @@ from nerkit.corpus import Example
 from nerkit.tokens import Doc
 
 H = {"X-Nerkit-Token": TOKEN}
+# Names the tiny model never saw: on its own training words its scores are ~1.0, and an
+# update cannot visibly move a saturated score.
 TEXTS = [
-    "Alice Smith flew to Berlin on Friday.",
-    "Carol Diaz moved to Madrid.",
-    "Globex hired Dan Brown in Paris.",
-    "Eve Stone visited Rome and Berlin.",
+    "Zara Quinn flew to Oslo on Monday.",
+    "Umbrella hired Nora Vance in Lisbon.",
+    "Ivo Petrov moved to Vienna.",
+    "Hooli opened an office in Dublin.",
     "Nothing at all happens here.",
 ]
 

@@ -15,7 +15,7 @@ from nerkit.models.perceptron.features import (
 )
 from nerkit.models.perceptron.learn import AveragedWeights
 from nerkit.models.perceptron.tagset import TagSet
-from nerkit.vocab import COL, Vocab, short_shape, word_shape
+from nerkit.vocab import ATTRS, COL, Vocab, lexeme_strings, short_shape, string_hash, word_shape
 
 
 def test_shapes() -> None:
@@ -38,6 +38,24 @@ def test_vocab_computes_each_entry_once_and_is_stable() -> None:
     # Hashes do not depend on the process (Python's hash() would).
     again = Vocab().word_attrs(["Paris"])
     assert (again[0] == attrs[0]).all()
+
+
+@given(st.text(min_size=1, max_size=12))
+def test_each_column_hashes_its_own_attribute(word: str) -> None:
+    # The models read columns by name (COL["suffix3"], ...): a column holding another
+    # attribute's hash silently drops a feature.
+    row = Vocab().word_attrs([word])[0]
+    strings = lexeme_strings(word)
+    for name in ATTRS:
+        assert row[COL[name]] == string_hash(strings[name]), name
+
+
+def test_affix_columns_tell_words_apart_by_their_ends() -> None:
+    attrs = Vocab().word_attrs(["walking", "talking", "walked"])
+    assert attrs[0, COL["suffix3"]] == attrs[1, COL["suffix3"]]  # -ing
+    assert attrs[0, COL["suffix3"]] != attrs[2, COL["suffix3"]]
+    assert attrs[0, COL["prefix3"]] == attrs[2, COL["prefix3"]]  # wal-
+    assert attrs[0, COL["prefix3"]] != attrs[1, COL["prefix3"]]
 
 
 def test_positions() -> None:

@@ -114,7 +114,8 @@ class Vocab:
         if word in self._index:
             return self._index[word]
         values = lexeme_strings(word)
-        row = np.array([string_hash(v) for v in values.values()], dtype=np.uint64)
+        # In ATTRS order, not the dict's: each column must hash its own attribute.
+        row = np.array([string_hash(values[name]) for name in ATTRS], dtype=np.uint64)
         n = len(self._index)
         self._ensure(n + 1)
         self._attrs[n] = row
