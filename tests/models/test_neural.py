@@ -101,6 +101,45 @@ def test_early_stopping_keeps_the_best_evaluation() -> None:
     assert not all(torch.equal(final[k], snapshots[-1][k]) for k in final)
 
 
+def test_weight_averaging_scores_and_keeps_the_average() -> None:
+    from nerkit.models.neural.loop import fit_network
+    from nerkit.models.neural.recognizer import _gold_token_spans
+    from nerkit.models.neural.settings import NeuralTrainSettings
+    from nerkit.models.perceptron.tagset import TagSet
+
+    model = NeuralRecognizer(**{**TINY, "max_epochs": 1}).fit(TWO_SENTENCES)
+    net = model._net
+    feats = model._featurizer([ex.doc.words for ex in TWO_SENTENCES])
+    tagset = TagSet(model.labels)
+    gold = np.concatenate(
+        [tagset.tag_ids(_gold_token_spans(ex), len(ex.doc)) for ex in TWO_SENTENCES]
+    )
+    start = {k: v.clone() for k, v in net.named_parameters()}
+    scored: list[dict[str, torch.Tensor]] = []
+
+    def dev_scores() -> dict[str, float]:
+        scored.append({k: v.clone() for k, v in net.named_parameters()})
+        return {"precision": 0.0, "recall": 0.0, "f1": float(len(scored))}  # later is better
+
+    settings = NeuralTrainSettings(
+        max_epochs=3, patience=9, threads=1, learning_rate=0.05, evals_per_epoch=1, average=0.9
+    )
+    fit_network(net, feats, gold, settings, dev_scores)
+    final = dict(net.named_parameters())
+    assert all(torch.equal(final[k], scored[-1][k]) for k in final)  # the kept = the scored
+    w = "output.weight"
+    moved_avg = (scored[-1][w] - start[w]).norm()
+    assert moved_avg > 0
+    # Without averaging the same run ends elsewhere: the average lags the raw weights.
+    raw = NeuralRecognizer(**{**TINY, "max_epochs": 1}).fit(TWO_SENTENCES)._net
+    raw.load_state_dict({**raw.state_dict(), **start})
+    plain = NeuralTrainSettings(
+        max_epochs=3, patience=9, threads=1, learning_rate=0.05, evals_per_epoch=1
+    )
+    fit_network(raw, feats, gold, plain, lambda: {"precision": 0.0, "recall": 0.0, "f1": 1.0})
+    assert not torch.allclose(raw.state_dict()[w], final[w])
+
+
 def test_unknown_words_use_the_unknown_rows() -> None:
     model = NeuralRecognizer(**TINY).fit(TWO_SENTENCES)
     net = model._net

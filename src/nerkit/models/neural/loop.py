@@ -7,7 +7,8 @@ Example (what :meth:`NeuralRecognizer.fit` does with it):
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,9 @@ def fit_network(
     history: list[dict[str, Any]] = []
     best_f1, best_epoch, best_eval, best_state = -1.0, 0.0, 0, None
     n_evals, step = 0, 0
+    # Polyak averaging: a moving average of the weights, which is what gets scored and kept.
+    float_params = [p for p in net.parameters() if p.requires_grad]
+    averaged = [p.detach().clone() for p in float_params] if settings.average > 0 else None
     start = last = time.perf_counter()
     loss_sum, loss_n = 0.0, 0
     for epoch in range(1, settings.max_epochs + 1):
@@ -80,6 +84,11 @@ def fit_network(
             for opt in optimizers:
                 opt.step()
             step += 1
+            if averaged is not None:
+                with torch.no_grad():
+                    # Early on the average follows closely (decay grows to settings.average).
+                    decay = min(settings.average, (1 + step) / (10 + step))
+                    torch._foreach_lerp_(averaged, [p.detach() for p in float_params], 1 - decay)
             loss_sum += float(loss.detach())
             loss_n += len(seqs)
             if b not in marks:
@@ -95,11 +104,12 @@ def fit_network(
             loss_sum, loss_n = 0.0, 0
             if dev_scores is not None:
                 net.eval()
-                info["dev"] = dev_scores()
-                # On a tie the later, better-fitted weights win.
-                if info["dev"]["f1"] >= best_f1:
-                    best_f1, best_epoch, best_eval = info["dev"]["f1"], at, n_evals
-                    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                with _swapped(float_params, averaged):
+                    info["dev"] = dev_scores()
+                    # On a tie the later, better-fitted weights win.
+                    if info["dev"]["f1"] >= best_f1:
+                        best_f1, best_epoch, best_eval = info["dev"]["f1"], at, n_evals
+                        best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
             else:
                 best_epoch = at
             now = time.perf_counter()
@@ -117,5 +127,24 @@ def fit_network(
             break
     if best_state is not None:
         net.load_state_dict(best_state)
+    elif averaged is not None:
+        with torch.no_grad():
+            torch._foreach_copy_([p.data for p in float_params], averaged)
     net.eval()
     return history
+
+
+@contextmanager
+def _swapped(params: list[torch.nn.Parameter], values: list[torch.Tensor] | None) -> Iterator[None]:
+    """Inside the block ``params`` hold ``values`` (None: unchanged); afterwards their own."""
+    if values is None:
+        yield
+        return
+    with torch.no_grad():
+        own = [p.detach().clone() for p in params]
+        torch._foreach_copy_([p.data for p in params], values)
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            torch._foreach_copy_([p.data for p in params], own)

@@ -60,6 +60,7 @@ class NeuralTrainSettings:
     weight_decay: float = 0.0  # AdamW decoupled weight decay of the dense weights
     grad_clip: float = 5.0  # clip the gradient norm of the dense weights at this value
     evals_per_epoch: int = 2  # dev evaluations per epoch (each may become the best model)
+    average: float = 0.0  # decay of a moving average of the weights, scored and kept instead of the raw ones; 0: off
     threads: int = 0  # CPU threads for training; 0: every core
     predict_threads: int = 1  # CPU threads when a loaded model predicts; 0: every core
     device: str = "cpu"  # "cpu", "cuda" or "cuda:N"
@@ -120,6 +121,10 @@ def split_settings(
     if not 1 <= model.affix_length <= 4:
         raise ConfigError(
             "E309", f"model.affix_length must be 1-4, got {model.affix_length}", hint="Use 3."
+        )
+    if not 0.0 <= train.average < 1.0:
+        raise ConfigError(
+            "E309", "train.average must be in [0, 1)", hint="e.g. 0.999, or 0 for off"
         )
     for name in ("dropout", "word_dropout"):
         if not 0.0 <= getattr(model, name) < 1.0:
