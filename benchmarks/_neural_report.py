@@ -137,7 +137,8 @@ def write_neural_table() -> str:
     for name, res in results.items():
         for algo, v in res.get("vectors", {}).items():
             lines.append(f"- {name}, {algo}: {v['dim']}d, {v['words']:,} words, "
-                         f"{v['tokens']:,} tokens of {', '.join(v['trained_on'])}; "
+                         f"{v['tokens']:,} tokens of {', '.join(v['trained_on'])}"
+                         + (f", {v['epochs']} epochs" if v.get("epochs") else "") + "; "
                          f"{_num(v.get('seconds') or v.get('training_seconds_gensim'))} s: "
                          f"`{v['command']}`")
     lines += ["", "## Commands", ""]

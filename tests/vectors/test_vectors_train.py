@@ -154,3 +154,15 @@ def test_oov_numbers_by_hand(tmp_path: Path) -> None:
     assert dict(report.top_oov) == {"Lovelace": 1, "code": 1, "Babbage": 1}
     assert report.to_dict()["per_label"]["PER"]["oov_rate"] == 0.5
     assert oov_report(vecs, []).oov_rate == 0.0
+
+
+def test_auto_epochs_gives_small_corpora_more_passes(corpus: Path, tmp_path: Path) -> None:
+    from nerkit.vectors.train import auto_epochs
+
+    assert auto_epochs(100_000_000) == 5  # big corpus: gensim's usual 5
+    assert auto_epochs(1_300_000) == 19
+    assert auto_epochs(10) == 20
+    result = train_vectors([corpus], tmp_path / "v", dim=8, min_count=1, workers=1)
+    assert result.settings["epochs"] == 20  # the default (0) picked it for ~1,000 tokens
+    meta = json.loads((tmp_path / "v" / "meta.json").read_text())
+    assert meta["settings"]["epochs"] == 20

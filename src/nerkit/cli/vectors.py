@@ -76,7 +76,10 @@ def train_command(
     min_count: Annotated[
         int, typer.Option("--min-count", help="Ignore words seen fewer times.")
     ] = 3,
-    epochs: Annotated[int, typer.Option("--epochs", help="Passes over the text.")] = 5,
+    epochs: Annotated[
+        int,
+        typer.Option("--epochs", help="Passes over the text; 0: enough to see ~25M tokens (5-20)."),
+    ] = 0,
     workers: Annotated[
         int, typer.Option("--workers", help="Threads; 1 with --seed gives identical vectors.")
     ] = 2,
