@@ -70,11 +70,13 @@ PERCEPTRON_DIR = CACHE_DIR / "nerkit"
 RAW_TEXT = sorted((DATA_DIR / "raw_text").glob("*.txt"))
 
 # name -> (extra `nerkit train` --set overrides, vectors algorithm or None)
+# The [model] settings of the configs with vectors in src/nerkit/configs/ (word2vec-static.toml ...).
+WIDE = ["model.hidden=256", "model.char_filters=100"]
 CONFIGS: dict[str, tuple[list[str], str | None]] = {
     "blank": ([], None),
-    "w2v-static": (["vectors.mode=static"], "word2vec"),
-    "w2v-fine-tune": (["vectors.mode=fine-tune"], "word2vec"),
-    "ft-fine-tune": (["vectors.mode=fine-tune"], "fasttext"),
+    "w2v-static": (["vectors.mode=static", *WIDE], "word2vec"),
+    "w2v-fine-tune": (["vectors.mode=fine-tune", *WIDE], "word2vec"),
+    "ft-fine-tune": (["vectors.mode=fine-tune", *WIDE], "fasttext"),
 }
 DESCRIPTIONS = {
     "blank": "neural, no vectors",

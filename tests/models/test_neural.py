@@ -134,7 +134,7 @@ def test_weight_averaging_scores_and_keeps_the_average() -> None:
     raw = NeuralRecognizer(**{**TINY, "max_epochs": 1}).fit(TWO_SENTENCES)._net
     raw.load_state_dict({**raw.state_dict(), **start})
     plain = NeuralTrainSettings(
-        max_epochs=3, patience=9, threads=1, learning_rate=0.05, evals_per_epoch=1
+        max_epochs=3, patience=9, threads=1, learning_rate=0.05, evals_per_epoch=1, average=0.0
     )
     fit_network(raw, feats, gold, plain, lambda: {"precision": 0.0, "recall": 0.0, "f1": 1.0})
     assert not torch.allclose(raw.state_dict()[w], final[w])
