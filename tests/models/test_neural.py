@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -70,19 +71,26 @@ def test_history_reports_loss_and_dev_scores() -> None:
     assert model.history_ == seen
 
 
-def test_early_stopping_keeps_the_best_evaluation() -> None:
-    from nerkit.models.neural.loop import fit_network
-    from nerkit.models.neural.recognizer import _gold_token_spans
-    from nerkit.models.neural.settings import NeuralTrainSettings
+def _loop_inputs() -> tuple[Any, Any, np.ndarray]:
+    """A tiny trained network, the features of TWO_SENTENCES and their gold tag ids: what
+    ``fit_network`` takes."""
+    from nerkit.models.base import gold_token_spans
     from nerkit.models.perceptron.tagset import TagSet
 
     model = NeuralRecognizer(**{**TINY, "max_epochs": 1}).fit(TWO_SENTENCES)
-    net = model._net
     feats = model._featurizer([ex.doc.words for ex in TWO_SENTENCES])
     tagset = TagSet(model.labels)
     gold = np.concatenate(
-        [tagset.tag_ids(_gold_token_spans(ex), len(ex.doc)) for ex in TWO_SENTENCES]
+        [tagset.tag_ids(gold_token_spans(ex), len(ex.doc)) for ex in TWO_SENTENCES]
     )
+    return model._net, feats, gold
+
+
+def test_early_stopping_keeps_the_best_evaluation() -> None:
+    from nerkit.models.neural.loop import fit_network
+    from nerkit.models.neural.settings import NeuralTrainSettings
+
+    net, feats, gold = _loop_inputs()
     dev_f1 = iter([0.5, 0.7, 0.6, 0.65, 0.4, 0.9])
     snapshots = []
 
@@ -102,18 +110,13 @@ def test_early_stopping_keeps_the_best_evaluation() -> None:
 
 
 def test_weight_averaging_scores_and_keeps_the_average() -> None:
-    from nerkit.models.neural.loop import fit_network
-    from nerkit.models.neural.recognizer import _gold_token_spans
-    from nerkit.models.neural.settings import NeuralTrainSettings
-    from nerkit.models.perceptron.tagset import TagSet
+    import copy
 
-    model = NeuralRecognizer(**{**TINY, "max_epochs": 1}).fit(TWO_SENTENCES)
-    net = model._net
-    feats = model._featurizer([ex.doc.words for ex in TWO_SENTENCES])
-    tagset = TagSet(model.labels)
-    gold = np.concatenate(
-        [tagset.tag_ids(_gold_token_spans(ex), len(ex.doc)) for ex in TWO_SENTENCES]
-    )
+    from nerkit.models.neural.loop import fit_network
+    from nerkit.models.neural.settings import NeuralTrainSettings
+
+    net, feats, gold = _loop_inputs()
+    raw = copy.deepcopy(net)  # the same start, trained below without averaging
     start = {k: v.clone() for k, v in net.named_parameters()}
     scored: list[dict[str, torch.Tensor]] = []
 
@@ -131,8 +134,6 @@ def test_weight_averaging_scores_and_keeps_the_average() -> None:
     moved_avg = (scored[-1][w] - start[w]).norm()
     assert moved_avg > 0
     # Without averaging the same run ends elsewhere: the average lags the raw weights.
-    raw = NeuralRecognizer(**{**TINY, "max_epochs": 1}).fit(TWO_SENTENCES)._net
-    raw.load_state_dict({**raw.state_dict(), **start})
     plain = NeuralTrainSettings(
         max_epochs=3, patience=9, threads=1, learning_rate=0.05, evals_per_epoch=1, average=0.0
     )

@@ -101,6 +101,28 @@ def check_labels(examples: Iterable[Example], labels: Iterable[str]) -> None:
                 )
 
 
+def gold_token_spans(ex: Example) -> list[tuple[int, int, str]]:
+    """Gold spans of ``ex`` as token spans (character spans expanded to token boundaries).
+
+    Raises:
+        ModelError: a span cannot be aligned (e.g. it runs past the end of its text), E208,
+            naming the example's file and line.
+    """
+    from ..errors import NerkitError
+
+    try:
+        ref = ex.reference("expand")
+    except NerkitError as err:
+        raise ModelError(
+            "E208",
+            f"Cannot align the gold spans of an example: {err.message}",
+            path=ex.source.path if ex.source else None,
+            line=ex.source.line if ex.source else None,
+            hint="Run `nerkit data check` on the file and fix or drop the span.",
+        ) from err
+    return [(s.start, s.end, s.label) for s in ref.ents]
+
+
 def fit_labels(
     train: Sequence[Example], dev: Sequence[Example], configured: Sequence[str]
 ) -> tuple[str, ...]:

@@ -167,14 +167,14 @@ def answers_loss(
     """Mean loss of ``answers`` (see the module docstring), differentiable."""
     import torch
 
+    from ..base import gold_token_spans
     from .network import to_batch
-    from .recognizer import _gold_token_spans
 
     feats = featurizer([a.doc.words for a in answers])
     batch = to_batch(feats, device)
     tags = np.zeros(batch.mask.numel(), dtype=np.int64)
     spans = [
-        [(a.start, a.end, a.label)] if isinstance(a, SpanAnswer) else _gold_token_spans(a)
+        [(a.start, a.end, a.label)] if isinstance(a, SpanAnswer) else gold_token_spans(a)
         for a in answers
     ]
     tags[batch.positions] = np.concatenate(

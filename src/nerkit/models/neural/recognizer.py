@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...corpus.example import Example
-from ...errors import ConfigError, LabelError, ModelError, missing_extra
+from ...errors import ConfigError, ModelError, missing_extra
 from ...tokens import Doc, Span
 from ..base import (
     ScoredSpan,
     fit_labels,
+    gold_token_spans,
     read_settings,
     register,
     settings_config,
@@ -119,12 +120,12 @@ class NeuralRecognizer:
             )
         self._featurizer = self._make_featurizer()
         feats = self._featurizer([ex.doc.words for ex in train])
-        gold = np.concatenate([tagset.tag_ids(_gold_token_spans(ex), len(ex.doc)) for ex in train])
+        gold = np.concatenate([tagset.tag_ids(gold_token_spans(ex), len(ex.doc)) for ex in train])
         self._net = self._build(tagset)
         self._net.mark_seen(feats.attrs)
         self._net.to(self._device)
         dev_docs = [ex.doc for ex in dev]
-        dev_gold = [_gold_token_spans(ex) for ex in dev]
+        dev_gold = [gold_token_spans(ex) for ex in dev]
 
         def dev_scores() -> dict[str, float]:
             return span_prf(self, dev_docs, dev_gold)
@@ -386,17 +387,3 @@ def _load_vectors(path: str | Path, dim: int, mode: str) -> Any:
             hint=f"Set vectors.dim = {vectors.dim} (or 0 to take the table's width).",
         )
     return vectors
-
-
-def _gold_token_spans(ex: Example) -> list[tuple[int, int, str]]:
-    """Gold spans of ``ex`` as token spans (character spans expanded to token boundaries)."""
-    try:
-        ref = ex.reference("expand")
-    except Exception as err:  # a span outside the text: say which example
-        raise LabelError(
-            "E208",
-            f"Cannot align the gold spans: {err}",
-            path=ex.source.path if ex.source else None,
-            line=ex.source.line if ex.source else None,
-        ) from err
-    return [(s.start, s.end, s.label) for s in ref.ents]

@@ -21,7 +21,7 @@ import numpy as np
 from safetensors.numpy import load_file, save_file
 
 from ...corpus.example import Example
-from ...errors import ConfigError, ModelError, NerkitError
+from ...errors import ConfigError, ModelError
 from ...tokens import Doc, Span
 from ...vectors.clusters import CLUSTERS_FILE, ClusterSettings, WordClusters
 from ...vocab import Vocab
@@ -29,6 +29,7 @@ from ..base import (
     ScoredSpan,
     check_labels,
     fit_labels,
+    gold_token_spans,
     read_settings,
     register,
     settings_config,
@@ -143,7 +144,7 @@ class PerceptronRecognizer:
         self.labels = labels
         self.clusters_ = self._build_clusters()
         fx, tagset = self._features()
-        gold_spans = [_gold_token_spans(ex) for ex in train]
+        gold_spans = [gold_token_spans(ex) for ex in train]
         batch = fx.batch(self._vocab, [ex.doc.words for ex in train])
         gold = np.concatenate(
             [tagset.tag_ids(spans, len(ex.doc)) for spans, ex in zip(gold_spans, train)]
@@ -151,7 +152,7 @@ class PerceptronRecognizer:
         )
         data = TrainingData.build(batch, gold, fx, tagset)
         dev_docs = [ex.doc for ex in dev]
-        dev_gold = [_gold_token_spans(ex) for ex in dev]
+        dev_gold = [gold_token_spans(ex) for ex in dev]
         self.history_ = []
         n_members = max(1, self.train_settings.ensemble)
         total: np.ndarray | None = None
@@ -255,7 +256,7 @@ class PerceptronRecognizer:
         fx, tagset = self._features()
         batch = fx.batch(self._vocab, [ex.doc.words for ex in examples])
         gold = np.concatenate(
-            [tagset.tag_ids(_gold_token_spans(ex), len(ex.doc)) for ex in examples]
+            [tagset.tag_ids(gold_token_spans(ex), len(ex.doc)) for ex in examples]
         )
         data = TrainingData.build(batch, gold, fx, tagset)
         weights = _OnlineWeights(self.weights_)
@@ -392,18 +393,3 @@ class _OnlineWeights:
     def update(self, rows: np.ndarray, tags: np.ndarray, deltas: np.ndarray) -> None:
         np.add.at(self.W, (rows, tags), deltas.astype(self.W.dtype))
         self.W[NULL_ROW] = 0
-
-
-def _gold_token_spans(ex: Example) -> list[tuple[int, int, str]]:
-    """Gold spans of ``ex`` as token spans (character spans expanded to token boundaries)."""
-    try:
-        ref = ex.reference("expand")
-    except NerkitError as err:  # e.g. a span past the end of its text: say which example
-        raise ModelError(
-            "E208",
-            f"Cannot align the gold spans of a training example: {err.message}",
-            path=ex.source.path if ex.source else None,
-            line=ex.source.line if ex.source else None,
-            hint="Run `nerkit data check` on the file and fix or drop the span.",
-        ) from err
-    return [(s.start, s.end, s.label) for s in ref.ents]
