@@ -37,6 +37,16 @@ DbOption = Annotated[
 ]
 
 
+def use_db(db: str | None) -> None:
+    """Point ``db:NAME`` data paths at ``db``: the corpus readers open ``$NERKIT_DB``."""
+    if db:
+        import os
+
+        from ..store.url import ENV_VAR
+
+        os.environ[ENV_VAR] = db
+
+
 def _open(db: str | None) -> Store:
     from ..store import Store
 

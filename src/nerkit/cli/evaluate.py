@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from . import app
+from .db import DbOption, use_db
 
 
 @app.command("evaluate")
@@ -24,16 +25,10 @@ def evaluate_command(
     batch_size: Annotated[
         int, typer.Option("--batch-size", help="Docs per prediction batch.")
     ] = 256,
-    db: Annotated[
-        str | None,
-        typer.Option("--db", help="Store database for db:NAME data (default $NERKIT_DB)."),
-    ] = None,
+    db: DbOption = None,
 ) -> None:
     """Score MODEL on DATA: precision, recall and F1 per label (exact span match)."""
-    if db:  # db:NAME paths are read from the store this names
-        import os
-
-        os.environ["NERKIT_DB"] = db
+    use_db(db)
     from rich.console import Console
     from rich.table import Table
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from . import app
+from .db import DbOption, use_db
 
 
 @app.command("train")
@@ -40,16 +41,10 @@ def train_command(
         str | None,
         typer.Option("--device", help="Neural model: train on cpu, cuda or cuda:N (train.device)."),
     ] = None,
-    db: Annotated[
-        str | None,
-        typer.Option("--db", help="Store database for db:NAME data (default $NERKIT_DB)."),
-    ] = None,
+    db: DbOption = None,
 ) -> None:
     """Train a named-entity recognizer and save the best model to OUTPUT."""
-    if db:  # db:NAME paths are read from the store this names
-        import os
-
-        os.environ["NERKIT_DB"] = db
+    use_db(db)
     from rich.console import Console
 
     from ..training import train
