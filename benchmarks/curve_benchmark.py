@@ -45,6 +45,7 @@ from ner_benchmark import _machine, _score, spacy_on_gold_tokens  # noqa: E402
 from neural_benchmark import (  # noqa: E402
     CONFIGS,
     DESCRIPTIONS,
+    PACKAGED,
     _log_timing,
     _nerkit_cmd,
     _shown,
@@ -55,9 +56,6 @@ from neural_benchmark import (  # noqa: E402
 
 SET = "conll2003"
 CURVE_DIR = CACHE_DIR / "curve"
-# our benchmark config name -> the packaged `nerkit curve` config
-PACKAGED = {"blank": "blank", "w2v-static": "word2vec-static",
-            "w2v-fine-tune": "word2vec-fine-tune", "ft-fine-tune": "fasttext-fine-tune"}
 
 
 def run_nerkit_curve(config: str, steps: list[int], force: bool) -> dict[str, Any]:

@@ -35,6 +35,7 @@ import json
 import shutil
 import sys
 import time
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -69,14 +70,28 @@ VECTORS_DIR = CACHE_DIR / "vectors"
 PERCEPTRON_DIR = CACHE_DIR / "nerkit"
 RAW_TEXT = sorted((DATA_DIR / "raw_text").glob("*.txt"))
 
-# name -> (extra `nerkit train` --set overrides, vectors algorithm or None)
-# The [model] settings of the configs with vectors in src/nerkit/configs/ (word2vec-static.toml ...).
-WIDE = ["model.hidden=256", "model.char_filters=100"]
+# our benchmark config name -> the packaged config (src/nerkit/configs/<name>.toml)
+PACKAGED = {"blank": "blank", "w2v-static": "word2vec-static",
+            "w2v-fine-tune": "word2vec-fine-tune", "ft-fine-tune": "fasttext-fine-tune"}
+
+
+def _packaged_sets(config: str) -> list[str]:
+    """The packaged config's [vectors] and [model] settings as `--set` overrides (the vectors
+    path comes from this script; mode "none" is the default and left out)."""
+    from nerkit.training.specs import packaged_configs
+
+    data = tomllib.loads(packaged_configs()[PACKAGED[config]])
+    return [f"{section}.{key}={value}" for section in ("vectors", "model")
+            for key, value in data.get(section, {}).items()
+            if key not in ("name", "path") and value != "none"]
+
+
+# name -> (`nerkit train` --set overrides, vectors algorithm or None)
 CONFIGS: dict[str, tuple[list[str], str | None]] = {
-    "blank": ([], None),
-    "w2v-static": (["vectors.mode=static", *WIDE], "word2vec"),
-    "w2v-fine-tune": (["vectors.mode=fine-tune", *WIDE], "word2vec"),
-    "ft-fine-tune": (["vectors.mode=fine-tune", *WIDE], "fasttext"),
+    "blank": (_packaged_sets("blank"), None),
+    "w2v-static": (_packaged_sets("w2v-static"), "word2vec"),
+    "w2v-fine-tune": (_packaged_sets("w2v-fine-tune"), "word2vec"),
+    "ft-fine-tune": (_packaged_sets("ft-fine-tune"), "fasttext"),
 }
 DESCRIPTIONS = {
     "blank": "neural, no vectors",
