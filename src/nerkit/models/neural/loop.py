@@ -61,8 +61,8 @@ def fit_network(
     best_f1, best_epoch, best_eval, best_state = -1.0, 0.0, 0, None
     n_evals, step = 0, 0
     # Polyak averaging: a moving average of the weights, which is what gets scored and kept.
-    float_params = [p for p in net.parameters() if p.requires_grad]
-    averaged = [p.detach().clone() for p in float_params] if settings.average > 0 else None
+    trained: list[torch.Tensor] = [*dense, *sparse]
+    averaged = [p.detach().clone() for p in trained] if settings.average > 0 else None
     start = last = time.perf_counter()
     loss_sum, loss_n = 0.0, 0
     for epoch in range(1, settings.max_epochs + 1):
@@ -88,7 +88,7 @@ def fit_network(
                 with torch.no_grad():
                     # Early on the average follows closely (decay grows to settings.average).
                     decay = min(settings.average, (1 + step) / (10 + step))
-                    torch._foreach_lerp_(averaged, [p.detach() for p in float_params], 1 - decay)
+                    torch._foreach_lerp_(averaged, trained, 1 - decay)
             loss_sum += float(loss.detach())
             loss_n += len(seqs)
             if b not in marks:
@@ -104,7 +104,7 @@ def fit_network(
             loss_sum, loss_n = 0.0, 0
             if dev_scores is not None:
                 net.eval()
-                with _swapped(float_params, averaged):
+                with _swapped(trained, averaged):
                     info["dev"] = dev_scores()
                     # On a tie the later, better-fitted weights win.
                     if info["dev"]["f1"] >= best_f1:
@@ -129,13 +129,13 @@ def fit_network(
         net.load_state_dict(best_state)
     elif averaged is not None:
         with torch.no_grad():
-            torch._foreach_copy_([p.data for p in float_params], averaged)
+            torch._foreach_copy_([p.data for p in trained], averaged)
     net.eval()
     return history
 
 
 @contextmanager
-def _swapped(params: list[torch.nn.Parameter], values: list[torch.Tensor] | None) -> Iterator[None]:
+def _swapped(params: list[torch.Tensor], values: list[torch.Tensor] | None) -> Iterator[None]:
     """Inside the block ``params`` hold ``values`` (None: unchanged); afterwards their own."""
     if values is None:
         yield
