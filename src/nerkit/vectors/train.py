@@ -102,15 +102,6 @@ def train_vectors(
     for p in inputs:
         if not Path(p).is_file():
             raise FormatError("E065", "No such file", path=p, hint="Check the path.")
-    settings: dict[str, Any] = {
-        "dim": dim,
-        "window": window,
-        "min_count": min_count,
-        "epochs": epochs,
-        "workers": workers,
-        "seed": seed,
-        "sg": 1,
-    }
     with tempfile.TemporaryDirectory(prefix="nerkit-vectors-") as tmp:
         cache = Path(tmp) / "sentences.jsonl"
         t0 = time.perf_counter()
@@ -125,7 +116,15 @@ def train_vectors(
             )
         sentences = _CachedSentences(cache)
         epochs = epochs or auto_epochs(n_tokens)
-        settings["epochs"] = epochs
+        settings: dict[str, Any] = {
+            "dim": dim,
+            "window": window,
+            "min_count": min_count,
+            "epochs": epochs,
+            "workers": workers,
+            "seed": seed,
+            "sg": 1,
+        }
 
         class _EpochProgress(CallbackAny2Vec):  # type: ignore[misc]
             def __init__(self) -> None:
