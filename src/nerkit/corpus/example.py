@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..tokens import AlignMode, CharSpan, Doc, Misaligned, Span, align_spans
 
@@ -24,6 +24,13 @@ class Source:
         return self.path
 
 
+# "complete": the spans are all the entities of the text (manual, correct, review, annotated
+# files). "binary": an answer about the spans alone (teach, Prodigy's ner.teach): accepted, they
+# are entities; rejected, exactly those spans with those labels are not; the rest is unknown.
+Kind = Literal["complete", "binary"]
+KINDS: tuple[str, ...] = ("complete", "binary")
+
+
 @dataclass
 class Example:
     """One annotated text.
@@ -33,7 +40,8 @@ class Example:
     ``doc`` holds the tokens: given by the file (CoNLL, Prodigy ``tokens``) or made by the
     tokenizer. ``extra`` keeps any other fields of the input record; ``span_attrs`` keeps the
     other keys of each input span (by ``(start, end, label)``) and ``token_attrs`` those of each
-    input token, so writers can give them back.
+    input token, so writers can give them back. ``kind`` says whether ``spans`` are all the
+    text's entities (``"complete"``) or an answer about those spans only (``"binary"``).
     """
 
     doc: Doc
@@ -44,6 +52,7 @@ class Example:
     source: Source | None = None
     span_attrs: dict[CharSpan, dict[str, Any]] = field(default_factory=dict)
     token_attrs: list[dict[str, Any]] | None = None
+    kind: Kind = "complete"
 
     @property
     def text(self) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import FormatError
 from ._io import TokenizerFn, check_readable
+from .answers import accepted as accepted  # re-exported: the gold filter lives with the answers
 from .example import Example
 from .formats import FORMATS, Format, detect_format, get_format
 
@@ -157,14 +158,3 @@ def format_for_output(path: Path) -> Format:
         path=path,
         hint=f"Pass the format (--to), one of: {', '.join(sorted(FORMATS))}.",
     )
-
-
-def accepted(examples: Iterable[Example]) -> list[Example]:
-    """The examples whose answer is ``accept`` (what training and evaluation use).
-
-    >>> from nerkit.tokens import Doc
-    >>> exs = [Example(Doc.from_words(["a"]), answer=a) for a in ("accept", "reject", "ignore")]
-    >>> [e.answer for e in accepted(exs)]
-    ['accept']
-    """
-    return [ex for ex in examples if ex.answer == "accept"]
