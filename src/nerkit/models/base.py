@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from ..corpus.answers import trainable
 from ..corpus.example import Example
 from ..errors import ModelError
 from ..tokens import Doc, Span
@@ -26,6 +27,8 @@ class EntityRecognizer(Protocol):
 
     name: str  # registry name with version, e.g. "perceptron.v1"
     labels: tuple[str, ...]
+    # One dict per dev evaluation of the last ``fit`` (what ``callback`` was given).
+    history_: list[dict[str, Any]]
 
     def fit(
         self,
@@ -37,6 +40,11 @@ class EntityRecognizer(Protocol):
     def predict(self, docs: Sequence[Doc]) -> list[list[Span]]: ...
 
     def predict_with_scores(self, docs: Sequence[Doc]) -> list[list[ScoredSpan]]: ...
+
+    def config(self) -> dict[str, Any]:
+        """The resolved configuration (``config.toml``), learned labels included. Its
+        ``[train]`` section has ``gold_tokens`` (train on the data's own tokens)."""
+        ...
 
     def to_disk(self, path: str | Path) -> None: ...
 
@@ -136,7 +144,7 @@ def fit_labels(
         check_labels(train, configured)
         labels = tuple(configured)
     else:
-        labels = tuple(sorted({lab for ex in train for _, _, lab in ex.spans}))
+        labels = tuple(sorted({lab for ex in trainable(train) for _, _, lab in ex.spans}))
     if dev:
         check_labels(dev, labels)
     return labels
@@ -145,10 +153,12 @@ def fit_labels(
 def span_prf(
     model: EntityRecognizer, docs: Sequence[Doc], gold: Sequence[Sequence[tuple[int, int, str]]]
 ) -> dict[str, float]:
-    """Micro precision/recall/F1 of ``model``'s token spans on ``docs`` (dev scoring in ``fit``)."""
+    """Micro precision/recall/F1 of ``model`` on ``docs`` against the ``gold`` character
+    spans (dev scoring in ``fit``; as ``nerkit evaluate`` scores, a gold span off the
+    tokens is a miss)."""
     from ..scoring import score_spans
 
-    pred = [[(s.start, s.end, s.label) for s in spans] for spans in model.predict(docs)]
+    pred = [[(s.start_char, s.end_char, s.label) for s in spans] for spans in model.predict(docs)]
     scores = score_spans(gold, pred)
     return {"precision": scores.precision, "recall": scores.recall, "f1": scores.f1}
 

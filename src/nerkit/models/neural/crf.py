@@ -9,11 +9,15 @@ partition function gives them no mass.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
 from torch import nn
 
 FORBIDDEN = -10000.0
+# Keeps a rejected span's loss finite when the model is sure of it: at most -log(REJECT_EPS).
+REJECT_EPS = 1e-4
 
 
 class CRF(nn.Module):
@@ -48,11 +52,63 @@ class CRF(nn.Module):
             self.end + self.end_penalty,
         )
 
-    def nll(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Negative log-likelihood of the gold ``tags`` of each sequence, summed."""
-        return (
-            self._log_partition(emissions, mask) - self._path_score(emissions, tags, mask)
-        ).sum()
+    def nll(
+        self,
+        emissions: torch.Tensor,
+        tags: torch.Tensor,
+        mask: torch.Tensor,
+        rejected: Sequence[tuple[int, int, Sequence[int]]] = (),
+    ) -> torch.Tensor:
+        """Negative log-likelihood of what is known of each sequence's tags, summed.
+
+        ``tags`` may hold ``-1`` (unknown: any tag): the likelihood is then that of every
+        path consistent with the known tags (partial labels; with no ``-1`` in a row, that is
+        its one gold path). ``rejected`` holds ``(row, start, tags)``: the row's path must not
+        carry ``tags`` from ``start`` on (an entity an annotator rejected); each adds
+        ``-log(1 - P(those tags | the known tags) + REJECT_EPS)``.
+        """
+        known = tags >= 0
+        full = (known | ~mask).all(dim=1)
+        partial = (~full).nonzero().squeeze(1)
+        # All partition functions in one forward pass over a stacked batch: every row
+        # unconstrained, then the partial rows constrained, then one row per rejected span.
+        allowed = None
+        if len(partial) or rejected:
+            allowed = torch.ones_like(emissions, dtype=torch.bool)
+            fixed = known.nonzero(as_tuple=True)
+            allowed[fixed] = False
+            allowed[(*fixed, tags[fixed])] = True
+        stacks, masks = [emissions], [mask]
+        if len(partial):
+            assert allowed is not None
+            stacks.append(emissions[partial].masked_fill(~allowed[partial], FORBIDDEN))
+            masks.append(mask[partial])
+        if rejected:
+            assert allowed is not None
+            rows = torch.tensor([r for r, _, _ in rejected], device=emissions.device)
+            forced = allowed[rows].clone()
+            for k, (_, start, span) in enumerate(rejected):
+                forced[k, start : start + len(span)] = False
+                idx = torch.arange(start, start + len(span), device=emissions.device)
+                forced[k, idx, torch.as_tensor(list(span), device=emissions.device)] = True
+            stacks.append(emissions[rows].masked_fill(~forced, FORBIDDEN))
+            masks.append(mask[rows])
+        log_z = self._log_partition(torch.cat(stacks), torch.cat(masks))
+        n = emissions.shape[0]
+        total = (
+            log_z[:n][full].sum()
+            - self._path_score(emissions[full], tags[full].clamp(min=0), mask[full]).sum()
+        )
+        if len(partial):
+            total = total + log_z[:n][partial].sum() - log_z[n : n + len(partial)].sum()
+        if rejected:
+            constrained = log_z[:n].clone()
+            if len(partial):
+                constrained[partial] = log_z[n : n + len(partial)]
+            rows_z = constrained[rows]
+            prob = (log_z[n + len(partial) :] - rows_z).clamp(max=0.0).exp()
+            total = total - torch.log1p(REJECT_EPS - prob).sum()
+        return total
 
     def _path_score(
         self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor

@@ -7,7 +7,7 @@ Example (what :meth:`NeuralRecognizer.fit` does with it):
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -37,10 +37,13 @@ def fit_network(
     dev_scores: Callable[[], dict[str, float]] | None,
     callback: Callable[[dict[str, Any]], None] | None = None,
     device: torch.device | str = "cpu",
+    rejected: Sequence[Sequence[tuple[int, Sequence[int]]]] | None = None,
 ) -> list[dict[str, Any]]:
     """Train ``net`` in place; it ends holding the weights of the best dev evaluation.
 
-    ``gold`` holds the tag id of every token of ``feats``. ``dev_scores`` returns the dev
+    ``gold`` holds the tag id of every token of ``feats`` (``-1``: unknown, any tag will do).
+    ``rejected[i]`` lists ``(start, tags)`` that sequence ``i`` must not carry (rejected
+    entities; see :meth:`.crf.CRF.nll`). ``dev_scores`` returns the dev
     precision/recall/f1 of the network as it is now (None: no dev set; the last weights win).
     ``callback`` gets one dict per evaluation: ``epoch``, ``step``, ``loss`` (mean negative
     log-likelihood per sentence since the last evaluation), ``dev``, ``best_epoch``,
@@ -75,7 +78,12 @@ def fit_network(
             tags = np.zeros(batch.mask.numel(), dtype=np.int64)
             tags[batch.positions] = gold[tok]
             tags_t = torch.from_numpy(tags.reshape(batch.mask.shape)).to(device)
-            loss = net.loss(batch, tags_t)
+            rejects = [
+                (r, start, span)
+                for r, seq in enumerate(seqs.tolist())
+                for start, span in (rejected[seq] if rejected else ())
+            ]
+            loss = net.loss(batch, tags_t, rejects)
             for opt in optimizers:
                 opt.zero_grad(set_to_none=True)
             (loss / len(seqs)).backward()

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -168,9 +169,15 @@ class Network(nn.Module):
                 x = norm(x + self.dropout(h)) * keep
         return self.output(self.dropout(x))
 
-    def loss(self, batch: Batch, tags: torch.Tensor) -> torch.Tensor:
-        """Summed CRF negative log-likelihood of the gold ``tags`` ``(n, time)``."""
-        return self.crf.nll(self.emissions(batch), tags, batch.mask)
+    def loss(
+        self,
+        batch: Batch,
+        tags: torch.Tensor,
+        rejected: Sequence[tuple[int, int, Sequence[int]]] = (),
+    ) -> torch.Tensor:
+        """Summed CRF negative log-likelihood of the gold ``tags`` ``(n, time)`` (``-1``:
+        unknown) and of the ``rejected`` spans not being there (see :meth:`.crf.CRF.nll`)."""
+        return self.crf.nll(self.emissions(batch), tags, batch.mask, rejected)
 
 
 def compact_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

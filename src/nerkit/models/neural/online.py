@@ -1,7 +1,8 @@
 """Learning from answers as they come (``nerkit annotate teach``): a few small steps at a time.
 
-An answer is either a :class:`SpanAnswer` (one suggested span, accepted or rejected) or an
-accepted :class:`~nerkit.corpus.Example` (full gold). For a span answer the model's
+An answer is either a :class:`SpanAnswer` (one suggested span, accepted or rejected), a
+binary :class:`~nerkit.corpus.Example` (its spans become span answers) or a complete accepted
+one (full gold). For a span answer the model's
 probability that the span's tokens carry exactly its BILUO tags (``U-X``, or ``B-X I-X ..
 L-X``; the score ``predict_with_scores`` reports) is ``P``; an accept minimizes ``-log P``, a
 reject ``-log(1 - P + eps)`` (``eps`` keeps the loss finite and its gradient bounded when the
@@ -86,6 +87,11 @@ def check_answers(answers: Sequence[Answer], labels: Sequence[str]) -> list[Answ
     known = set(labels)
     out: list[Answer] = []
     for ans in answers:
+        if isinstance(ans, Example) and ans.kind == "binary":
+            if ans.answer in ("accept", "reject"):
+                check_labels([ans], labels)
+                out.extend(_span_answers(ans))
+            continue
         if isinstance(ans, Example):
             if ans.answer == "accept" and len(ans.doc):
                 check_labels([ans], labels)
@@ -105,6 +111,19 @@ def check_answers(answers: Sequence[Answer], labels: Sequence[str]) -> list[Answ
                 hint="Give token indices of the answer's own doc.",
             )
         out.append(ans)
+    return out
+
+
+def _span_answers(example: Example) -> list[SpanAnswer]:
+    """A binary answer's spans as span answers (spans off the tokens cannot be learned)."""
+    out = []
+    for start, end, label in example.spans:
+        try:
+            out.append(
+                SpanAnswer.from_chars(example.doc, start, end, label, example.answer == "accept")
+            )
+        except SpanError:
+            continue
     return out
 
 

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...corpus.answers import accepted, trainable
 from ...corpus.example import Example
 from ...errors import ConfigError, ModelError, missing_extra
 from ...tokens import Doc, Span
 from ..base import (
     ScoredSpan,
     fit_labels,
-    gold_token_spans,
     read_settings,
     register,
     settings_config,
@@ -38,6 +38,7 @@ from ..base import (
     write_settings,
 )
 from ..perceptron.tagset import TagSet
+from ..targets import token_targets
 from .featurize import Featurizer
 from .settings import SECTIONS, split_settings
 
@@ -103,29 +104,30 @@ class NeuralRecognizer:
         torch = _torch()
         from .loop import fit_network
 
-        train = [ex for ex in train if ex.answer == "accept"]
-        dev = [ex for ex in dev or [] if ex.answer == "accept"]
+        train = trainable(train)
+        dev = accepted(dev or [])
         labels = fit_labels(train, dev, self.settings.labels)
-        train = [ex for ex in train if len(ex.doc)]
-        if not train:
+        tagset = TagSet(labels)
+        targets = token_targets(train, tagset)
+        if not targets:
             raise ModelError("E205", "No accepted training examples", hint="Check the data.")
         self.labels = labels
         self._set_threads()
         self._device = _device(torch, self.train_settings.device)
         torch.manual_seed(self.train_settings.seed)
-        tagset = TagSet(labels)
         if self.vector_settings.mode != "none":
             self._vectors = _load_vectors(
                 self.vector_settings.path, self.vector_settings.dim, self.vector_settings.mode
             )
         self._featurizer = self._make_featurizer()
-        feats = self._featurizer([ex.doc.words for ex in train])
-        gold = np.concatenate([tagset.tag_ids(gold_token_spans(ex), len(ex.doc)) for ex in train])
+        feats = self._featurizer([t.doc.words for t in targets])
+        gold = np.concatenate([t.tags for t in targets])
+        rejected = [t.rejected_tags(tagset) for t in targets]
         self._net = self._build(tagset)
         self._net.mark_seen(feats.attrs)
         self._net.to(self._device)
         dev_docs = [ex.doc for ex in dev]
-        dev_gold = [gold_token_spans(ex) for ex in dev]
+        dev_gold = [ex.spans for ex in dev]
 
         def dev_scores() -> dict[str, float]:
             return span_prf(self, dev_docs, dev_gold)
@@ -139,6 +141,7 @@ class NeuralRecognizer:
             dev_scores if dev else None,
             callback,
             self._device,
+            rejected if any(rejected) else None,
         )
         return self
 

@@ -64,6 +64,7 @@ class NeuralTrainSettings:
     threads: int = 0  # CPU threads for training; 0: every core
     predict_threads: int = 1  # CPU threads when a loaded model predicts; 0: every core
     device: str = "cpu"  # "cpu", "cuda" or "cuda:N"
+    gold_tokens: bool = False  # train on the data's own tokens (CoNLL, Prodigy "tokens") instead of what the tokenizer makes of its text; only for a model that will always be given pre-tokenized text
 
 
 SECTIONS: dict[str, type] = {

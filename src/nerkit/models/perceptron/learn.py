@@ -7,7 +7,8 @@ apply an update ``d`` as ``W += d; U += c * d``. The average of ``W`` over all s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -60,12 +61,21 @@ class TrainingData:
     lengths: np.ndarray  # (n_seqs,)
     static: np.ndarray  # (n_tokens, n_static) int32 rows
     history: np.ndarray  # (n_tokens, n_prev, 1 + J) int32: rows of prev-tag features per prev tag
-    gold: np.ndarray  # (n_tokens,) int64 tag ids
+    gold: np.ndarray  # (n_tokens,) int64 tag ids; -1: unknown (any tag)
+    # Per sequence with unknown tags or rejected spans: the rejected (start, end, label index).
+    partial: dict[int, set[tuple[int, int, int]]] = field(default_factory=dict)
 
     @classmethod
     def build(
-        cls, batch: Batch, gold: np.ndarray, fx: FeatureExtractor, tagset: TagSet
+        cls,
+        batch: Batch,
+        gold: np.ndarray,
+        fx: FeatureExtractor,
+        tagset: TagSet,
+        rejected: Sequence[Sequence[tuple[int, int, str]]] = (),
     ) -> TrainingData:
+        """``gold`` may hold -1 (unknown); ``rejected[i]`` are the token spans
+        ``(start, end, label)`` sequence ``i`` must not predict as exactly that entity."""
         n = batch.static.shape[0]
         n_prev = tagset.n_tags + 1
         p1_rows, _ = fx.tag_history_rows(n_prev)
@@ -75,13 +85,36 @@ class TrainingData:
             history[:, p, 0] = p1_rows[p]
             history[:, p, 1:] = fx.tag_word_rows(batch.tag_word, np.full(n, p, dtype=np.int64))
         lengths = batch.lengths
+        offsets = np.cumsum(lengths) - lengths
+        partial: dict[int, set[tuple[int, int, int]]] = {}
+        for i, (a, m) in enumerate(zip(offsets.tolist(), lengths.tolist())):
+            spans = rejected[i] if i < len(rejected) else ()
+            if spans or (gold[a : a + m] < 0).any():
+                partial[i] = {(st, en, tagset.labels.index(lab)) for st, en, lab in spans}
         return cls(
-            offsets=np.cumsum(lengths) - lengths,
+            offsets=offsets,
             lengths=lengths,
             static=batch.static.astype(np.int32),
             history=history,
             gold=gold.astype(np.int64),
+            partial=partial,
         )
+
+
+def feasible_tags(gold: np.ndarray, tagset: TagSet) -> np.ndarray:
+    """``(n, n_tags)`` bool: the tags each token can take in some valid BILUO sequence that
+    agrees with the known tags of ``gold`` (``-1``: unknown) from there to the end."""
+    n, n_tags = len(gold), tagset.n_tags
+    known = np.zeros((n, n_tags), dtype=bool)
+    known[gold < 0] = True
+    known[np.flatnonzero(gold >= 0), gold[gold >= 0]] = True
+    moves = tagset.allowed[:n_tags]  # moves[prev, next]
+    out = np.empty_like(known)
+    reach = tagset.last_penalty == 0  # tags a sequence may end with
+    for i in range(n - 1, -1, -1):
+        out[i] = known[i] & reach
+        reach = (moves & out[i][None, :]).any(axis=1)
+    return out
 
 
 def train_epoch(
@@ -121,6 +154,9 @@ def train_epoch(
         n = int(data.lengths[s])
         if n == 0:
             continue
+        if s in data.partial:
+            errors += _train_partial(weights, data, s, fx, tagset, p2_rows)
+            continue
         F = static[a : a + n]
         dropped = None
         if dropout > 0:
@@ -159,4 +195,63 @@ def train_epoch(
             deltas = np.repeat(np.tile(np.array([1, -1], dtype=np.int64), len(tags) // 2), sizes)
             weights.update(all_rows.astype(np.int64), all_tags, deltas)
         weights.step += 1
+    return errors
+
+
+def _train_partial(
+    weights: AveragedWeights,
+    data: TrainingData,
+    s: int,
+    fx: FeatureExtractor,
+    tagset: TagSet,
+    p2_rows: np.ndarray,
+) -> int:
+    """:func:`train_epoch` on a sequence whose target is partly unknown or rejects spans.
+
+    At each token the target is the best-scoring tag, given the model's own previous guess,
+    that can still lead to a sequence agreeing with the known tags (and that does not close
+    a rejected entity). A guess that is such a tag is not updated: the answers do not say it
+    is wrong. Returns the number of guesses the answers rule out.
+    """
+    W = weights.W
+    a, n = int(data.offsets[s]), int(data.lengths[s])
+    rejected = data.partial[s]
+    feasible = feasible_tags(data.gold[a : a + n], tagset)
+    penalty, last_penalty, allowed = tagset.penalty, tagset.last_penalty, tagset.allowed
+    F = data.static[a : a + n]
+    scores = W[F].sum(axis=1)
+    p1 = p2 = tagset.start
+    opened = -1  # first token of the entity the guesses have opened
+    rows: list[np.ndarray] = []
+    tags: list[int] = []
+    errors = 0
+    for i in range(n):
+        dyn = data.history[a + i, p1]
+        p2r = p2_rows[p2, p1]
+        sc = scores[i] + W[dyn].sum(axis=0) + W[p2r] + penalty[p1]
+        if i == n - 1:
+            sc = sc + last_penalty
+        guess = int(sc.argmax())
+        ok = feasible[i] & allowed[p1]
+        kind = tagset.kind(guess)
+        if rejected and kind in ("L", "U"):
+            start = i if kind == "U" else opened
+            if (start, i + 1, (guess - 1) // 4) in rejected:
+                ok = ok.copy()
+                ok[guess] = False
+        if not ok[guess]:
+            errors += 1
+            if ok.any():
+                target = int(np.where(ok, sc, np.iinfo(np.int64).min).argmax())
+                feats = np.concatenate((F[i], dyn, (p2r,)))
+                rows.extend((feats, feats))
+                tags.extend((target, guess))
+        opened = i if kind == "B" else opened if kind == "I" else -1
+        p2, p1 = p1, guess
+    if rows:
+        sizes = [r.shape[0] for r in rows]
+        all_tags = np.repeat(np.asarray(tags, dtype=np.int64), sizes)
+        deltas = np.repeat(np.tile(np.array([1, -1], dtype=np.int64), len(tags) // 2), sizes)
+        weights.update(np.concatenate(rows).astype(np.int64), all_tags, deltas)
+    weights.step += 1
     return errors

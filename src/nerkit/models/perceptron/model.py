@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+from ...corpus.answers import accepted, trainable
 from ...corpus.example import Example
 from ...errors import ConfigError, ModelError
 from ...tokens import Doc, Span
@@ -29,7 +30,6 @@ from ..base import (
     ScoredSpan,
     check_labels,
     fit_labels,
-    gold_token_spans,
     read_settings,
     register,
     settings_config,
@@ -37,6 +37,7 @@ from ..base import (
     span_prf,
     write_settings,
 )
+from ..targets import TokenTargets, token_targets
 from .decode import greedy_decode
 from .features import FeatureExtractor
 from .learn import NULL_ROW, AveragedWeights, TrainingData, train_epoch
@@ -64,6 +65,7 @@ class PerceptronTrainSettings:
     # Train this many models on differently shuffled data (seeds seed, seed+1, ...), each
     # picked on dev, and average their weights: on CoNLL-2003, 3 gave +0.6 test F1 over 1.
     ensemble: int = 3
+    gold_tokens: bool = False  # train on the data's own tokens (CoNLL, Prodigy "tokens") instead of what the tokenizer makes of its text; only for a model that will always be given pre-tokenized text
 
 
 def _split_settings(
@@ -136,23 +138,18 @@ class PerceptronRecognizer:
         ``errors`` (wrongly tagged training tokens), ``dev`` (precision/recall/f1 or None),
         ``best_epoch``, ``seconds``; with an ensemble, a last one with ``epoch == "avg"``.
         """
-        train = [ex for ex in train if ex.answer == "accept"]
-        dev = [ex for ex in dev or [] if ex.answer == "accept"]
+        train = trainable(train)
+        dev = accepted(dev or [])
         labels = fit_labels(train, dev, self.settings.labels)
-        if not train:
-            raise ModelError("E205", "No accepted training examples", hint="Check the data.")
         self.labels = labels
         self.clusters_ = self._build_clusters()
         fx, tagset = self._features()
-        gold_spans = [gold_token_spans(ex) for ex in train]
-        batch = fx.batch(self._vocab, [ex.doc.words for ex in train])
-        gold = np.concatenate(
-            [tagset.tag_ids(spans, len(ex.doc)) for spans, ex in zip(gold_spans, train)]
-            + [np.zeros(0, dtype=np.int64)]
-        )
-        data = TrainingData.build(batch, gold, fx, tagset)
+        targets = token_targets(train, tagset)
+        if not targets:
+            raise ModelError("E205", "No accepted training examples", hint="Check the data.")
+        data = self._training_data(targets, fx, tagset)
         dev_docs = [ex.doc for ex in dev]
-        dev_gold = [gold_token_spans(ex) for ex in dev]
+        dev_gold = [ex.spans for ex in dev]
         self.history_ = []
         n_members = max(1, self.train_settings.ensemble)
         total: np.ndarray | None = None
@@ -235,7 +232,9 @@ class PerceptronRecognizer:
 
         One plain perceptron pass: each wrongly tagged token moves the weights by +-1 towards
         the gold tags, added to the trained (averaged) weights in place; no averaging, so it is
-        cheap enough to run after every answer. Returns the number of wrongly tagged tokens.
+        cheap enough to run after every answer. A binary answer (``kind="binary"``: a span
+        accepted or rejected) corrects only the guesses it rules out. Returns the number of
+        wrongly tagged tokens.
 
         Example:
             >>> from nerkit.tokens import Doc
@@ -249,27 +248,31 @@ class PerceptronRecognizer:
             raise ModelError(
                 "E206", "The perceptron has not been trained", hint="Call fit() or load a model."
             )
-        examples = [ex for ex in examples if ex.answer == "accept" and len(ex.doc)]
-        if not examples:
-            return 0
+        examples = trainable(examples)
         check_labels(examples, self.labels)
         fx, tagset = self._features()
-        batch = fx.batch(self._vocab, [ex.doc.words for ex in examples])
-        gold = np.concatenate(
-            [tagset.tag_ids(gold_token_spans(ex), len(ex.doc)) for ex in examples]
-        )
-        data = TrainingData.build(batch, gold, fx, tagset)
+        targets = token_targets(examples, tagset)
+        if not targets:
+            return 0
+        data = self._training_data(targets, fx, tagset)
         weights = _OnlineWeights(self.weights_)
         errors = 0
         for _ in range(max(1, epochs)):
             errors = train_epoch(
                 weights,  # type: ignore[arg-type]  # same W/update/step interface
                 data,
-                np.arange(len(examples)),
+                np.arange(len(targets)),
                 fx,
                 tagset,
             )
         return errors
+
+    def _training_data(
+        self, targets: Sequence[TokenTargets], fx: FeatureExtractor, tagset: TagSet
+    ) -> TrainingData:
+        batch = fx.batch(self._vocab, [t.doc.words for t in targets])
+        gold = np.concatenate([t.tags for t in targets])
+        return TrainingData.build(batch, gold, fx, tagset, [t.rejected for t in targets])
 
     def _features(self) -> tuple[FeatureExtractor, TagSet]:
         """The feature extractor and tag set of the current clusters and labels, kept between
