@@ -103,3 +103,28 @@ def missing_extra(package: str, extra: str, feature: str) -> OptionalDependencyE
         f"{feature} needs the optional package '{package}', which is not installed",
         hint=f"Install it with: pip install 'nerkit[{extra}]'",
     )
+
+
+class NerkitWarning(UserWarning):
+    """Something that will not stop a run but will make its result misleading.
+
+    Codes: ``W2xx`` training and evaluation. The CLI prints them as they happen; from
+    Python they are ordinary :mod:`warnings` (filter them by category).
+    """
+
+    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"[{self.code}] {self.message.rstrip('.')}."
+        return f"{text} {self.hint}" if self.hint else text
+
+
+def warn(code: str, message: str, hint: str | None = None) -> None:
+    """Issue a :class:`NerkitWarning` (shown once per place, like any Python warning)."""
+    import warnings
+
+    warnings.warn(NerkitWarning(code, message, hint), stacklevel=3)

@@ -10,19 +10,26 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from ..errors import ModelError
+from ..errors import ModelError, warn
 from .config import ResolvedConfig, resolve_config
+from .data import retokenize, shared_texts, split_dev
 from .log import TrainingLog
 
 if False:  # typing only; importing these eagerly would slow `import nerkit`
     from ..corpus.example import Example
+    from ..models.base import EntityRecognizer
+    from ..models.targets import AlignmentReport
     from ..pipeline import Pipeline
     from ..scoring import Evaluation
 
 
 @dataclass
 class TrainResult:
-    """What :func:`train` produced: the pipeline, its dev evaluation and the epoch history."""
+    """What :func:`train` produced: the pipeline, its dev evaluation and the epoch history.
+
+    ``alignment`` says how many gold spans fell on the training tokens (see
+    :mod:`nerkit.models.targets`).
+    """
 
     nlp: Pipeline
     config: ResolvedConfig
@@ -31,6 +38,7 @@ class TrainResult:
     seconds: float = 0.0
     n_train: int = 0
     n_dev: int = 0
+    alignment: AlignmentReport | None = None
 
 
 def train(
@@ -45,20 +53,29 @@ def train(
     format: str | None = None,
     lang: str = "en",
     callback: Callable[[dict[str, Any]], None] | None = None,
+    dev_split: float | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``train_path``, select the epoch best on ``dev_path``, save to ``output``.
 
-    Only accepted examples are trained on (Prodigy ``answer``). The resolved configuration is
+    The model learns from complete accepted annotations and from binary answers (an accepted
+    or rejected span; see :mod:`nerkit.corpus.answers`), on the tokens its own tokenizer makes
+    of each text, which is what it will see when predicting (``train.gold_tokens = true``
+    keeps the file's tokens). Without ``dev_path``, ``dev_split`` (e.g. 0.2) holds out that
+    share of the annotated texts, seeded by ``train.seed``. The resolved configuration is
     saved in the model directory as ``config.toml``; ``meta.json`` holds the dev scores;
     ``training_log.jsonl`` one line per dev evaluation and ``dev_f1.png`` the dev F1 curve.
     ``train_path`` and ``dev_path`` may also be examples already read (learning curves and
     experiments read the data once and train on it many times).
 
+    Warns (:class:`~nerkit.errors.NerkitWarning`): W201 when the dev texts are training
+    texts too; W202 when no dev evaluation scored above 0.
+
     >>> result = train("train.conll", "dev.conll", "model", overrides=["train.max_epochs=5"])  # doctest: +SKIP
     >>> result.evaluation.scores.f1  # doctest: +SKIP
     """
-    from ..corpus import read
+    from ..corpus import accepted, read, trainable
     from ..models.base import get_model_class
+    from ..models.targets import alignment_report
     from ..pipeline import Pipeline
     from ..scoring import evaluate
     from ..tokenizer import get_tokenizer
@@ -68,13 +85,21 @@ def train(
     resolved = resolve_config(model, config, overrides)
     tokenizer = get_tokenizer(lang)
 
-    def accepted(data: str | Path | Sequence[Example]) -> list[Example]:
+    def examples(data: str | Path | Sequence[Example]) -> list[Example]:
         if isinstance(data, str | PathLike):
-            data = read(data, format=format, tokenizer=tokenizer)
-        return [ex for ex in data if ex.answer == "accept"]
+            return read(data, format=format, tokenizer=tokenizer)
+        return list(data)
 
-    train_examples = accepted(train_path)
-    dev_examples = accepted(dev_path) if dev_path is not None else []
+    train_examples = examples(train_path)
+    dev_examples = accepted(examples(dev_path)) if dev_path is not None else []
+    if dev_path is None and dev_split is not None:
+        train_examples, dev_examples = split_dev(
+            train_examples, dev_split, resolved.sections["train"].seed
+        )
+    if not resolved.sections["train"].gold_tokens:
+        train_examples = retokenize(train_examples, tokenizer)
+        dev_examples = retokenize(dev_examples, tokenizer)
+    train_examples = trainable(train_examples)
     if not train_examples:
         raise ModelError(
             "E205",
@@ -82,6 +107,15 @@ def train(
             path=train_path if isinstance(train_path, str | PathLike) else None,
             hint="The file is empty or every record was rejected/ignored.",
         )
+    shared, n_dev_texts = shared_texts(train_examples, dev_examples)
+    if shared:
+        warn(
+            "W201",
+            f"{shared} of the {n_dev_texts} dev texts are training texts too: the dev score "
+            "will flatter the model and the best epoch will be the most overfitted one",
+            hint="Pass a dev file with other texts, or use --dev-split 0.2 instead.",
+        )
+    alignment = alignment_report(train_examples)
     recognizer = get_model_class(resolved.name)(**resolved.settings())
     log = TrainingLog(output) if output is not None else None
 
@@ -96,22 +130,33 @@ def train(
     seconds = time.perf_counter() - start
     nlp = Pipeline(tokenizer, recognizer)
     evaluation = evaluate(nlp, dev_examples) if dev_examples else None
+    if evaluation is not None and evaluation.scores.f1 == 0:
+        warn(
+            "W202",
+            f"The model found none of the {evaluation.scores.micro.support:,} dev entities in any "
+            "dev evaluation: it predicts no entities yet (dev F1 0)",
+            hint="Train longer (--set train.max_epochs=...), annotate more examples, or check "
+            "that the dev data has the training labels.",
+        )
     nlp.meta.update(
         {
             "train_data": {
                 "path": str(train_path) if _is_path(train_path) else None,
                 "sha256": _file_hash(train_path),
                 "examples": len(train_examples),
+                "gold_spans": alignment.spans,
+                "misaligned_spans": alignment.misaligned,
             },
             "dev_data": {
                 "path": str(dev_path) if _is_path(dev_path) else None,
                 "sha256": _file_hash(dev_path),
                 "examples": len(dev_examples),
+                "split": dev_split if dev_path is None else None,
             }
-            if dev_path is not None
+            if dev_examples
             else None,
             "training_seconds": round(seconds, 2),
-            "epochs": getattr(recognizer, "history_", []),
+            "epochs": recognizer.history_,
             "scores": evaluation.scores.to_dict() if evaluation else None,
         }
     )
@@ -126,19 +171,18 @@ def train(
         nlp=nlp,
         config=resolved,
         evaluation=evaluation,
-        history=list(getattr(recognizer, "history_", [])),
+        history=list(recognizer.history_),
         seconds=seconds,
         n_train=len(train_examples),
         n_dev=len(dev_examples),
+        alignment=alignment,
     )
 
 
-def _write_config(path: Path, resolved: ResolvedConfig, recognizer: Any) -> None:
+def _write_config(path: Path, resolved: ResolvedConfig, recognizer: EntityRecognizer) -> None:
     import tomli_w
 
-    data = resolved.to_dict()
-    if hasattr(recognizer, "config"):
-        data = {**data, **recognizer.config()}  # the model knows its learned labels
+    data = {**resolved.to_dict(), **recognizer.config()}  # the model knows its learned labels
     path.write_text(tomli_w.dumps(data), encoding="utf8")
 
 
