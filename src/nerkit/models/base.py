@@ -150,6 +150,17 @@ def fit_labels(
     return labels
 
 
+def improves(f1: float, best: float) -> bool:
+    """Whether a dev ``f1`` makes a new best model over ``best`` (-1 before the first).
+
+    On a tie above 0 the later, better-fitted weights win; a tie at 0 is no progress.
+
+    >>> improves(0.0, -1.0), improves(0.0, 0.0), improves(0.5, 0.5), improves(0.4, 0.5)
+    (True, False, True, False)
+    """
+    return f1 > best or (f1 == best and f1 > 0)
+
+
 def span_prf(
     model: EntityRecognizer, docs: Sequence[Doc], gold: Sequence[Sequence[tuple[int, int, str]]]
 ) -> dict[str, float]:

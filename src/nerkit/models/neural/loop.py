@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..base import improves
 from .featurize import Features, select
 from .network import Network, to_batch
 from .settings import NeuralTrainSettings
@@ -114,8 +115,7 @@ def fit_network(
                 net.eval()
                 with _swapped(trained, averaged):
                     info["dev"] = dev_scores()
-                    # On a tie the later, better-fitted weights win.
-                    if info["dev"]["f1"] >= best_f1:
+                    if improves(info["dev"]["f1"], best_f1):
                         best_f1, best_epoch, best_eval = info["dev"]["f1"], at, n_evals
                         best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
             else:

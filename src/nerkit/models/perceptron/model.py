@@ -30,6 +30,7 @@ from ..base import (
     ScoredSpan,
     check_labels,
     fit_labels,
+    improves,
     read_settings,
     register,
     settings_config,
@@ -212,8 +213,7 @@ class PerceptronRecognizer:
             if dev_docs:
                 self.weights_ = averaged
                 info["dev"] = span_prf(self, dev_docs, dev_gold)
-                # On a tie the later, better-fitted epoch wins.
-                improved = info["dev"]["f1"] >= best_f1
+                improved = improves(info["dev"]["f1"], best_f1)
             if improved:
                 best_f1 = info["dev"]["f1"] if dev_docs else best_f1
                 best_epoch, best = epoch, averaged
