@@ -75,7 +75,7 @@ def _loop_inputs() -> tuple[Any, Any, np.ndarray]:
     """A tiny trained network, the features of TWO_SENTENCES and their gold tag ids: what
     ``fit_network`` takes."""
     from nerkit.models.base import gold_token_spans
-    from nerkit.models.perceptron.tagset import TagSet
+    from nerkit.models.tagset import TagSet
 
     model = NeuralRecognizer(**{**TINY, "max_epochs": 1}).fit(TWO_SENTENCES)
     feats = model._featurizer([ex.doc.words for ex in TWO_SENTENCES])

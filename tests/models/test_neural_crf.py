@@ -10,7 +10,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="the neural model needs torch")
 
 from nerkit.models.neural.crf import CRF  # noqa: E402
-from nerkit.models.perceptron.tagset import TagSet  # noqa: E402
+from nerkit.models.tagset import TagSet  # noqa: E402
 
 TAGSET = TagSet(("PER", "LOC"))  # 9 tags
 

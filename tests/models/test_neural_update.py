@@ -16,7 +16,7 @@ from nerkit.errors import LabelError, ModelError, SpanError  # noqa: E402
 from nerkit.models.neural import online  # noqa: E402
 from nerkit.models.neural.online import Answer, SpanAnswer, answers_loss  # noqa: E402
 from nerkit.models.neural.recognizer import NeuralRecognizer  # noqa: E402
-from nerkit.models.perceptron.tagset import TagSet  # noqa: E402
+from nerkit.models.tagset import TagSet  # noqa: E402
 from nerkit.tokenizer import get_tokenizer  # noqa: E402
 from nerkit.tokens import Doc  # noqa: E402
 

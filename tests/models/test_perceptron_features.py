@@ -14,7 +14,7 @@ from nerkit.models.perceptron.features import (
     shift,
 )
 from nerkit.models.perceptron.learn import AveragedWeights
-from nerkit.models.perceptron.tagset import TagSet
+from nerkit.models.tagset import TagSet
 from nerkit.vocab import ATTRS, COL, Vocab, lexeme_strings, short_shape, string_hash, word_shape
 
 

@@ -9,7 +9,7 @@ unknown (never ``O``, which would teach that they are not an entity), and it is 
 Example:
     >>> from nerkit.corpus import Example
     >>> from nerkit.tokens import Doc
-    >>> from .perceptron.tagset import TagSet
+    >>> from nerkit.models.tagset import TagSet
     >>> doc = Doc.from_words(["Ann", "met", "Bob", "Lee"])
     >>> tagset = TagSet(("PER",))
     >>> [t.tags.tolist() for t in token_targets([Example(doc, [(8, 15, "PER")], kind="binary")], tagset)]
@@ -27,7 +27,7 @@ from ..corpus.answers import Target, merge_answers
 from ..corpus.example import Example
 from ..errors import ModelError, NerkitError
 from ..tokens import Doc, Misaligned, Span, align_spans
-from .perceptron.tagset import TagSet
+from .tagset import TagSet
 
 UNKNOWN = -1
 

@@ -24,7 +24,7 @@ class CRF(nn.Module):
     """Learned transition, start and end scores with BILUO constraints.
 
     ``allowed`` is ``(n_tags + 1, n_tags)`` bool, row ``n_tags`` for the start of a sequence
-    (as in :class:`nerkit.models.perceptron.tagset.TagSet`); ``end_allowed`` is ``(n_tags,)``.
+    (as in :class:`nerkit.models.tagset.TagSet`); ``end_allowed`` is ``(n_tags,)``.
     """
 
     trans_penalty: torch.Tensor

@@ -33,7 +33,7 @@ from ...tokens import Doc
 if TYPE_CHECKING:
     import torch
 
-    from ..perceptron.tagset import TagSet
+    from ..tagset import TagSet
     from .featurize import Featurizer
     from .network import Network
 

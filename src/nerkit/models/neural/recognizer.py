@@ -37,7 +37,7 @@ from ..base import (
     span_prf,
     write_settings,
 )
-from ..perceptron.tagset import TagSet
+from ..tagset import TagSet
 from ..targets import token_targets
 from .featurize import Featurizer
 from .settings import SECTIONS, split_settings

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tagset import TagSet
 from .features import Batch, FeatureExtractor
-from .tagset import TagSet
 
 
 def static_scores(weights: np.ndarray, static: np.ndarray, chunk: int = 2048) -> np.ndarray:

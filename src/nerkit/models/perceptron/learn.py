@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..tagset import TagSet
 from .features import STATIC_IDENTITY, TAG_WORD_IDENTITY, Batch, FeatureExtractor
-from .tagset import TagSet
 
 # Row 0 of the table is kept at zero: a feature pointed at it is switched off (dropout).
 NULL_ROW = 0

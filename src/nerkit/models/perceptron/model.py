@@ -38,11 +38,11 @@ from ..base import (
     span_prf,
     write_settings,
 )
+from ..tagset import TagSet
 from ..targets import TokenTargets, token_targets
 from .decode import greedy_decode
 from .features import FeatureExtractor
 from .learn import NULL_ROW, AveragedWeights, TrainingData, train_epoch
-from .tagset import TagSet
 
 NAME = "perceptron.v1"
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ...tokens import biluo_tag_names
+from ..tokens import biluo_tag_names
 
 # Added to a tag's score when the transition to it is not allowed; finite so that sums stay
 # exact in integer arithmetic, and far below any score a perceptron reaches.
