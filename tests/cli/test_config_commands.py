@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import nerkit
 from nerkit.cli import app
 from nerkit.training import resolve_config
 from nerkit.training.commented import commented_config, field_comments
@@ -56,3 +57,15 @@ def test_config_show_applies_file_then_overrides(tmp_path: Path) -> None:
     assert shown["model"]["encoder"] == "cnn"
     assert shown["train"]["max_epochs"] == 30
     assert shown["vectors"]["mode"] == "none"
+
+
+@pytest.mark.parametrize("how", ["name", "file"])
+def test_config_show_reads_packaged_configs(how: str) -> None:
+    name = "word2vec-static"
+    arg = name if how == "name" else str(Path(nerkit.__file__).parent / "configs" / f"{name}.toml")
+    result = CliRunner().invoke(app, ["config", "show", arg, "--set", "train.max_epochs=3"])
+    assert result.exit_code == 0, result.output
+    shown = tomllib.loads(result.output)
+    assert "experiment" not in shown
+    assert shown["model"]["name"] == "neural.v1" and shown["model"]["hidden"] == 256
+    assert shown["vectors"]["mode"] == "static" and shown["train"]["max_epochs"] == 3

@@ -51,3 +51,57 @@ def test_bad_file(tmp_path: Path) -> None:
     path.write_text("[train\n")
     with pytest.raises(ConfigError, match="E304"):
         resolve_config("perceptron", path)
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "mode"),
+    [
+        ("blank", "neural.v1", "none"),
+        ("word2vec-static", "neural.v1", "static"),
+        ("word2vec-fine-tune", "neural.v1", "fine-tune"),
+        ("fasttext-fine-tune", "neural.v1", "fine-tune"),
+        ("perceptron", "perceptron.v1", None),
+    ],
+)
+def test_packaged_configs_resolve_by_name_and_by_file(
+    name: str, model: str, mode: str | None
+) -> None:
+    from nerkit.training.config import packaged_configs
+
+    assert set(packaged_configs()) == {
+        "blank",
+        "word2vec-static",
+        "word2vec-fine-tune",
+        "fasttext-fine-tune",
+        "perceptron",
+    }
+    # The [model] name of the file wins over the default model type; [experiment] is set aside.
+    by_name = resolve_config("neural" if model == "perceptron.v1" else "perceptron", name)
+    assert by_name.name == model and "experiment" not in by_name.to_dict()
+    if mode is not None:
+        assert by_name.sections["vectors"].mode == mode
+    file = Path(__file__).parents[2] / "src" / "nerkit" / "configs" / f"{name}.toml"
+    assert resolve_config("perceptron", file).to_dict() == by_name.to_dict()
+
+
+def test_packaged_config_keeps_its_settings_under_overrides() -> None:
+    cfg = resolve_config("neural", "word2vec-static", ["train.max_epochs=3"])
+    assert cfg.sections["model"].hidden == 256 and cfg.sections["model"].char_filters == 100
+    assert cfg.sections["train"].max_epochs == 3
+
+
+def test_missing_config_names_the_packaged_ones(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        resolve_config("neural", "word2vec-statc")
+    assert info.value.code == "E320" and "word2vec-static" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        resolve_config("neural", tmp_path / "nope.toml")
+    assert info.value.code == "E320" and "nope.toml" in str(info.value)
+
+
+def test_experiment_section_must_be_a_table(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('experiment = "blank"\n[model]\nname = "perceptron.v1"\n')
+    with pytest.raises(ConfigError) as info:
+        resolve_config("perceptron", path)
+    assert info.value.code == "E304" and "experiment" in str(info.value)

@@ -193,7 +193,7 @@ def test_cli_prints_and_writes_the_table(tmp_path: Path) -> None:
     assert isinstance(stray.exception, ConfigError) and "--vectors-raw" in str(stray.exception)
 
 
-@pytest.mark.parametrize("name", ["specs", "report", "vectorprep", "curve"])
+@pytest.mark.parametrize("name", ["config", "specs", "report", "vectorprep", "curve"])
 def test_docstring_examples(name: str) -> None:
     import doctest
     import importlib

@@ -1,8 +1,12 @@
 """Typed training configuration: defaults of the model type, a TOML file, ``--set`` overrides.
 
-A config has two sections, each a dataclass the model type declares in ``config_sections``:
-``[model]`` (``name`` plus what the model is, e.g. ``hash_rows``) and ``[train]`` (how it is
-trained, e.g. ``max_epochs``, ``seed``). There is no interpolation: what you read is what runs.
+A config has one section per dataclass the model type declares in ``config_sections``:
+``[model]`` (``name`` plus what the model is, e.g. ``hash_rows``), ``[train]`` (how it is
+trained, e.g. ``max_epochs``, ``seed``) and ``[vectors]``. There is no interpolation: what you
+read is what runs. A config is a TOML file or the name of a packaged one (``nerkit/configs``:
+``blank``, ``word2vec-static``, ...); an ``[experiment]`` section (how ``nerkit experiment``
+names the config and which vectors it gives it, see :mod:`nerkit.training.specs`) is set aside,
+so every config an experiment compares also trains on its own.
 
 Example:
     >>> cfg = resolve_config("perceptron", overrides=["train.max_epochs=3", "model.hash_rows=1024"])
@@ -10,6 +14,8 @@ Example:
     ('perceptron.v1', 3, 1024)
     >>> sorted(cfg.to_dict())
     ['model', 'train', 'vectors']
+    >>> resolve_config(path="word2vec-static").sections["vectors"].mode
+    'static'
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from __future__ import annotations
 import tomllib
 import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -46,21 +53,76 @@ class ResolvedConfig:
         return kwargs
 
 
+@dataclass
+class ConfigFile:
+    """A config as written: where it came from and its TOML tables."""
+
+    source: str  # the file, or "packaged:NAME"
+    name: str  # the file name without .toml, or the packaged name
+    data: dict[str, dict[str, Any]]  # the tables except [experiment]
+    experiment: dict[str, Any] = field(default_factory=dict)  # [experiment], as written
+
+
+def packaged_configs() -> dict[str, str]:
+    """Name -> TOML text of the configs shipped in ``nerkit/configs``."""
+    folder = resources.files("nerkit") / "configs"
+    return {
+        entry.name.removesuffix(".toml"): entry.read_text(encoding="utf8")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    }
+
+
+def read_config(config: str | Path) -> ConfigFile:
+    """Read the TOML file ``config``, or the packaged config of that name (a file wins).
+
+    Raises:
+        ConfigError: no such file or packaged config (E320); the file is not TOML (E304).
+    """
+    path = Path(config)
+    if path.is_file():
+        source, name = str(path), path.stem
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+            raise ConfigError("E304", f"Cannot read the config: {err}", path=path) from err
+    else:
+        packaged = packaged_configs()
+        if str(config) not in packaged:
+            named = bool(path.suffix) or len(path.parts) > 1
+            raise ConfigError(
+                "E320",
+                f"No {'config file' if named else 'config file or packaged config'} '{config}'",
+                path=config if named else None,
+                hint="Give a TOML file (`nerkit init-config FILE` writes one) or a packaged "
+                f"config: {', '.join(sorted(packaged))}.",
+            )
+        source, name = f"packaged:{config}", str(config)
+        data = tomllib.loads(packaged[str(config)])
+    experiment = data.pop("experiment", {})
+    if not isinstance(experiment, dict):
+        raise ConfigError(
+            "E304",
+            "Cannot read the config: 'experiment' must be a table",
+            path=source,
+            hint='Write it as a section: [experiment] then name = "...".',
+        )
+    return ConfigFile(source, name, data, experiment)
+
+
 def resolve_config(
     model: str = "perceptron",
     path: str | Path | None = None,
     overrides: Sequence[str] = (),
 ) -> ResolvedConfig:
-    """Defaults of ``model``, updated by the TOML file at ``path``, then by ``overrides``
-    (``section.key=value``, the value in TOML syntax; a bare word is read as a string)."""
-    data: dict[str, dict[str, Any]] = {}
-    if path is not None:
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf8"))
-        except (OSError, tomllib.TOMLDecodeError) as err:
-            raise ConfigError("E304", f"Cannot read the config: {err}", path=path) from err
-    name = data.get("model", {}).get("name", model)
-    return build_config(name, data, overrides, where=str(path))
+    """Defaults of ``model``, updated by the config at ``path`` (a TOML file or a packaged
+    name; its ``[model] name`` wins over ``model``), then by ``overrides`` (``section.key=value``,
+    the value in TOML syntax; a bare word is read as a string)."""
+    if path is None:
+        return build_config(model, {}, overrides)
+    file = read_config(path)
+    name = file.data.get("model", {}).get("name", model)
+    return build_config(name, file.data, overrides, where=file.source)
 
 
 def build_config(

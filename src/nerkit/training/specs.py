@@ -21,16 +21,22 @@ Example:
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
 from ..models.base import get_model_class
-from .config import ResolvedConfig, _parse_override, _set, build_config
+from .config import (
+    ConfigFile,
+    ResolvedConfig,
+    _parse_override,
+    _set,
+    build_config,
+    read_config,
+)
+from .config import packaged_configs as packaged_configs  # where callers have found it
 
 VECTOR_KINDS = ("word2vec", "fasttext")
 
@@ -85,16 +91,6 @@ class RunSpec:
             return False
         mode: str = getattr(vec, "mode", "none")
         return bool(self.experiment.vectors) or mode != "none"
-
-
-def packaged_configs() -> dict[str, str]:
-    """Name -> TOML text of the configs shipped in ``nerkit/configs``."""
-    folder = resources.files("nerkit") / "configs"
-    return {
-        entry.name.removesuffix(".toml"): entry.read_text(encoding="utf8")
-        for entry in folder.iterdir()
-        if entry.name.endswith(".toml")
-    }
 
 
 def parse_overrides(items: Sequence[str]) -> list[Override]:
@@ -165,45 +161,28 @@ def load_spec(config: str | Path, overrides: Sequence[str] = ()) -> RunSpec:
 
 
 def _read(config: str | Path) -> RunSpec:
-    path = Path(config)
-    packaged = packaged_configs()
-    if path.is_file():
-        source, name = str(path), path.stem
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-            raise ConfigError("E304", f"Cannot read the config: {err}", path=path) from err
-    elif str(config) in packaged:
-        source, name = f"packaged:{config}", str(config)
-        data = tomllib.loads(packaged[str(config)])
-    else:
-        what = (
-            "config file"
-            if path.suffix or len(path.parts) > 1
-            else "config file or packaged config"
-        )
-        raise ConfigError(
-            "E320",
-            f"No {what} '{config}'",
-            path=config if path.suffix or len(path.parts) > 1 else None,
-            hint="Give a TOML file (`nerkit init-config FILE` writes one) or a packaged config: "
-            f"{', '.join(sorted(packaged))}.",
-        )
-    model = data.get("model", {}).get("name")
+    file = read_config(config)
+    model = file.data.get("model", {}).get("name")
     if not isinstance(model, str) or not model:
         raise ConfigError(
             "E323",
             "The config has no [model] name",
-            path=source,
+            path=file.source,
             hint='Add [model] name = "neural.v1" (or "perceptron.v1"), as `nerkit init-config` writes.',
         )
-    model = getattr(get_model_class(model), "name", model)
+    registered: str = getattr(get_model_class(model), "name", model)
+    experiment = read_experiment(file)
+    return RunSpec(experiment.name or file.name, file.source, registered, file.data, experiment)
+
+
+def read_experiment(file: ConfigFile) -> ExperimentSettings:
+    """The typed ``[experiment]`` section of ``file`` (defaults where it has none)."""
     experiment = ExperimentSettings()
-    for key, value in dict(data.pop("experiment", {})).items():
+    for key, value in file.experiment.items():
         _set_experiment(
-            experiment, f"{key}={_toml_value(value)}", where=source, check_section=False
+            experiment, f"{key}={_toml_value(value)}", where=file.source, check_section=False
         )
-    return RunSpec(experiment.name or name, source, model, data, experiment)
+    return experiment
 
 
 def _check_experiment(spec: RunSpec) -> None:
