@@ -137,3 +137,55 @@ def test_span_probability_is_the_exact_marginal_of_the_entity() -> None:
     z = sum(np.exp(s) for s in scores.values())
     expected = sum(np.exp(s) for t, s in scores.items() if t[:2] == (1, 3)) / z
     assert prob == pytest.approx(expected, rel=1e-4)
+
+
+def _log_sum(scores: dict[tuple[int, ...], float], keep) -> float:
+    return float(torch.logsumexp(torch.tensor([s for t, s in scores.items() if keep(t)]), 0))
+
+
+def test_partial_label_nll_equals_full_label_nll_when_every_token_is_known() -> None:
+    from nerkit.models.neural.crf import FORBIDDEN
+
+    crf = make_crf(4)
+    em = torch.randn(2, 3, crf.n_tags, generator=torch.Generator().manual_seed(3))
+    tags = torch.tensor([[1, 3, 0], [4, 0, 8]])  # B-PER L-PER O; U-PER O U-LOC
+    mask = torch.ones(2, 3, dtype=torch.bool)
+    # What the partial-label branch computes: the partition of the paths the known tags allow.
+    allowed = torch.nn.functional.one_hot(tags, crf.n_tags).bool()
+    constrained = crf._log_partition(em.masked_fill(~allowed, FORBIDDEN), mask)
+    torch.testing.assert_close(constrained, crf._path_score(em, tags, mask))
+    # A rejected span that the known tags already rule out costs only -log(1 + eps).
+    full = float(crf.nll(em, tags, mask))
+    ruled_out = float(crf.nll(em, tags, mask, rejected=[(1, 1, [4])]))  # U-PER at 1: it is O
+    assert ruled_out == pytest.approx(full - np.log1p(1e-4), abs=1e-5)
+
+
+def test_partial_label_nll_is_minus_log_probability_of_the_consistent_paths() -> None:
+    crf = make_crf(6)
+    em = torch.randn(1, 3, crf.n_tags, generator=torch.Generator().manual_seed(4))
+    scores = brute_force(crf, em[0])
+    log_z = _log_sum(scores, lambda t: True)
+    mask = torch.ones(1, 3, dtype=torch.bool)
+    # Token 1 is U-PER, the others unknown.
+    nll = crf.nll(em, torch.tensor([[-1, 4, -1]]), mask)
+    assert float(nll) == pytest.approx(log_z - _log_sum(scores, lambda t: t[1] == 4), abs=1e-4)
+    # Nothing known: every path is consistent, the loss is 0.
+    assert float(crf.nll(em, torch.tensor([[-1, -1, -1]]), mask)) == pytest.approx(0.0, abs=1e-4)
+
+
+def test_a_rejected_span_adds_minus_log_of_its_absence() -> None:
+    crf = make_crf(8)
+    em = torch.randn(1, 3, crf.n_tags, generator=torch.Generator().manual_seed(5))
+    scores = brute_force(crf, em[0])
+    mask = torch.ones(1, 3, dtype=torch.bool)
+    known = torch.tensor([[-1, -1, 0]])  # the last token is O
+    consistent = _log_sum(scores, lambda t: t[2] == 0)
+    with_span = _log_sum(scores, lambda t: t[2] == 0 and t[:2] == (1, 3))  # B-PER L-PER
+    p = np.exp(with_span - consistent)
+    expected = _log_sum(scores, lambda t: True) - consistent - np.log1p(1e-4 - p)
+    nll = crf.nll(em, known, mask, rejected=[(0, 0, [1, 3])])
+    assert float(nll) == pytest.approx(expected, abs=1e-3)
+    # Its gradient lowers the rejected path's emissions.
+    em_grad = em.clone().requires_grad_(True)
+    crf.nll(em_grad, known, mask, rejected=[(0, 0, [1, 3])]).backward()
+    assert float(em_grad.grad[0, 0, 1]) > 0 and float(em_grad.grad[0, 1, 3]) > 0

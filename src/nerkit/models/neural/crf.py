@@ -88,25 +88,23 @@ class CRF(nn.Module):
             rows = torch.tensor([r for r, _, _ in rejected], device=emissions.device)
             forced = allowed[rows].clone()
             for k, (_, start, span) in enumerate(rejected):
-                forced[k, start : start + len(span)] = False
+                # The rejected tags where the known tags allow them, nothing else there.
                 idx = torch.arange(start, start + len(span), device=emissions.device)
-                forced[k, idx, torch.as_tensor(list(span), device=emissions.device)] = True
+                which = torch.as_tensor(list(span), device=emissions.device)
+                keep = forced[k, idx, which].clone()
+                forced[k, start : start + len(span)] = False
+                forced[k, idx, which] = keep
             stacks.append(emissions[rows].masked_fill(~forced, FORBIDDEN))
             masks.append(mask[rows])
         log_z = self._log_partition(torch.cat(stacks), torch.cat(masks))
         n = emissions.shape[0]
-        total = (
-            log_z[:n][full].sum()
-            - self._path_score(emissions[full], tags[full].clamp(min=0), mask[full]).sum()
-        )
+        # The log mass of the paths consistent with each row's known tags.
+        consistent = self._path_score(emissions, tags.clamp(min=0), mask)
         if len(partial):
-            total = total + log_z[:n][partial].sum() - log_z[n : n + len(partial)].sum()
+            consistent = consistent.index_put((partial,), log_z[n : n + len(partial)])
+        total = (log_z[:n] - consistent).sum()
         if rejected:
-            constrained = log_z[:n].clone()
-            if len(partial):
-                constrained[partial] = log_z[n : n + len(partial)]
-            rows_z = constrained[rows]
-            prob = (log_z[n + len(partial) :] - rows_z).clamp(max=0.0).exp()
+            prob = (log_z[n + len(partial) :] - consistent[rows]).clamp(max=0.0).exp()
             total = total - torch.log1p(REJECT_EPS - prob).sum()
         return total
 
