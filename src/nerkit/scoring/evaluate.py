@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .scores import Scores, score_spans
+from .seen import SeenUnseen, annotated_entities, seen_unseen_recall
 
 if TYPE_CHECKING:
     from ..corpus.example import Example
@@ -28,59 +29,131 @@ class Mistake:
     source: str | None = None  # file:line of the example
 
 
+Tokens = Literal["raw", "gold"]
+TOKENS: tuple[str, ...] = ("raw", "gold")
+
+
 @dataclass
 class Evaluation:
-    """What ``evaluate`` measured: scores, speed and errors."""
+    """What ``evaluate`` measured: scores, speed and errors.
+
+    ``tokens`` says what was predicted from: ``"raw"`` the pipeline's own tokens of each text,
+    ``"gold"`` the data's tokens. ``seconds`` is the time of that prediction: tokenization and
+    prediction for raw text, prediction alone for gold tokens. ``seen_unseen`` is the recall on
+    entities the training data annotated and on the others, when training data was given.
+    """
 
     scores: Scores
     n_examples: int
     n_words: int
     seconds: float
     errors: list[Mistake] = field(default_factory=list)
+    tokens: Tokens = "raw"
+    seen_unseen: SeenUnseen | None = None
+    n_train_entities: int | None = None  # distinct entity texts of the training data
 
     @property
     def words_per_second(self) -> float:
         return self.n_words / self.seconds if self.seconds > 0 else float("inf")
 
+    @property
+    def timed(self) -> str:
+        """What ``seconds`` (and so words per second) covers."""
+        return "tokenization + prediction" if self.tokens == "raw" else "prediction"
+
     def to_dict(self, max_errors: int = 200) -> dict[str, Any]:
-        return {
+        out = {
             **self.scores.to_dict(),
             "examples": self.n_examples,
             "words": self.n_words,
+            "tokens": self.tokens,
+            "timed": self.timed,
             "seconds": round(self.seconds, 4),
             "words_per_second": round(self.words_per_second, 1),
-            "errors": [e.__dict__ for e in self.errors[:max_errors]],
         }
+        if self.seen_unseen is not None:
+            out["seen_unseen"] = {
+                **self.seen_unseen.to_dict(),
+                "train_entities": self.n_train_entities,
+            }
+        out["errors"] = [e.__dict__ for e in self.errors[:max_errors]]
+        return out
 
 
-def evaluate(nlp: Pipeline, examples: Sequence[Example], batch_size: int = 256) -> Evaluation:
-    """Predict on the examples' own tokens and score against their gold character spans.
+def evaluate(
+    nlp: Pipeline,
+    examples: Sequence[Example],
+    batch_size: int = 256,
+    *,
+    tokens: Tokens = "raw",
+    train: Iterable[Example] | None = None,
+) -> Evaluation:
+    """Predict the examples and score against their gold character spans (exact match).
 
-    Only the prediction is timed (tokens are the examples'), so words per second is the
-    recognizer's throughput on pre-tokenized text. A few docs are predicted once, untimed,
-    first: a model's first call pays one-time set-up costs (e.g. PyTorch's kernels) that
-    say nothing about its throughput.
+    With ``tokens="raw"`` (the default) each example's text goes through the pipeline as a
+    user's text would: tokenized by ``nlp``'s tokenizer, then predicted, and both are timed,
+    so the score includes any mismatch between our tokens and the data's and words per second
+    is a user's throughput (the tokenizer's chunk cache is shared, as in use: chunks it has
+    tokenized before are looked up). ``tokens="gold"`` predicts on the examples' own tokens
+    (CoNLL's, Prodigy's ``tokens``) and times the prediction alone. A few docs are predicted
+    once, untimed, first: a model's first call pays one-time set-up costs (e.g. PyTorch's
+    kernels) that say nothing about its throughput.
 
-    >>> result = evaluate(nerkit.load("model"), nerkit.corpus.read("test.jsonl"))  # doctest: +SKIP
-    >>> print(result.scores.f1)  # doctest: +SKIP
+    Pass complete gold only (:func:`nerkit.corpus.accepted`): every example's spans are taken
+    as all its entities. With ``train`` (the training examples), the result also holds the
+    recall on gold entities the training data annotated and on the others
+    (:mod:`nerkit.scoring.seen`).
+
+    Raises:
+        ConfigError: E329, ``tokens`` is neither "raw" nor "gold".
+
+    >>> from nerkit.corpus import accepted, read  # doctest: +SKIP
+    >>> result = evaluate(nerkit.load("model"), accepted(read("test.jsonl")),
+    ...                   train=read("train.jsonl"))  # doctest: +SKIP
+    >>> result.scores.f1, result.seen_unseen.unseen.recall  # doctest: +SKIP
     """
     from ..tokens import Doc
 
-    docs = [Doc(ex.doc.text, ex.doc.starts, ex.doc.ends, check=False) for ex in examples]
-    nlp.pipe_docs([Doc(d.text, d.starts, d.ends, check=False) for d in docs[:8]])  # warm-up
-    start = time.perf_counter()
-    for i in range(0, len(docs), batch_size):
-        nlp.pipe_docs(docs[i : i + batch_size])
+    if tokens not in TOKENS:
+        from ..errors import ConfigError
+
+        raise ConfigError(
+            "E329",
+            f"Unknown tokens '{tokens}' to evaluate on",
+            hint='Use "raw" (tokenize each text, as a user\'s text) or "gold" (the data\'s tokens).',
+        )
+
+    def gold_doc(ex: Example) -> Doc:  # a copy: predicting sets ents on the doc
+        return Doc(ex.doc.text, ex.doc.starts, ex.doc.ends, check=False)
+
+    nlp.pipe_docs([gold_doc(ex) for ex in examples[:8]])  # warm-up; leaves the tokenizer alone
+    if tokens == "raw":
+        start = time.perf_counter()
+        docs = list(nlp.pipe((ex.doc.text for ex in examples), batch_size=batch_size))
+    else:
+        docs = [gold_doc(ex) for ex in examples]
+        start = time.perf_counter()
+        for i in range(0, len(docs), batch_size):
+            nlp.pipe_docs(docs[i : i + batch_size])
     seconds = time.perf_counter() - start
     gold = [[tuple(s) for s in ex.spans] for ex in examples]
     pred = [[(e.start_char, e.end_char, e.label) for e in doc.ents] for doc in docs]
     scores = score_spans(gold, pred)
+    seen_unseen, n_train_entities = None, None
+    if train is not None:
+        seen = annotated_entities(train)
+        texts = [ex.doc.text for ex in examples]
+        seen_unseen = seen_unseen_recall(texts, [ex.spans for ex in examples], pred, seen)
+        n_train_entities = len(seen)
     return Evaluation(
         scores=scores,
         n_examples=len(examples),
         n_words=sum(len(d) for d in docs),
         seconds=seconds,
         errors=list_errors(examples, pred),
+        tokens=tokens,
+        seen_unseen=seen_unseen,
+        n_train_entities=n_train_entities,
     )
 
 

@@ -99,9 +99,7 @@ class Scores:
         }
 
 
-def score_spans(
-    gold: Iterable[Iterable[SpanTuple]], pred: Iterable[Iterable[SpanTuple]]
-) -> Scores:
+def score_spans(gold: Iterable[Iterable[SpanTuple]], pred: Iterable[Iterable[SpanTuple]]) -> Scores:
     """Score predicted spans against gold spans, example by example (same order, same length).
 
     Raises:
