@@ -1,15 +1,19 @@
-"""`nerkit evaluate MODEL DATA`: exact-match P/R/F per label, and prediction speed."""
+"""`nerkit evaluate MODEL DATA`: exact-match P/R/F per label, recall on seen and unseen
+entities, and prediction speed."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from . import app
 from .db import DbOption, use_db
+
+if TYPE_CHECKING:
+    from ..scoring import Recall
 
 
 @app.command("evaluate")
@@ -25,21 +29,53 @@ def evaluate_command(
     batch_size: Annotated[
         int, typer.Option("--batch-size", help="Docs per prediction batch.")
     ] = 256,
+    gold_tokens: Annotated[
+        bool,
+        typer.Option(
+            "--gold-tokens",
+            help="Predict on the data's own tokens (CoNLL's, Prodigy's) instead of tokenizing "
+            "each text with the model's tokenizer as a user's text would be.",
+        ),
+    ] = False,
+    train: Annotated[
+        str | None,
+        typer.Option(
+            "--train",
+            help="Training data (file or db:DATASET): recall on entities it annotated (seen) "
+            "and on the others (unseen). Default: the model's training data file recorded in "
+            "meta.json, if it is still there unchanged.",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Score MODEL on DATA: precision, recall and F1 per label (exact span match)."""
+    """Score MODEL on DATA: precision, recall and F1 per label (exact span match), recall on
+    seen and unseen entities."""
     use_db(db)
     from rich.console import Console
     from rich.table import Table
 
-    from ..corpus import read
+    from ..corpus import accepted, read
     from ..pipeline import load
-    from ..scoring import evaluate
+    from ..scoring import evaluate, recorded_train_data
 
     nlp = load(model)
-    examples = [ex for ex in read(data, format, tokenizer=nlp.tokenizer) if ex.answer == "accept"]
-    result = evaluate(nlp, examples, batch_size=batch_size)
-    scores = result.scores
+    examples = accepted(read(data, format, tokenizer=nlp.tokenizer))
+    console = Console(highlight=False, soft_wrap=True)  # no line breaks inside a path
+    train_path: str | Path | None = train
+    if train is not None:
+        seen_note = f"'{train}' (--train)"
+    else:
+        train_path, seen_note = recorded_train_data(nlp.meta)
+    train_examples = read(train_path, tokenizer=nlp.tokenizer) if train_path else None
+    result = evaluate(
+        nlp,
+        examples,
+        batch_size=batch_size,
+        tokens="gold" if gold_tokens else "raw",
+        train=train_examples,
+    )
+    scores, split = result.scores, result.seen_unseen
     table = Table(title=f"{model} on {data}")
     for col in ("label", "precision", "recall", "F1", "support"):
         table.add_column(col, justify="left" if col == "label" else "right")
@@ -57,14 +93,45 @@ def evaluate_command(
         style="bold",
     )
     table.add_row("macro F1", "", "", f"{100 * scores.macro_f1:.2f}", "")
-    console = Console()
     console.print(table)
+    if split is not None:
+        seen_table = Table(title="Recall on entities seen / unseen in training")
+        for col in ("label", "seen", "recall seen", "unseen", "recall unseen"):
+            seen_table.add_column(col, justify="left" if col == "label" else "right")
+        for label, groups in sorted(split.per_label.items()):
+            seen_table.add_row(label, *_recall_cells(groups.seen), *_recall_cells(groups.unseen))
+        seen_table.add_section()
+        seen_table.add_row(
+            "all", *_recall_cells(split.seen), *_recall_cells(split.unseen), style="bold"
+        )
+        console.print(seen_table)
+        console.print(
+            f"Seen: the entity's text (lowercased) is an entity in {seen_note}; "
+            f"{result.n_train_entities:,} distinct entity texts"
+        )
+    else:
+        console.print(f"No recall on seen/unseen entities: {seen_note}; pass --train TRAIN")
+    if not gold_tokens and nlp.recognizer is not None:
+        if nlp.recognizer.config().get("train", {}).get("gold_tokens"):
+            console.print(
+                "This model was trained on its data's own tokens (train.gold_tokens); "
+                "--gold-tokens scores it on such tokens"
+            )
+    how = (
+        "tokenization + prediction of the raw texts, with the model's tokenizer"
+        if result.tokens == "raw"
+        else "prediction on the data's own tokens, --gold-tokens"
+    )
     console.print(
         f"{result.n_examples} examples, {result.n_words} words, "
-        f"{result.words_per_second:,.0f} words/s (prediction on the data's own tokens)",
-        highlight=False,
+        f"{result.words_per_second:,.0f} words/s ({how})"
     )
     if json_out is not None:
         json_out.write_text(
             json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf8"
         )
+
+
+def _recall_cells(r: Recall) -> tuple[str, str]:
+    """Found/total and recall in percent; ``-`` for a group without entities."""
+    return f"{r.found}/{r.total}", f"{100 * r.recall:.2f}" if r.total else "-"
