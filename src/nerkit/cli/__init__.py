@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+import warnings
+from typing import Any, TextIO
 
 import typer
 
-from ..errors import NerkitError
+from ..errors import NerkitError, NerkitWarning
 
 app = typer.Typer(
     name="nerkit",
@@ -36,11 +38,42 @@ from . import (  # noqa: E402,F401
 
 
 def main() -> None:
-    """Entry point: run the app, turning nerkit errors into a clear message and exit code 2."""
+    """Entry point: run the app, turning nerkit errors into a clear message and exit code 2,
+    and printing each nerkit warning as it happens (other warnings keep Python's handling)."""
     try:
-        app()
+        with warnings.catch_warnings():
+            # Every time, not once per place: a second config or step may repeat a problem.
+            warnings.simplefilter("always", NerkitWarning)
+            warnings.showwarning = _show_warning(warnings.showwarning)
+            app()
     except NerkitError as err:
         from rich.console import Console
 
         Console(stderr=True).print(f"[bold red]Error[/] {err}", markup=True, highlight=False)
         sys.exit(2)
+
+
+def _show_warning(default: Any) -> Any:
+    """A ``warnings.showwarning`` that prints a NerkitWarning as ``Warning [W201] ...`` on
+    stderr, in yellow, and hands any other warning to ``default``."""
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if not isinstance(message, NerkitWarning):
+            default(message, category, filename, lineno, file, line)
+            return
+        from rich.console import Console
+        from rich.text import Text
+
+        # Text, not markup: "[W201]" would read as a style tag. soft_wrap keeps it one line.
+        Console(stderr=True).print(
+            Text(f"Warning {message}", style="yellow"), highlight=False, soft_wrap=True
+        )
+
+    return show
