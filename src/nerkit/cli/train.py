@@ -1,4 +1,4 @@
-"""`nerkit train TRAIN DEV --output DIR`: train a model and keep the epoch best on DEV."""
+"""`nerkit train TRAIN [DEV] --output DIR`: train a model and keep the epoch best on DEV."""
 
 from __future__ import annotations
 
@@ -16,15 +16,33 @@ def train_command(
     train_path: Annotated[
         Path, typer.Argument(help="Training data (any format `nerkit convert` reads).")
     ],
-    dev_path: Annotated[Path, typer.Argument(help="Development data: picks the best epoch.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
+    dev_path: Annotated[
+        Path | None,
+        typer.Argument(help="Development data: picks the best epoch (or use --dev-split)."),
+    ] = None,
+    dev_split: Annotated[
+        float | None,
+        typer.Option(
+            "--dev-split",
+            help="Without DEV: hold out this share of the TRAIN texts (e.g. 0.2) to pick the "
+            "best epoch, seeded by train.seed.",
+        ),
+    ] = None,
     model: Annotated[
         str,
         typer.Option(
             "--model", "-m", help="Model type: neural (BiLSTM-CRF, default) or perceptron (fast)."
         ),
     ] = "neural",
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="TOML config file.")] = None,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="TOML config file, or a packaged config (blank, word2vec-static, perceptron...).",
+        ),
+    ] = None,
     format: Annotated[
         str | None, typer.Option("--format", "-f", help="Data format (detected if omitted).")
     ] = None,
@@ -47,19 +65,43 @@ def train_command(
     use_db(db)
     from rich.console import Console
 
-    from ..training import train
+    from ..errors import ConfigError
+    from ..training import resolve_config, train
+    from ..training.specs import check_vectors_given
 
+    if dev_path is not None and dev_split is not None:
+        raise ConfigError(
+            "E330",
+            f"Both a DEV file ({dev_path}) and --dev-split {dev_split} were given",
+            hint="Pass one: a DEV file with other texts, or --dev-split to hold out a share "
+            "of TRAIN.",
+        )
+    settings = [*(overrides or []), *([f"train.device={device}"] if device else [])]
+    # Resolved here too, to name the model and stop before reading data if vectors are missing.
+    seeded = [*settings, *([f"train.seed={seed}"] if seed is not None else [])]
+    resolved = resolve_config(model, config, seeded)
+    check_vectors_given(resolved, config)
     console = Console()
+    if dev_path is None and dev_split is None:
+        console.print(
+            "Note: no dev data, so the number of epochs was not chosen on held-out data: the "
+            f"model is the one after the last epoch (train.max_epochs = "
+            f"{resolved.sections['train'].max_epochs}). Pass a DEV file, or --dev-split 0.2 to "
+            "hold out a fifth of the training texts.",
+            style="yellow",
+            highlight=False,
+        )
     # The perceptron counts wrongly tagged tokens; the neural model reports its loss.
-    cost = "errors" if model.startswith("perceptron") else "loss"
+    cost = "errors" if resolved.name.startswith("perceptron") else "loss"
     columns = ("model", "epoch", cost, "dev P", "dev R", "dev F", "best", "seconds")
-    console.print(f"Training {model}", style="bold")
+    console.print(f"Training {resolved.name}", style="bold")
     console.print("  ".join(f"{c:>7}" for c in columns), style="bold")
 
     def progress(info: dict[str, Any]) -> None:
         # Printed as each epoch ends (a live table would hide the history when piped).
         dev = info.get("dev") or {}
-        mark = "*" if info.get("best_epoch") == info["epoch"] else ""
+        # Without dev data every epoch is the latest, not the best: no star.
+        mark = "*" if dev and info.get("best_epoch") == info["epoch"] else ""
         errors = info.get("errors", info.get("loss"))
         row = [
             str(info.get("member") or ""),
@@ -77,16 +119,28 @@ def train_command(
         output,
         model=model,
         config=config,
-        overrides=[*(overrides or []), *([f"train.device={device}"] if device else [])],
+        overrides=settings,
         seed=seed,
         format=format,
         lang=lang,
         callback=progress,
+        dev_split=dev_split,
     )
+    kept = "best model" if result.n_dev else "model"
     console.print(
-        f"Trained on {result.n_train} examples in {result.seconds:.1f}s; "
-        f"best model written to [bold]{output}[/]"
+        f"Trained on {result.n_train:,} examples in {result.seconds:.1f}s; "
+        f"{kept} written to [bold]{output}[/]"
     )
+    if result.alignment is not None and result.alignment.misaligned:
+        console.print(f"Alignment: {result.alignment}", style="yellow", highlight=False)
+    if result.n_dev:
+        split_seed = result.config.sections["train"].seed
+        source = (
+            str(dev_path)
+            if dev_path is not None
+            else f"{100 * (dev_split or 0):g}% split of the training texts, seed {split_seed}"
+        )
+        console.print(f"Dev data: {source} ({result.n_dev:,} examples)", highlight=False)
     if result.evaluation is not None:
         s = result.evaluation.scores
         console.print(

@@ -185,6 +185,35 @@ def read_experiment(file: ConfigFile) -> ExperimentSettings:
     return experiment
 
 
+def check_vectors_given(resolved: ResolvedConfig, config: str | Path | None = None) -> None:
+    """Stop before training when ``resolved`` asks for vectors but has no ``vectors.path``:
+    training alone does not make vectors (``nerkit experiment`` does, from the config's
+    ``[experiment]`` settings; ``nerkit vectors train`` does for ``nerkit train``).
+
+    Raises:
+        ConfigError: E326, naming the command that makes the vectors and the setting to pass.
+    """
+    vec = resolved.sections.get("vectors")
+    mode: str = getattr(vec, "mode", "none")
+    path: str = getattr(vec, "path", "")
+    if vec is None or path or mode == "none":
+        return
+    file = read_config(config) if config is not None else None
+    wanted = read_experiment(file) if file is not None else ExperimentSettings()
+    kind = wanted.vectors or "word2vec"
+    folder = f"vectors/{kind}"
+    name = f"Config '{file.name}'" if file is not None else "The config"
+    raise ConfigError(
+        "E326",
+        f'{name} needs word vectors (vectors.mode = "{mode}") but vectors.path is empty',
+        path=file.source if file is not None else None,
+        hint=f"Make them with `nerkit vectors train RAW.txt TRAIN --algo {kind} "
+        f"--dim {wanted.vectors_dim} --output {folder}` (text from your domain plus your "
+        f"training data), then pass --set vectors.path={folder}; or --set vectors.mode=none "
+        "to train without vectors.",
+    )
+
+
 def _check_experiment(spec: RunSpec) -> None:
     if spec.experiment.vectors not in ("", *VECTOR_KINDS):
         raise ConfigError(
