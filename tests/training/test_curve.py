@@ -134,3 +134,26 @@ def test_bad_config_path_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         learning_curve(nameless, TRAIN, DEV, TEST, output=tmp_path / "o")
     assert err.value.code == "E323"
+
+
+def test_dev_in_training_data_is_said_once_not_per_step(tmp_path: Path) -> None:
+    import warnings
+
+    from nerkit.errors import NerkitWarning
+
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        result = learning_curve(
+            "perceptron",
+            TRAIN,
+            TRAIN,
+            TEST,
+            [5, 10],
+            unit="examples",
+            output=tmp_path / "c",
+            overrides=FAST,
+        )
+    said = [w.message for w in record if isinstance(w.message, NerkitWarning)]
+    assert [w.code for w in said] == ["W201"]
+    assert "84 of the 84 dev texts are training texts too" in str(said[0])
+    assert [s.status for s in result.steps] == ["ok", "ok"]

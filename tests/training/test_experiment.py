@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,8 @@ from typer.testing import CliRunner
 
 from nerkit.cli import app
 from nerkit.corpus import read
-from nerkit.errors import ConfigError
-from nerkit.training.experiment import run_experiment
+from nerkit.errors import ConfigError, NerkitWarning
+from nerkit.training.experiment import check_held_out, read_data, run_experiment
 from nerkit.training.specs import load_specs
 from nerkit.training.vectorprep import prepare_vectors
 from nerkit.vectors import Vectors
@@ -212,3 +213,84 @@ def test_docs_experiments_md(monkeypatch: pytest.MonkeyPatch) -> None:
         str(root / "docs" / "experiments.md"), module_relative=False, optionflags=doctest.ELLIPSIS
     )
     assert result.attempted >= 8 and result.failed == 0
+
+
+def _jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf8")
+    return path
+
+
+def test_read_data_trains_on_binary_answers_and_scores_complete_ones(tmp_path: Path) -> None:
+    data = _jsonl(
+        tmp_path / "answers.jsonl",
+        [
+            {"text": "Ann met Bob.", "spans": [{"start": 0, "end": 3, "label": "PER"}]},
+            {"text": "Cy met Di.", "spans": [{"start": 0, "end": 2, "label": "PER"}]}
+            | {"kind": "binary"},
+            {"text": "Ed met Flo.", "spans": [{"start": 0, "end": 2, "label": "ORG"}]}
+            | {"kind": "binary", "answer": "reject"},
+            {"text": "Gus met Hal.", "spans": [], "answer": "reject"},
+        ],
+    )
+    train, dev, test = read_data(data, data, data)
+    assert [(ex.text, ex.kind, ex.answer) for ex in train] == [
+        ("Ann met Bob.", "complete", "accept"),
+        ("Cy met Di.", "binary", "accept"),
+        ("Ed met Flo.", "binary", "reject"),
+    ]
+    assert [ex.text for ex in dev] == [ex.text for ex in test] == ["Ann met Bob."]
+
+
+def _codes(record: list[warnings.WarningMessage]) -> list[str]:
+    return [w.message.code for w in record if isinstance(w.message, NerkitWarning)]
+
+
+def test_check_held_out_warns_when_dev_or_test_is_not_held_out(tmp_path: Path) -> None:
+    train, dev, test = read_data(TRAIN, DEV, TEST)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        check_held_out(train, dev, test, DEV, TEST)
+    assert _codes(record) == []  # the sample data is split properly
+
+    def caught(*args: object) -> list[NerkitWarning]:
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            check_held_out(*args)  # type: ignore[arg-type]
+        return [w.message for w in record if isinstance(w.message, NerkitWarning)]
+
+    (same,) = caught(train, dev, dev, DEV, DEV)
+    assert same.code == "W203" and f"the same file ({DEV})" in str(same)
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(DEV.read_bytes())
+    (same,) = caught(train, dev, read_data(TRAIN, DEV, copy)[2], DEV, copy)
+    assert same.code == "W203" and "the same 12 texts" in str(same)
+    (part,) = caught(train, dev, [*test, *dev[:3]], DEV, TEST)
+    assert part.code == "W203" and "3 of the 27 test texts are dev texts too" in str(part)
+    dev_in, test_in = caught([*train, dev[0], *test[:2]], dev, test, DEV, TEST)
+    assert dev_in.code == "W201" and "1 of the 12 dev texts are training texts" in str(dev_in)
+    assert test_in.code == "W204" and "2 of the 24 test texts are training texts" in str(test_in)
+
+
+def test_cli_warns_once_before_training(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    from nerkit.cli import main
+
+    other = tmp_path / "perceptron-2.toml"
+    other.write_text('[model]\nname = "perceptron.v1"\n[train]\nseed = 1\n', encoding="utf8")
+    args = ["nerkit", "experiment", "perceptron", str(other), "--train", str(TRAIN)]
+    args += ["--dev", str(TRAIN), "--test", str(TRAIN), "-o", str(tmp_path / "out")]
+    for item in ["train.max_epochs=1", "model.hash_rows=4096", "train.ensemble=1"]:
+        args += ["--set", item]
+    monkeypatch.setattr("sys.argv", args)
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 0, err
+    flat = " ".join(err.split())
+    # Said once for the run, before anything trained, not again by each config's training.
+    assert flat.count("Warning [W201] 84 of the 84 dev texts are training texts too") == 1
+    assert flat.count("Warning [W204] 84 of the 84 test texts are training texts too") == 1
+    assert flat.count(f"Warning [W203] The dev and test data are the same file ({TRAIN})") == 1
+    assert flat.count("[W20") == 3
+    assert out.count("test F") == 2  # both configs ran

@@ -29,7 +29,14 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
-from .experiment import config_overrides, default_output, read_data, write_config
+from .experiment import (
+    check_held_out,
+    config_overrides,
+    default_output,
+    read_data,
+    w201_said_once,
+    write_config,
+)
 from .report import markdown_table, percent, plot_curve, write_json
 from .specs import load_spec
 from .train import train
@@ -63,7 +70,7 @@ class CurveResult:
     source: str
     unit: str
     n_total: int
-    order: list[int]  # indices into the accepted training examples; step k uses order[:n_k]
+    order: list[int]  # indices into the training examples; step k uses order[:n_k]
     steps: list[CurveStep] = field(default_factory=list)
     output: Path = Path(".")
     plot: Path | None = None
@@ -71,7 +78,7 @@ class CurveResult:
     data: dict[str, Any] = field(default_factory=dict)
 
     def indices(self, step: CurveStep) -> list[int]:
-        """The training examples (indices in the file's accepted examples) of ``step``."""
+        """The training examples (indices in the file's trainable examples) of ``step``."""
         return self.order[: step.n_examples]
 
     def table(self) -> tuple[list[str], list[list[str]]]:
@@ -157,7 +164,7 @@ def step_sizes(steps: Sequence[float], unit: str, n_total: int) -> list[int]:
                 raise ConfigError(
                     "E327",
                     f"Step {step:g} is not a number of examples between 1 and {n_total}",
-                    hint=f"The training data has {n_total} accepted examples.",
+                    hint=f"The training data has {n_total} examples to train on.",
                 )
             sizes.append(int(step))
     return sorted(set(sizes))
@@ -195,7 +202,8 @@ def learning_curve(
         )
     where = own or vectors
     info = describe_vectors(where) if where and (own or spec.needs_vectors(resolved)) else None
-    train_ex, dev_ex, test_ex = read_data((train_path, dev_path, test_path), format, lang)
+    train_ex, dev_ex, test_ex = read_data(train_path, dev_path, test_path, format, lang)
+    check_held_out(train_ex, dev_ex, test_ex, dev_path, test_path)
     emit = progress or (lambda event, details: None)
     sizes = step_sizes(steps, unit, len(train_ex))
     asked: dict[int, float] = {}
@@ -226,13 +234,14 @@ def learning_curve(
         tmp = None if keep_models else Path(tempfile.mkdtemp(prefix="nerkit-curve-"))
         try:
             start = time.perf_counter()
-            trained = train(
-                subset,
-                dev_ex or None,
-                model_dir or tmp,
-                config=config_path,
-                callback=_epoch_callback(emit, spec.name, n),
-            )
+            with w201_said_once():
+                trained = train(
+                    subset,
+                    dev_ex or None,
+                    model_dir or tmp,
+                    config=config_path,
+                    callback=_epoch_callback(emit, spec.name, n),
+                )
             step.train_seconds = trained.seconds or time.perf_counter() - start
             step.dev_f1 = trained.evaluation.scores.f1 if trained.evaluation else None
             scores = evaluate(trained.nlp, test_ex).scores

@@ -5,6 +5,11 @@ the test data. A config that fails is a row saying why; the others' results stay
 written as ``results.md`` and ``results.json`` in the output directory after every config, the
 models under ``models/NAME/`` and the configs exactly as they ran under ``configs/``.
 
+Training learns from every answer in the training data (complete and binary); dev and test
+are scored on complete accepted answers. Before anything trains, the data is checked to be held
+out, as :class:`~nerkit.errors.NerkitWarning`: W201 when dev texts are training texts, W204
+when test texts are, W203 when dev and test are the same data (the same file or texts in both).
+
 Configs that ask for vectors by kind (``[experiment] vectors = "word2vec"``) get them from
 ``vectors_w2v``/``vectors_ft``, or vectors trained on ``vectors_raw`` plus the training texts
 (cached in ``OUTPUT/vectors/`` and reused when the inputs and settings are the same).
@@ -22,13 +27,16 @@ from __future__ import annotations
 import re
 import time
 import traceback
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, NerkitWarning, warn
+from .data import shared_texts
 from .report import dir_bytes, human_bytes, markdown_table, percent, write_json
 from .specs import RunSpec, load_specs
 from .train import train
@@ -205,12 +213,14 @@ def run_experiment(
     """
     specs = load_specs(list(configs) or list(DEFAULT_CONFIGS), overrides)
     out = Path(output) if output is not None else default_output()
-    train_ex, dev_ex, test_ex = read_data((train_path, dev_path, test_path), format, lang)
+    train_ex, dev_ex, test_ex = read_data(train_path, dev_path, test_path, format, lang)
+    check_held_out(train_ex, dev_ex, test_ex, dev_path, test_path)
     emit = progress or (lambda event, info: None)
     given = {"word2vec": vectors_w2v, "fasttext": vectors_ft}
     vector_paths = prepare_vectors(
         specs,
-        train_ex,
+        # One copy of each text: a text with several answers is still one text to learn from.
+        list({ex.text: ex for ex in train_ex}.values()),
         train_path,
         out / "vectors",
         vectors=vectors,
@@ -249,17 +259,78 @@ def run_experiment(
 
 
 def read_data(
-    paths: Sequence[str | Path], format: str | None = None, lang: str = "en"
-) -> list[list[Example]]:
-    """The accepted examples of each file, every file checked to exist before any is read."""
-    from ..corpus import accepted, read
+    train_path: str | Path,
+    dev_path: str | Path,
+    test_path: str | Path,
+    format: str | None = None,
+    lang: str = "en",
+) -> tuple[list[Example], list[Example], list[Example]]:
+    """``(train, dev, test)``: what training learns from in the training file (complete and
+    binary answers, :func:`~nerkit.corpus.trainable`) and the complete accepted examples of the
+    dev and test files; every file is checked to exist before any is read."""
+    from ..corpus import accepted, read, trainable
     from ..tokenizer import get_tokenizer
 
-    for path in paths:
+    for path in (train_path, dev_path, test_path):
         if not Path(path).is_file():
             raise ConfigError("E324", "No such data file", path=path, hint="Check the path.")
     tokenizer = get_tokenizer(lang)
-    return [accepted(read(path, format=format, tokenizer=tokenizer)) for path in paths]
+    train = trainable(read(train_path, format=format, tokenizer=tokenizer))
+    dev, test = (
+        accepted(read(p, format=format, tokenizer=tokenizer)) for p in (dev_path, test_path)
+    )
+    return train, dev, test
+
+
+def check_held_out(
+    train: Sequence[Example],
+    dev: Sequence[Example],
+    test: Sequence[Example],
+    dev_path: str | Path,
+    test_path: str | Path,
+) -> None:
+    """Warn when the dev or test data is not held out (see the module docstring): each such
+    score flatters every config, and a test score of the epoch picked on the test texts is no
+    test score at all."""
+    in_train, n_dev = shared_texts(train, dev)
+    if in_train:
+        warn(
+            "W201",
+            f"{in_train} of the {n_dev} dev texts are training texts too: the dev score will "
+            "flatter every config and the best epoch will be the most overfitted one",
+            hint="Pass a dev file with other texts.",
+        )
+    in_train, n_test = shared_texts(train, test)
+    if in_train:
+        warn(
+            "W204",
+            f"{in_train} of the {n_test} test texts are training texts too: the test scores "
+            "will flatter every config, most of all the ones that memorize",
+            hint="Score on a test file with other texts.",
+        )
+    same_file = Path(dev_path).resolve() == Path(test_path).resolve()
+    in_dev, _ = shared_texts(dev, test)
+    if same_file or in_dev:
+        if same_file:
+            what = f"The dev and test data are the same file ({test_path})"
+        elif in_dev == n_test == n_dev:
+            what = f"The dev and test data are the same {n_test} texts"
+        else:
+            what = f"{in_dev} of the {n_test} test texts are dev texts too"
+        warn(
+            "W203",
+            f"{what}: the best epoch is picked on them, so the test score is not of unseen "
+            "texts and flatters every config",
+            hint="Keep a test file of texts used neither for training nor for picking epochs.",
+        )
+
+
+@contextmanager
+def w201_said_once() -> Iterator[None]:
+    """Leave out train()'s own W201: check_held_out said it once for the whole run."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=re.escape("[W201]"), category=NerkitWarning)
+        yield
 
 
 def config_overrides(spec: RunSpec, vectors_path: str | None, seed: int | None) -> list[str]:
@@ -307,13 +378,14 @@ def _run_one(
         config = write_config(spec, extra, out / "configs" / f"{safe_name(spec.name)}.toml")
         model_dir = out / "models" / safe_name(spec.name)
         start = time.perf_counter()
-        trained = train(
-            train_ex,
-            dev_ex or None,
-            model_dir,
-            config=config,
-            callback=lambda info: emit("epoch", {"name": spec.name, **info}),
-        )
+        with w201_said_once():
+            trained = train(
+                train_ex,
+                dev_ex or None,
+                model_dir,
+                config=config,
+                callback=lambda info: emit("epoch", {"name": spec.name, **info}),
+            )
         run.train_seconds = trained.seconds or time.perf_counter() - start
         run.dev_f1 = trained.evaluation.scores.f1 if trained.evaluation else None
         evaluation = evaluate(trained.nlp, test_ex)
