@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from ..corpus import read, resolve_format, write
-from ..corpus.readwrite import format_for_output
+from ..corpus.readwrite import format_for_output, writable
 from . import app
 
 
@@ -42,11 +42,13 @@ def convert_command(
     source = resolve_format(input, from_)
     examples = read(input, source, scheme=input_scheme)
     target = resolve_format(output, to) if to else format_for_output(output)
+    left_out: Counter[str] = Counter()
+    kept = list(writable(examples, target, left_out))
     expanded = 0
     if target.has_tokens:
-        expanded = sum(len(ex.aligned()[1]) for ex in examples if ex.answer == "accept")
-    written = write(examples, output, target.name, scheme=scheme)
-    spans = Counter(label for ex in examples if ex.answer == "accept" for _, _, label in ex.spans)
+        expanded = sum(len(ex.aligned()[1]) for ex in kept if ex.answer == "accept")
+    written = write(kept, output, target.name, scheme=scheme)
+    spans = Counter(label for ex in kept if ex.answer == "accept" for _, _, label in ex.spans)
     labels = ", ".join(f"{label} {n:,}" for label, n in spans.most_common())
     console = Console(highlight=False)
     console.print(
@@ -54,15 +56,30 @@ def convert_command(
         f"from {input} ({source.name}) to {output} ({target.name})",
         markup=False,
     )
-    if written < len(examples):
-        console.print(
-            f"Left out {len(examples) - written:,} rejected or ignored examples: "
-            f"{target.name} cannot record an answer.",
-            markup=False,
-        )
+    for line in left_out_lines(left_out, target.name):
+        console.print(line, markup=False)
     if expanded:
         console.print(
             f"Expanded {expanded:,} spans that were not on token boundaries to whole tokens "
             "(see nerkit data check).",
             markup=False,
         )
+
+
+def left_out_lines(left_out: Counter[str], format_name: str) -> list[str]:
+    """What ``nerkit convert`` and ``nerkit db export`` say about examples left out."""
+    lines = []
+    binary = left_out.get("binary", 0)
+    if binary:
+        lines.append(
+            f"Left out {binary:,} binary answers (teach): {format_name} cannot say that an "
+            "answer is about its spans alone, so they would read back as complete gold. "
+            "Write prodigy or jsonl to keep them."
+        )
+    answers = sum(n for reason, n in left_out.items() if reason != "binary")
+    if answers:
+        lines.append(
+            f"Left out {answers:,} rejected or ignored examples: "
+            f"{format_name} cannot record an answer."
+        )
+    return lines

@@ -4,9 +4,10 @@ span validation, atomic writes. Private: the public API is in ``nerkit.corpus``.
 Error codes raised by the corpus package (all carry the file and, where known, the line):
 
 - FormatError E001 invalid JSON, E002 a record of the wrong shape, E003 a required field is
-  missing, E004 a field has the wrong type, E005 empty file, E006 binary or non-UTF-8 file,
-  E007 unknown or undetectable format, E008 no such file, E009 a directory, E010 tokens that
-  do not match the text, E011 a malformed CoNLL line, E012 cannot write a value in the format.
+  missing, E004 a field has the wrong type or value (``answer``, ``kind``), E005 empty file,
+  E006 binary or non-UTF-8 file, E007 unknown or undetectable format, E008 no such file,
+  E009 a directory, E010 tokens that do not match the text, E011 a malformed CoNLL line,
+  E012 cannot write a value in the format.
 - SpanError E020 a span past the end of its text, E021 an empty, reversed or negative span.
 - TagError (from CoNLL tags) E111 unknown tag, E114 tag outside the forced scheme, E115 broken
   BIOES/BILUO sequence, E116 mixed tag schemes.
@@ -24,6 +25,7 @@ from typing import Any
 
 from ..errors import FormatError, SpanError
 from ..tokens import CharSpan, Doc
+from .answers import VIEW_ID
 
 TokenizerFn = Callable[[str], Doc]
 
@@ -448,8 +450,12 @@ def split_meta(
 
 
 def record_fields(extra: dict[str, Any]) -> dict[str, Any]:
-    """The fields of ``extra`` that JSON writers give back (not another format's private keys)."""
-    return {k: v for k, v in extra.items() if not k.startswith(_PRIVATE_PREFIXES)}
+    """The fields of ``extra`` that JSON writers give back (not another format's private keys).
+
+    Prodigy's ``_view_id`` is not given back either: it says the kind of the answer, which
+    is the Example's ``kind`` now (an older store may still hold it in an example's fields).
+    """
+    return {k: v for k, v in extra.items() if not k.startswith(_PRIVATE_PREFIXES) and k != VIEW_ID}
 
 
 # Readers keep what is not a record field (CoNLL columns and -DOCSTART- lines, the text key of

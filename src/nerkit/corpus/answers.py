@@ -6,6 +6,8 @@ they are entities; rejected, exactly those spans with those labels are not entit
 merges every answer on a text into one :class:`Target`; evaluation uses complete accepted
 answers only, since a binary answer does not say what else the text holds.
 
+Files say the kind with Prodigy's ``_view_id`` or nerkit's ``kind`` field (:func:`read_kind`).
+
 Example:
     >>> from nerkit.tokens import Doc
     >>> doc = Doc.from_words(["Ann", "met", "Bob"])
@@ -21,9 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from ..errors import FormatError
 from ..tokens import CharSpan, Doc
-from .example import Example, Source
+from .example import KINDS, Example, Kind, Source
 
 
 def accepted(examples: Iterable[Example]) -> list[Example]:
@@ -101,3 +106,45 @@ def merge_answers(examples: Iterable[Example]) -> list[Target]:
 
 def _overlap(a: CharSpan, b: CharSpan) -> bool:
     return a[0] < b[1] and b[0] < a[1]
+
+
+VIEW_ID = "_view_id"
+# Prodigy's views where an answer is about the shown span alone: "ner" is what ner.teach
+# (and any recipe accepting or rejecting one highlighted span) writes. Every other view
+# (ner_manual, spans_manual, ...) records all the entities of the text.
+BINARY_VIEWS = ("ner",)
+
+
+def view_id(kind: str) -> str:
+    """The Prodigy ``_view_id`` that says ``kind``: ``ner`` (binary) or ``ner_manual``."""
+    return "ner" if kind == "binary" else "ner_manual"
+
+
+def read_kind(
+    record: dict[str, Any], path: Path, line: int | None, record_no: int | None = None
+) -> tuple[Kind, tuple[str, ...]]:
+    """The kind of a JSON record's answer, and the record fields that said it.
+
+    Prodigy's ``_view_id`` decides when the record has one (``ner`` is binary, any other view
+    complete); else nerkit's ``kind`` field (``complete`` or ``binary``, E004 for anything
+    else); else the answer is complete.
+
+    >>> read_kind({"_view_id": "ner"}, Path("a.jsonl"), 1), read_kind({}, Path("a.jsonl"), 1)
+    (('binary', ('_view_id',)), ('complete', ()))
+    """
+    if VIEW_ID in record:
+        return ("binary" if record[VIEW_ID] in BINARY_VIEWS else "complete"), (VIEW_ID,)
+    if "kind" not in record:
+        return "complete", ()
+    value = record["kind"]
+    if value not in KINDS:
+        raise FormatError(
+            "E004",
+            f"Field 'kind' should be 'complete' or 'binary', found {value!r}",
+            path=path,
+            line=line,
+            record=record_no,
+            hint="'binary' marks an answer about its spans alone (teach); drop the field for "
+            "an example whose spans are all its entities.",
+        )
+    return value, ("kind",)

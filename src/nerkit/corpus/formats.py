@@ -40,7 +40,12 @@ Writer = Callable[..., int]
 
 @dataclass(frozen=True)
 class Format:
-    """A data format: its name, reader, writer, file extensions and whether it stores tokens."""
+    """A data format: its name, reader, writer, file extensions and what it can record.
+
+    ``answers``: whether it records rejected and ignored examples; ``kinds``: whether it
+    records that an answer is binary (about its spans alone). ``nerkit.corpus.write`` leaves
+    out what a format cannot record, since it would read back as complete gold.
+    """
 
     name: str
     read: Reader
@@ -50,6 +55,7 @@ class Format:
     has_tokens: bool = False
     binary: bool = False
     answers: bool = False  # whether it records rejected/ignored examples (else they are skipped)
+    kinds: bool = False  # whether it records binary answers (else they are skipped)
 
 
 FORMATS: dict[str, Format] = {}
@@ -227,9 +233,10 @@ def _register_builtin() -> None:
                 read_prodigy,
                 write_prodigy,
                 (".jsonl",),
-                "Prodigy JSONL (text, tokens, spans, answer)",
+                "Prodigy JSONL (text, tokens, spans, answer, _view_id)",
                 has_tokens=True,
                 answers=True,
+                kinds=True,
             ),
             (),
         ),
@@ -239,8 +246,9 @@ def _register_builtin() -> None:
                 read_jsonl,
                 write_jsonl,
                 (".jsonl",),
-                "plain JSONL {text, spans: [{start, end, label}]}",
+                "plain JSONL {text, spans: [{start, end, label}], answer?, kind?}",
                 answers=True,
+                kinds=True,
             ),
             ("plain", "json-lines"),
         ),

@@ -1,8 +1,10 @@
 """Plain JSONL: ``{"text": ..., "spans": [{"start", "end", "label"}]}``, one record per line.
 
 The format ``nerkit predict`` writes. Other keys of a span (such as ``"text"``) and other
-fields of a record are kept and written back; ``meta`` and ``answer`` go to the Example's
-fields. Texts are tokenized with the given tokenizer (English by default).
+fields of a record are kept and written back; ``meta``, ``answer`` and ``kind`` go to the
+Example's fields. ``"kind": "binary"`` marks an answer about its spans alone (teach): it is
+written for binary examples only, so a record without it is complete. Texts are tokenized
+with the given tokenizer (English by default).
 
 Example:
     >>> import pathlib, tempfile
@@ -31,6 +33,7 @@ from ._io import (
     split_meta,
     tokens_of,
 )
+from .answers import read_kind
 from .example import Example, Source
 
 _OWN = ("text", "spans", "meta", "answer")
@@ -47,7 +50,8 @@ def read_jsonl(
     for lineno, rec in iter_json_lines(path):
         text = need(rec, "text", str, path, lineno)
         spans, attrs = read_span_dicts(rec.get("spans"), text, path, lineno, strict)
-        meta, extra = split_meta(rec, _OWN)
+        kind, said_by = read_kind(rec, path, lineno)
+        meta, extra = split_meta(rec, _OWN + said_by)
         yield Example(
             tokens_of(text, tokenizer),
             spans,
@@ -56,19 +60,24 @@ def read_jsonl(
             extra=extra,
             source=Source(str(path), lineno),
             span_attrs=attrs,
+            kind=kind,
         )
 
 
 def plain_record(ex: Example) -> dict[str, Any]:
-    """The plain JSONL record of an example: text, its other fields, spans, meta, answer."""
+    """The plain JSONL record of an example: text, its other fields, spans, meta, answer, kind."""
     text = ex.text
     rec: dict[str, Any] = {"text": text}
     rec.update(record_fields(ex.extra))
+    # A "kind" kept from the input (another tool's field) would contradict ours on reading.
+    rec.pop("kind", None)
     rec["spans"] = [_span(ex, span) for span in ex.spans]
     if ex.meta:
         rec["meta"] = ex.meta
     if ex.answer != "accept":
         rec["answer"] = ex.answer
+    if ex.kind == "binary":
+        rec["kind"] = ex.kind
     return rec
 
 

@@ -3,6 +3,10 @@
 Tokens given by the file are the Doc's tokens (spaCy emits whitespace tokens such as
 ``"\\n\\n"``; they are kept). A record without ``spans`` is an example with no entities.
 Rejected and ignored answers are read with ``answer`` set; ``accepted()`` keeps the rest.
+``_view_id`` says the kind of the answer: ``"ner"`` (``ner.teach``: accept or reject the one
+highlighted span) is binary, any other view (``ner_manual``, ...) or none complete; a record
+without ``_view_id`` may say it with nerkit's ``kind`` field instead. Writing derives
+``_view_id`` from the kind: ``"ner"`` for binary, ``"ner_manual"`` for complete.
 Unknown record fields (``_input_hash``, ``_session_id``, ...) go to ``extra``, other span and
 token keys to ``span_attrs``/``token_attrs``, and all are written back.
 
@@ -37,6 +41,7 @@ from ._io import (
     split_meta,
     tokens_of,
 )
+from .answers import read_kind, view_id
 from .example import Example, Source
 
 _OWN = ("text", "tokens", "spans", "meta", "answer")
@@ -61,7 +66,8 @@ def read_prodigy(
         spans, attrs = read_span_dicts(
             rec.get("spans"), text, path, lineno, strict, derived=("token_start", "token_end")
         )
-        meta, extra = split_meta(rec, _OWN)
+        kind, said_by = read_kind(rec, path, lineno)
+        meta, extra = split_meta(rec, _OWN + said_by)
         yield Example(
             doc,
             spans,
@@ -71,6 +77,7 @@ def read_prodigy(
             source=Source(str(path), lineno),
             span_attrs=attrs,
             token_attrs=token_attrs,
+            kind=kind,
         )
 
 
@@ -115,7 +122,7 @@ def _tokens(raw: Any, text: str, path: Path, line: int) -> tuple[Doc, list[dict[
 
 
 def prodigy_record(ex: Example) -> dict[str, Any]:
-    """The Prodigy record of an example: text, meta, other fields, tokens, spans, answer."""
+    """The Prodigy record of an example: text, meta, other fields, tokens, spans, view, answer."""
     doc = ex.doc
     rec: dict[str, Any] = {"text": doc.text, "meta": ex.meta}
     rec.update(record_fields(ex.extra))
@@ -143,6 +150,7 @@ def prodigy_record(ex: Example) -> dict[str, Any]:
             out["text"] = doc.text[start:end]
         spans.append(out)
     rec["spans"] = spans
+    rec["_view_id"] = view_id(ex.kind)
     rec["answer"] = ex.answer
     return rec
 

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from os import PathLike
 from pathlib import Path
@@ -45,8 +46,9 @@ def iter_read(
 ) -> Iterator[Example]:
     """Stream the examples of a file (format detected when None), one at a time.
 
-    ``db:NAME`` reads the accepted examples of dataset NAME of the store (``nerkit.store``;
-    the database is ``$NERKIT_DB``, else ``./nerkit.db``).
+    ``db:NAME`` reads dataset NAME of the store (``nerkit.store``; the database is
+    ``$NERKIT_DB``, else ``./nerkit.db``): its complete accepted examples and its binary
+    accept/reject answers (see ``nerkit.store.dbpath``).
 
     ``tokenizer`` (``text -> Doc``) tokenizes formats without tokens; English by default.
     ``scheme`` forces the tag scheme of CoNLL files. ``strict=False`` keeps spans past the
@@ -99,15 +101,16 @@ def _no_db_write(examples: Iterable[Example], path: Path, **_: object) -> int:
     )
 
 
-# The format of a db:NAME path: a dataset of the store, read as its accepted examples.
+# The format of a db:NAME path: a dataset of the store, read as what training learns from.
 # Not in the registry (it is not a file format); iter_read and resolve_format know it.
 DB_FORMAT = Format(
     "db",
     _read_db,
     _no_db_write,
     (),
-    "a dataset of the nerkit store (db:NAME): its accepted examples",
+    "a dataset of the nerkit store (db:NAME): complete accepted examples, binary answers",
     answers=True,
+    kinds=True,
 )
 
 
@@ -129,18 +132,46 @@ def write(
     format: str | None = None,
     *,
     scheme: str = "IOB2",
+    left_out: Counter[str] | None = None,
 ) -> int:
     """Write examples to ``path`` in ``format`` (by extension when None); returns the count.
 
     ``scheme`` is the tag scheme of CoNLL output. Formats that cannot record an answer
     (CoNLL, spaCy tuples, doccano) get only the accepted examples: a rejected span written
-    there would read as gold. The file is replaced atomically.
+    there would read as gold. Likewise only Prodigy and plain JSONL can say that an answer
+    is binary (about its spans alone); the other formats get the complete examples only.
+    ``left_out``, when given, counts what was left out (see :func:`writable`). The file is
+    replaced atomically.
     """
     p = Path(path)
     fmt = get_format(format) if format else format_for_output(p)
-    if not fmt.answers:
-        examples = (ex for ex in examples if ex.answer == "accept")
-    return fmt.write(examples, p, scheme=scheme)
+    return fmt.write(writable(examples, fmt, left_out), p, scheme=scheme)
+
+
+def writable(
+    examples: Iterable[Example], fmt: Format, left_out: Counter[str] | None = None
+) -> Iterator[Example]:
+    """The examples ``fmt`` can record, streamed; ``left_out`` counts the others by reason:
+    ``"binary"`` (a binary answer, in a format without ``kinds``), else their answer
+    (``"reject"``, ``"ignore"``, in a format without ``answers``).
+
+    >>> from nerkit.tokens import Doc
+    >>> doc = Doc.from_words(["Ann"])
+    >>> exs = [Example(doc), Example(doc, answer="reject"), Example(doc, kind="binary")]
+    >>> counts = Counter()
+    >>> [e.answer for e in writable(exs, get_format("conll"), counts)], dict(counts)
+    (['accept'], {'reject': 1, 'binary': 1})
+    """
+    for ex in examples:
+        reason = None
+        if ex.kind == "binary" and not fmt.kinds:
+            reason = "binary"
+        elif ex.answer != "accept" and not fmt.answers:
+            reason = ex.answer
+        if reason is None:
+            yield ex
+        elif left_out is not None:
+            left_out[reason] += 1
 
 
 def format_for_output(path: Path) -> Format:
