@@ -136,24 +136,39 @@ def export_command(
     ] = None,
     answer: Annotated[
         str,
-        typer.Option("--answer", help="Keep examples whose deciding answer is this, or 'all'."),
+        typer.Option(
+            "--answer",
+            help="Keep the answers that are this (accept, reject, ignore; complete or "
+            "binary alike), or 'all'.",
+        ),
     ] = "accept",
     session: Annotated[
         str | None, typer.Option("--session", help="Only this session's annotations.")
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Write DATASET's annotated examples, one per example (its latest non-ignore answer).
+    """Write DATASET's annotated examples: per example its latest complete answer that is
+    not ignore, else each of its binary (teach) answers.
 
     Example: nerkit db export posts posts.jsonl --answer accept
     """
-    from ..corpus import write
+    from collections import Counter
 
+    from ..corpus import get_format, write
+    from ..corpus.readwrite import format_for_output
+    from .convert import left_out_lines
+
+    target = get_format(format) if format else format_for_output(output)
+    left_out: Counter[str] = Counter()
     with _open(db) as store:
         store.dataset(dataset)
         wanted = None if answer == "all" else answer
-        written = write(store.merged(dataset, answer=wanted, session=session), output, format)
-    _console().print(f"Wrote {written:,} examples of {dataset} to {output}", markup=False)
+        merged = store.merged(dataset, answer=wanted, session=session)
+        written = write(merged, output, target.name, left_out=left_out)
+    console = _console()
+    console.print(f"Wrote {written:,} examples of {dataset} to {output}", markup=False)
+    for line in left_out_lines(left_out, target.name):
+        console.print(line, markup=False)
 
 
 @db_app.command("list")
@@ -201,7 +216,7 @@ def stats_command(
         console.print(f"[bold]{st.name}[/]")
         console.print(
             f"  examples {st.examples:,}  unanswered {st.unanswered:,}  "
-            f"annotations {st.annotations:,}"
+            f"annotations {st.annotations:,} ({st.binary:,} binary)"
         )
         for title, counts in (
             ("answers", st.answers),

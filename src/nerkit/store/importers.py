@@ -7,7 +7,9 @@ carries an answer (spans or an answer field), which the store keeps as an annota
 - ``txt``: one text per line (blank lines skipped).
 - ``csv``: a header row; ``text_column`` is the text, the other columns go to ``meta``.
 - ``jsonl``/``prodigy``: ``{"text", "meta"?, "spans"?, "answer"?}`` per line; a record with
-  ``spans`` or ``answer`` is annotated, one with neither is a text to annotate.
+  ``spans`` or ``answer`` is annotated, one with neither is a text to annotate. The answer
+  keeps the kind the record says (Prodigy ``"_view_id": "ner"`` or ``"kind": "binary"``:
+  binary, about its spans alone; else complete).
 - every other format ``nerkit.corpus`` reads (CoNLL, spaCy, doccano, Label Studio, DocBin):
   annotated.
 

@@ -11,7 +11,7 @@ To change the schema: change ``schema.py`` and append a step here; never edit an
 
 Example:
     >>> [m.version for m in MIGRATIONS]
-    [1, 2, 3]
+    [1, 2, 3, 4]
 """
 
 from __future__ import annotations
@@ -135,11 +135,29 @@ def _v3_client_ids(conn: Connection) -> None:
     conn.execute(text("CREATE UNIQUE INDEX uq_annotations_client_id ON annotations (client_id)"))
 
 
+def _v4_answer_kind(conn: Connection) -> None:
+    # A NOT NULL column needs its default in the same statement on SQLite; an inline named
+    # CHECK is allowed in ADD COLUMN by both SQLite and PostgreSQL.
+    conn.execute(
+        text(
+            "ALTER TABLE annotations ADD COLUMN kind VARCHAR(10) NOT NULL DEFAULT 'complete' "
+            "CONSTRAINT ck_annotations_kind CHECK (kind IN ('complete', 'binary'))"
+        )
+    )
+    # Until now only teach stored a suggestion, and a teach answer is about that span alone.
+    conn.execute(text("UPDATE annotations SET kind = 'binary' WHERE suggestion IS NOT NULL"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "datasets, examples, sessions, annotations", _v1_initial),
     Migration(2, "annotations: the suggested span and model score of teach", _v2_teach_fields),
     Migration(
         3, "annotations: the client id that makes resubmitting an answer idempotent", _v3_client_ids
+    ),
+    Migration(
+        4,
+        "annotations: kind, complete or binary (teach answers, backfilled from suggestion)",
+        _v4_answer_kind,
     ),
 )
 LATEST = MIGRATIONS[-1].version

@@ -15,9 +15,9 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
 
-from ..corpus.example import Example, Source
+from ..corpus.example import KINDS, Example, Kind, Source
 from ..errors import SpanError, StoreError
 from ..tokens import Doc
 
@@ -56,6 +56,22 @@ def check_answer(answer: str) -> str:
             hint="Use one of those three.",
         )
     return answer
+
+
+def check_kind(kind: str) -> Kind:
+    """``kind`` if it is complete or binary, else a StoreError.
+
+    A *complete* answer's spans are all the entities of its text (manual, correct, review,
+    an annotated file); a *binary* answer is about its spans alone (teach).
+    """
+    if kind not in KINDS:
+        raise StoreError(
+            "E404",
+            f"Answer kind should be 'complete' or 'binary', found {kind!r}",
+            hint="'complete' when the spans are all the text's entities, 'binary' when the "
+            "answer is about those spans alone (teach).",
+        )
+    return cast(Kind, kind)
 
 
 def check_spans(spans: Sequence[SpanLike], text: str, where: str = "") -> list[SpanDict]:
@@ -167,6 +183,7 @@ class StoredExample:
         spans: Sequence[SpanDict] | None = None,
         answer: str = "accept",
         tokenizer: Callable[[str], Doc] | None = None,
+        kind: Kind = "complete",
     ) -> Example:
         """A corpus Example of this text with ``spans`` (its input spans when None)."""
         chosen = self.spans if spans is None else spans
@@ -177,6 +194,7 @@ class StoredExample:
             meta=dict(self.meta),
             extra=dict(self.extra),
             source=Source(f"db:{self.dataset}", record=self.id),
+            kind=kind,
         )
 
 
@@ -185,7 +203,9 @@ class StoredAnnotation:
     """One answer to an example: spans, accept/reject/ignore, by which session, when.
 
     ``suggestion`` and ``score`` are the span a model suggested (teach) and its score;
-    ``client_id`` the id the annotation app's page gave the answer (retries are stored once).
+    ``client_id`` the id the annotation app's page gave the answer (retries are stored once);
+    ``kind`` whether the spans are all the text's entities (``complete``) or the answer is
+    about them alone (``binary``, teach).
     """
 
     id: int
@@ -198,6 +218,7 @@ class StoredAnnotation:
     suggestion: SpanDict | None = None
     score: float | None = None
     client_id: str | None = None
+    kind: Kind = "complete"
 
 
 @dataclass
@@ -221,7 +242,8 @@ class ImportCounts:
 class DatasetStats:
     """Counts of a dataset: examples, unanswered ones, annotations per answer/label/session.
 
-    ``labels`` counts the spans of accepted annotations.
+    ``labels`` counts the spans of accepted annotations; ``binary`` how many of the
+    annotations are binary answers (teach), the rest being complete.
     """
 
     name: str
@@ -231,3 +253,4 @@ class DatasetStats:
     answers: dict[str, int]
     labels: dict[str, int]
     sessions: dict[str, int]
+    binary: int = 0

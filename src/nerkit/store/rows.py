@@ -15,7 +15,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..corpus.example import Example
-from .records import DatasetInfo, SpanDict, StoredAnnotation, StoredExample, aware
+from .records import (
+    DatasetInfo,
+    SpanDict,
+    StoredAnnotation,
+    StoredExample,
+    aware,
+    check_kind,
+)
 from .schema import AnnotationRow, DatasetRow, ExampleRow
 
 
@@ -74,4 +81,5 @@ def stored_annotation(row: AnnotationRow, session: str) -> StoredAnnotation:
         suggestion=row.suggestion,  # type: ignore[arg-type]
         score=row.score,
         client_id=row.client_id,
+        kind=check_kind(row.kind),
     )

@@ -3,7 +3,8 @@
 - ``datasets``: a named collection of examples.
 - ``examples``: the texts to annotate (the task source), unique per dataset by content hash.
 - ``sessions``: who annotated, per dataset (an annotator name, or ``import``).
-- ``annotations``: the answers; an example can have several (annotators, review).
+- ``annotations``: the answers; an example can have several (annotators, review). Each is
+  ``complete`` (its spans are all the text's entities) or ``binary`` (about its spans alone).
 - ``schema_version``: one row, the version ``migrations.py`` brought the database to.
 
 The tables are created and changed only by ``migrations.py``; a test checks that migrating
@@ -87,6 +88,7 @@ class AnnotationRow(Base):
     __tablename__ = "annotations"
     __table_args__ = (
         CheckConstraint("answer IN ('accept', 'reject', 'ignore')", name="ck_annotations_answer"),
+        CheckConstraint("kind IN ('complete', 'binary')", name="ck_annotations_kind"),
         Index("uq_annotations_client_id", "client_id", unique=True),
     )
 
@@ -107,6 +109,9 @@ class AnnotationRow(Base):
     # Added in schema version 3: the id the annotation app's page gave the answer, so that a
     # retried submission is stored once (unique; NULL for answers from elsewhere).
     client_id: Mapped[str | None] = mapped_column(String(CLIENT_ID_LENGTH), default=None)
+    # Added in schema version 4: whether the spans are all the text's entities ("complete":
+    # manual, correct, review, imports) or an answer about those spans alone ("binary": teach).
+    kind: Mapped[str] = mapped_column(String(10), default="complete")
 
 
 class SchemaVersionRow(Base):

@@ -31,7 +31,7 @@ from ..corpus.example import Example
 from ..errors import StoreError
 from ..tokens import Doc
 from .migrations import current_version, migrate
-from .queries import dataset_stats, deciding_answers, latest_answers
+from .queries import answer_topic, dataset_stats, deciding_answers, latest_answers
 from .records import (
     IMPORT_SESSION,
     DatasetInfo,
@@ -43,6 +43,7 @@ from .records import (
     StoredExample,
     aware,
     check_answer,
+    check_kind,
     check_spans,
     input_hash,
 )
@@ -225,8 +226,9 @@ class Store:
     ) -> ImportCounts:
         """Add examples to ``dataset`` (made if missing), skipping texts it holds already.
 
-        With ``annotated``, each example's spans and answer are also stored as an annotation
-        of ``session`` (unless that session's latest annotation of the text says the same).
+        With ``annotated``, each example's spans, answer and kind are also stored as an
+        annotation of ``session``, unless that session's latest annotation of the text (for a
+        binary answer: its latest binary answer about the same spans) says the same.
         """
         return self.add_items(
             dataset, ((ex, annotated) for ex in examples), session=session, batch_size=batch_size
@@ -291,17 +293,19 @@ class Store:
             rows = []
             for eid, ex in answered:
                 spans = span_dicts(ex)
-                answer = check_answer(ex.answer)
-                if latest.get(eid) == (span_key(spans), answer):
+                said = (span_key(spans), check_answer(ex.answer))
+                topic = answer_topic(eid, check_kind(ex.kind), said[0])
+                if latest.get(topic) == said:
                     continue  # the same answer imported again
-                latest[eid] = (span_key(spans), answer)
+                latest[topic] = said
                 rows.append(
                     {
                         "example_id": eid,
                         "session_id": sid,
-                        "answer": answer,
+                        "answer": ex.answer,
                         "spans": spans,
                         "meta": {},
+                        "kind": ex.kind,
                     }
                 )
             if rows:
@@ -385,15 +389,20 @@ class Store:
         score: float | None = None,
         meta: dict[str, Any] | None = None,
         client_id: str | None = None,
+        kind: str = "complete",
     ) -> StoredAnnotation:
         """Record an answer to an example; returns once it is committed.
 
         ``spans`` are character offsets into the example's text (checked); ``session`` names
         the annotator; ``suggestion``/``score`` record what a model proposed (teach).
-        ``client_id`` (up to 64 characters, unique) makes the call idempotent: an answer whose
-        ``client_id`` is stored already is not stored again, the stored one is returned.
+        ``kind`` is ``complete`` when ``spans`` are all the text's entities, ``binary`` when
+        the answer is about those spans alone (teach: accept, they are entities; reject,
+        they are not). ``client_id`` (up to 64 characters, unique) makes the call
+        idempotent: an answer whose ``client_id`` is stored already is not stored again, the
+        stored one is returned.
         """
         check_answer(answer)
+        check_kind(kind)
         if client_id is not None and not (0 < len(client_id) <= CLIENT_ID_LENGTH):
             raise StoreError(
                 "E404",
@@ -424,6 +433,7 @@ class Store:
                     suggestion=suggested,
                     score=None if score is None else float(score),
                     client_id=client_id,
+                    kind=kind,
                 )
                 s.add(row)
                 s.flush()
@@ -500,12 +510,15 @@ class Store:
         tokenizer: Callable[[str], Doc] | None = None,
         batch_size: int = 500,
     ) -> Iterator[Example]:
-        """One Example per answered example of ``dataset``: its deciding annotation.
+        """What the answers of each answered example of ``dataset`` say, as corpus Examples.
 
-        The deciding annotation is the latest that is not ``ignore`` (the latest ``ignore``
-        when there is nothing else), among those of ``session`` when given. ``answer`` keeps
-        only examples whose deciding answer it is (None: all). Unanswered examples are left
-        out. Tokens are the stored ones, else ``tokenizer``'s (English by default).
+        Per example (among ``session``'s annotations when given): its latest *complete*
+        answer that is not ``ignore``, as one Example; where it has none, each of its *binary*
+        accept/reject answers (teach), oldest first, as one Example each (``kind="binary"``,
+        about its spans alone); where it has neither, its latest ``ignore``. ``answer`` then
+        keeps the Examples with that answer (None: all), so the default gives the complete
+        accepted examples and the binary accepted answers. Unanswered examples are left out.
+        Tokens are the stored ones, else ``tokenizer``'s (English by default).
         """
         if answer is not None:
             check_answer(answer)
@@ -514,10 +527,9 @@ class Store:
             with self._read() as s:
                 decided = deciding_answers(s, [e.id for e in page], session)
             for stored in page:
-                chosen = decided.get(stored.id)
-                if chosen is None or (answer is not None and chosen[1] != answer):
-                    continue
-                yield stored.to_example(chosen[0], chosen[1], tokenizer)
+                for spans, said, kind in decided.get(stored.id, []):
+                    if answer is None or said == answer:
+                        yield stored.to_example(spans, said, tokenizer, kind)
 
     def stats(self, dataset: str) -> DatasetStats:
         """Counts of ``dataset``: examples, unanswered, annotations per answer/label/session."""
