@@ -145,6 +145,26 @@ def test_rejecting_a_span_lowers_its_score(store: Any, tmp_path: Path, neural_mo
         teach.close()
 
 
+def test_accepting_a_span_raises_its_score(store: Any, tmp_path: Path, neural_model: Path) -> None:
+    from nerkit.annotate.launch import load_source
+    from nerkit.annotate.teach import TeachTasks
+    from nerkit.pipeline import load
+
+    load_source(store, "news", str(write_texts(tmp_path / "t.jsonl", TEXTS)))
+    teach = TeachTasks(store, "news", load(neural_model), ["PER", "LOC", "ORG"])
+    try:
+        task = teach.next("alice", 1)[0]
+        s = task["suggestion"]
+        span = {k: s[k] for k in ("start", "end", "label")}
+        teach._learn(teach._buffer[task["id"]], "accept", span)  # a binary Example, one call
+        assert teach.updates == 1
+        key = (span["start"], span["end"], span["label"])
+        now = {(a, b, lab): p for a, b, lab, p in teach._buffer[task["id"]].predicted}
+        assert now[key] > s["score"]
+    finally:
+        teach.close()
+
+
 def test_answers_it_cannot_learn_are_passed_over(
     store: Any, tmp_path: Path, neural_model: Path
 ) -> None:

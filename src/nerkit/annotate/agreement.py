@@ -3,7 +3,8 @@
 For each pair of annotator sessions, the examples both accepted (each session's latest answer
 that is not ``ignore``) are scored with ``nerkit.scoring.score_spans``, one session's spans
 as gold and the other's as predictions. Exact-match span F1 is symmetric, so the order of
-the pair does not matter. Sessions ``import`` and ``review:*`` are not annotators.
+the pair does not matter. Sessions ``import`` and ``review:*`` are not annotators, and only
+complete answers count: a binary (teach) answer says nothing about the rest of its text.
 
 Example:
     >>> latest = {"alice": {1: ("accept", [(0, 3, "PER")]), 2: ("accept", [])},
@@ -68,10 +69,11 @@ class AgreementReport:
 
 
 def latest_answers(annotations: Iterable[StoredAnnotation]) -> dict[str, dict[int, tuple]]:
-    """Each annotator session's deciding answer per example: the latest that is not ignore."""
+    """Each annotator session's deciding answer per example: the latest complete one that is
+    not ignore."""
     out: dict[str, dict[int, tuple[str, list[tuple[int, int, str]]]]] = {}
     for ann in annotations:
-        if not is_annotator(ann.session) or ann.answer == "ignore":
+        if not is_annotator(ann.session) or ann.answer == "ignore" or ann.kind != "complete":
             continue
         spans = [(s["start"], s["end"], s["label"]) for s in ann.spans]
         out.setdefault(ann.session, {})[ann.example_id] = (ann.answer, spans)

@@ -2,7 +2,8 @@
 
 - ``manual``: the text with its input spans and pattern matches pre-filled.
 - ``correct``: the same, pre-filled with a model's predictions (and pattern matches).
-- ``teach``: one suggested span at a time, where the model is least sure (``teach.py``).
+- ``teach``: one suggested span at a time, where the model is least sure (``teach.py``); its
+  answers are binary, about that span alone (the others' are complete).
 - ``review``: examples answered by annotator sessions, each session's spans side by side.
 
 A task is a JSON-ready dict: ``id`` (the example id), ``text``, ``tokens`` (``[start, end]``
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..corpus.example import Kind
 from ..errors import ConfigError
 from ..store import Store, StoredExample
 from ..tokens import Doc
@@ -32,7 +34,13 @@ Task = dict[str, Any]
 
 
 class TaskSource(Protocol):
-    """What the server asks of a recipe."""
+    """What the server asks of a recipe.
+
+    ``answer_kind``: how the recipe's answers are stored, ``complete`` (the spans are all the
+    text's entities: manual, correct, review) or ``binary`` (about the spans alone: teach).
+    """
+
+    answer_kind: Kind
 
     def next(self, session: str, n: int, exclude: Iterable[int] = ()) -> list[Task]: ...
 
@@ -107,6 +115,8 @@ class Prefill:
 class StreamTasks:
     """manual and correct: the feed's examples with pre-filled spans."""
 
+    answer_kind: Kind = "complete"
+
     def __init__(self, store: Store, dataset: str, feed: Feed, prefill: Prefill) -> None:
         self.store, self.dataset, self.feed, self.prefill = store, dataset, feed, prefill
 
@@ -127,8 +137,11 @@ class ReviewTasks:
     """review: examples with annotator answers, each session's latest answer side by side.
 
     Stored answers go to the session ``review:<name>``. Without overlap an example reviewed
-    by any reviewer is done; with overlap, each reviewer reviews every example.
+    by any reviewer is done; with overlap, each reviewer reviews every example. Only complete
+    answers are compared: a binary (teach) answer says nothing about the rest of its text.
     """
+
+    answer_kind: Kind = "complete"
 
     def __init__(
         self,
@@ -152,7 +165,7 @@ class ReviewTasks:
         for ann in self.store.dataset_annotations(self.dataset):
             if ann.session.startswith(REVIEW_PREFIX):
                 reviewed.setdefault(ann.example_id, set()).add(ann.session)
-            elif is_annotator(ann.session):
+            elif is_annotator(ann.session) and ann.kind == "complete":
                 versions.setdefault(ann.example_id, {})[ann.session] = {
                     "session": ann.session,
                     "answer": ann.answer,

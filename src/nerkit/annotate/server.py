@@ -7,7 +7,8 @@ Routes (all but ``/health`` need the token, see ``guard.py``):
 - ``GET /api/config?session=S``: recipe, dataset, labels.
 - ``GET /api/tasks?session=S&n=10&exclude=1,2``: the next tasks and the progress.
 - ``POST /api/answer``: ``{client_id, example_id, session, answer, spans, suggestion?,
-  score?}``; the reply comes after the answer is committed. A ``client_id`` seen before is
+  score?}``; the reply comes after the answer is committed, stored as the recipe's kind
+  (``binary`` for teach, else ``complete``). A ``client_id`` seen before is
   not stored again (``duplicate: true``), so the page may retry freely.
 - ``GET /api/progress?session=S``.
 
@@ -246,6 +247,7 @@ def make_app(config: AppConfig) -> Any:
             score=body.score,
             meta={"recipe": config.recipe},
             client_id=body.client_id,
+            kind=tasks.answer_kind,
         )
         if not duplicate:
             tasks.answered(body.example_id, body.session, body.answer, spans)

@@ -7,13 +7,15 @@ model did not predict count as 0.5 (most uncertain: asked first). The next task 
 buffered candidate with the smallest ``|score - 0.5|``. Examples with no candidate are
 passed over (they stay unanswered in the dataset for another recipe).
 
-After each answer the model learns from it when it can (``recognizer.update``), then the
-whole buffer is scored again, so the order adapts. The perceptron's update (a cheap online
-step) takes the answer as gold for the suggested span and the model's own predictions as
-gold elsewhere: accept adds the span, reject removes it. A neural model learns from the
-answer about the span alone (``SpanAnswer``: raise or lower the CRF's probability of exactly
-that span), with a few small steps over its recent answers. Updates run on one background
-thread, after the answer is committed.
+Answers are stored as *binary* (``kind="binary"``): about the suggested span alone. After
+each answer the model learns from it when it can, then the whole buffer is scored again, so
+the order adapts. Both models learn through one call, ``recognizer.update([Example(doc,
+[span], answer=..., kind="binary")], UPDATE_PASSES)``: accept, the span is an entity; reject,
+exactly that span with that label is not; the rest of the text is unknown, so nothing else
+is taught. The perceptron corrects only the guesses the answer rules out (an online pass per
+``UPDATE_PASSES``); a neural model raises or lowers the CRF's probability of exactly that
+span, with ``UPDATE_PASSES`` small steps over its recent answers. Updates run on one
+background thread, after the answer is committed.
 """
 
 from __future__ import annotations
@@ -22,12 +24,11 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ..corpus.example import Example
-from ..errors import SpanError
+from ..corpus.example import Example, Kind
 from ..store import Store, StoredExample
-from ..tokens import Doc
+from ..tokens import Doc, char_span
 from .feed import Leases
 from .patterns import PatternMatcher
 from .recipes import Task, span_dict, task_dict
@@ -36,8 +37,22 @@ if TYPE_CHECKING:
     from ..pipeline import Pipeline
 
 PATTERN_SCORE = 0.5
-# Adam steps a neural model takes after each answer, each over its last 32 answers.
-NEURAL_STEPS = 2
+# How many times a model learns from each answer: the perceptron's online passes over it,
+# a neural model's Adam steps (each over its last 32 answers).
+UPDATE_PASSES = 2
+
+
+@runtime_checkable
+class LearnsOnline(Protocol):
+    """A recognizer that learns from answers as they come (both built-in models do).
+
+    ``update(examples, passes)`` takes corpus Examples, binary ones included, and learns from
+    them ``passes`` times: the perceptron's ``epochs``, the neural model's ``steps``.
+    """
+
+    labels: tuple[str, ...]
+
+    def update(self, examples: Sequence[Example], passes: int = 1, /) -> object: ...
 
 
 @dataclass
@@ -55,6 +70,8 @@ class _Entry:
 
 class TeachTasks:
     """The teach recipe's task stream over ``dataset`` (see the module doc)."""
+
+    answer_kind: Kind = "binary"  # an answer is about the suggested span alone
 
     def __init__(
         self,
@@ -81,8 +98,7 @@ class TeachTasks:
         self._seen: dict[str, set[int]] = {}  # overlap: examples each session has answered
         self._lock = threading.RLock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nerkit-teach")
-        recognizer = nlp.recognizer
-        self.learns = recognizer is not None and callable(getattr(recognizer, "update", None))
+        self.learns = isinstance(nlp.recognizer, LearnsOnline)
 
     def answer_session(self, session: str) -> str:
         return session
@@ -189,34 +205,16 @@ class TeachTasks:
             self._worker.submit(self._learn, entry, answer, spans[0])
 
     def _learn(self, entry: _Entry, answer: str, suggestion: dict[str, Any]) -> None:
+        """Teach the model the answer about the suggested span (see the module doc)."""
         key = (suggestion["start"], suggestion["end"], suggestion["label"])
-        recognizer: Any = self.nlp.recognizer
-        if getattr(recognizer, "learns_from_spans", False):
-            self._learn_span(entry, answer == "accept", key)
-            return
-        gold = [(s, e, lab) for s, e, lab, _ in entry.predicted if (s, e, lab) != key]
-        if answer == "accept":
-            gold = [g for g in gold if g[1] <= key[0] or g[0] >= key[1]] + [key]
-        if any(lab not in recognizer.labels for _, _, lab in gold):
+        recognizer = self.nlp.recognizer
+        if not isinstance(recognizer, LearnsOnline) or key[2] not in recognizer.labels:
             return  # a pattern's label the model does not have: nothing it can learn
-        with self._lock:
-            recognizer.update([Example(entry.doc, gold)])
-            self.updates += 1
-            self._score(list(self._buffer.values()))
-
-    def _learn_span(self, entry: _Entry, accept: bool, key: tuple[int, int, str]) -> None:
-        """A neural model learns from the answer about the span alone (see module doc)."""
-        from ..models.neural.online import SpanAnswer
-
-        recognizer: Any = self.nlp.recognizer
-        if key[2] not in recognizer.labels:
-            return  # a pattern's label the model does not have: nothing it can learn
-        try:
-            answer = SpanAnswer.from_chars(entry.doc, key[0], key[1], key[2], accept)
-        except SpanError:
+        if char_span(entry.doc, key[0], key[1], mode="expand") is None:
             return  # the answered span covers no token of the text
+        example = Example(entry.doc, [key], answer=answer, kind="binary")
         with self._lock:
-            recognizer.update([answer], steps=NEURAL_STEPS)
+            recognizer.update([example], UPDATE_PASSES)
             self.updates += 1
             self._score(list(self._buffer.values()))
 
