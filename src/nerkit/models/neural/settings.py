@@ -53,9 +53,14 @@ class NeuralTrainSettings:
     """The ``[train]`` section: how the network is trained."""
 
     max_epochs: int = 20
-    patience: int = 4  # stop after this many epochs without a better dev F1
+    patience: int = (
+        4  # stop after this many epochs without a better dev F1 (counted once dev F1 is above 0)
+    )
     seed: int = 0
     batch_size: int = 32  # sentences per update (batches hold sentences of similar length)
+    min_batches: int = (
+        10  # updates an epoch makes at least: smaller batches for small data (84 texts: 8 a batch)
+    )
     learning_rate: float = 0.002  # Adam step size
     weight_decay: float = 0.0  # AdamW decoupled weight decay of the dense weights
     grad_clip: float = 5.0  # clip the gradient norm of the dense weights at this value

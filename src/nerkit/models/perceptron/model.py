@@ -60,7 +60,9 @@ class PerceptronTrainSettings:
     """The ``[train]`` section: how it is trained."""
 
     max_epochs: int = 15
-    patience: int = 4  # stop after this many epochs without a better dev F1
+    patience: int = (
+        4  # stop after this many epochs without a better dev F1 (counted once dev F1 is above 0)
+    )
     seed: int = 0
     feature_dropout: float = 0.0  # chance of hiding a token's word-identity features in training
     # Train this many models on differently shuffled data (seeds seed, seed+1, ...), each
@@ -222,7 +224,8 @@ class PerceptronRecognizer:
             self.history_.append(info)
             if callback is not None:
                 callback(info)
-            if errors == 0 or (dev_docs and epoch - best_epoch >= self.train_settings.patience):
+            waited = epoch - best_epoch
+            if errors == 0 or (dev_docs and best_f1 > 0 and waited >= self.train_settings.patience):
                 break
         assert best is not None
         return best
