@@ -62,7 +62,7 @@ def test_same_seed_gives_identical_weights() -> None:
 
 def test_history_reports_loss_and_dev_scores() -> None:
     seen: list[dict[str, object]] = []
-    model = NeuralRecognizer(**{**TINY, "max_epochs": 4, "patience": 10})
+    model = NeuralRecognizer(**{**TINY, "max_epochs": 4, "patience": 10, "evals_per_epoch": 1})
     model.fit(TWO_SENTENCES, TWO_SENTENCES, callback=seen.append)
     assert [info["epoch"] for info in seen] == [1, 2, 3, 4]
     assert all(isinstance(info["loss"], float) and info["loss"] >= 0 for info in seen)
