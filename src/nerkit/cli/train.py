@@ -67,7 +67,6 @@ def train_command(
 
     from ..errors import ConfigError
     from ..training import resolve_config, train
-    from ..training.specs import check_vectors_given
 
     if dev_path is not None and dev_split is not None:
         raise ConfigError(
@@ -77,10 +76,9 @@ def train_command(
             "of TRAIN.",
         )
     settings = [*(overrides or []), *([f"train.device={device}"] if device else [])]
-    # Resolved here too, to name the model and stop before reading data if vectors are missing.
+    # Resolved here too, to name the model in the progress table before training starts.
     seeded = [*settings, *([f"train.seed={seed}"] if seed is not None else [])]
     resolved = resolve_config(model, config, seeded)
-    check_vectors_given(resolved, config)
     console = Console()
     if dev_path is None and dev_split is None:
         console.print(

@@ -48,7 +48,7 @@ def split_dev(
     """
     if not 0.0 < fraction < 1.0:
         raise ConfigError(
-            "E325",
+            "E331",
             f"--dev-split must be a fraction between 0 and 1, got {fraction}",
             hint="e.g. --dev-split 0.2 keeps a fifth of the texts for choosing the best epoch.",
         )
@@ -56,7 +56,7 @@ def split_dev(
     n_dev = int(round(fraction * len(texts)))
     if n_dev < 1 or n_dev >= len(texts):
         raise ConfigError(
-            "E325",
+            "E331",
             f"--dev-split {fraction} of {len(texts)} annotated texts leaves "
             f"{'no dev text' if n_dev < 1 else 'no training text'}",
             hint="Annotate more texts, or pass a dev file.",

@@ -14,6 +14,7 @@ from ..errors import ModelError, warn
 from .config import ResolvedConfig, resolve_config
 from .data import retokenize, shared_texts, split_dev
 from .log import TrainingLog
+from .specs import check_vectors_given
 
 if False:  # typing only; importing these eagerly would slow `import nerkit`
     from ..corpus.example import Example
@@ -83,6 +84,8 @@ def train(
     if seed is not None:
         overrides = [*overrides, f"train.seed={seed}"]
     resolved = resolve_config(model, config, overrides)
+    check_vectors_given(resolved, config)
+    gold_tokens = resolved.sections["train"].gold_tokens
     tokenizer = get_tokenizer(lang)
 
     def examples(data: str | Path | Sequence[Example]) -> list[Example]:
@@ -96,7 +99,7 @@ def train(
         train_examples, dev_examples = split_dev(
             train_examples, dev_split, resolved.sections["train"].seed
         )
-    if not resolved.sections["train"].gold_tokens:
+    if not gold_tokens:
         train_examples = retokenize(train_examples, tokenizer)
         dev_examples = retokenize(dev_examples, tokenizer)
     train_examples = trainable(train_examples)
@@ -129,7 +132,8 @@ def train(
     recognizer.fit(train_examples, dev_examples or None, callback=on_eval)
     seconds = time.perf_counter() - start
     nlp = Pipeline(tokenizer, recognizer)
-    evaluation = evaluate(nlp, dev_examples) if dev_examples else None
+    tokens = "gold" if gold_tokens else "raw"
+    evaluation = evaluate(nlp, dev_examples, tokens=tokens) if dev_examples else None
     if evaluation is not None and evaluation.scores.f1 == 0:
         warn(
             "W202",
