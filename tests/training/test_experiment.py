@@ -264,11 +264,13 @@ def test_check_held_out_warns_when_dev_or_test_is_not_held_out(tmp_path: Path) -
     copy.write_bytes(DEV.read_bytes())
     (same,) = caught(train, dev, read_data(TRAIN, DEV, copy)[2], DEV, copy)
     assert same.code == "W203" and "the same 12 texts" in str(same)
-    (part,) = caught(train, dev, [*test, *dev[:3]], DEV, TEST)
-    assert part.code == "W203" and "3 of the 27 test texts are dev texts too" in str(part)
-    dev_in, test_in = caught([*train, dev[0], *test[:2]], dev, test, DEV, TEST)
-    assert dev_in.code == "W201" and "1 of the 12 dev texts are training texts" in str(dev_in)
-    assert test_in.code == "W204" and "2 of the 24 test texts are training texts" in str(test_in)
+    (part,) = caught(train, dev, [*test, *dev[:9]], DEV, TEST)
+    assert part.code == "W203" and "9 of the 33 test texts are dev texts too" in str(part)
+    dev_in, test_in = caught([*train, *dev[:3], *test[:5]], dev, test, DEV, TEST)
+    assert dev_in.code == "W201" and "3 of the 12 dev texts are training texts" in str(dev_in)
+    assert test_in.code == "W204" and "5 of the 24 test texts are training texts" in str(test_in)
+    # A few shared texts are natural (CoNLL-2003 repeats short lines): under a fifth, no word.
+    assert caught([*train, dev[0], *test[:2]], dev, [*test, *dev[:2]], DEV, TEST) == []
 
 
 def test_cli_warns_once_before_training(

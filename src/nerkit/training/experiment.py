@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, NerkitWarning, warn
-from .data import shared_texts
+from .data import leaked, shared_texts
 from .report import dir_bytes, human_bytes, markdown_table, percent, write_json
 from .specs import RunSpec, load_specs
 from .train import train
@@ -292,16 +292,16 @@ def check_held_out(
     """Warn when the dev or test data is not held out (see the module docstring): each such
     score flatters every config, and a test score of the epoch picked on the test texts is no
     test score at all."""
-    in_train, n_dev = shared_texts(train, dev)
-    if in_train:
+    if leak := leaked(train, dev):
+        in_train, n_dev = leak
         warn(
             "W201",
             f"{in_train} of the {n_dev} dev texts are training texts too: the dev score will "
             "flatter every config and the best epoch will be the most overfitted one",
             hint="Pass a dev file with other texts.",
         )
-    in_train, n_test = shared_texts(train, test)
-    if in_train:
+    if leak := leaked(train, test):
+        in_train, n_test = leak
         warn(
             "W204",
             f"{in_train} of the {n_test} test texts are training texts too: the test scores "
@@ -309,8 +309,9 @@ def check_held_out(
             hint="Score on a test file with other texts.",
         )
     same_file = Path(dev_path).resolve() == Path(test_path).resolve()
-    in_dev, _ = shared_texts(dev, test)
-    if same_file or in_dev:
+    in_dev, n_test = shared_texts(dev, test)
+    _, n_dev = shared_texts(train, dev)
+    if same_file or leaked(dev, test):
         if same_file:
             what = f"The dev and test data are the same file ({test_path})"
         elif in_dev == n_test == n_dev:

@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import ModelError, warn
 from .config import ResolvedConfig, resolve_config
-from .data import retokenize, shared_texts, split_dev
+from .data import leaked, retokenize, split_dev
 from .log import TrainingLog
 from .specs import check_vectors_given
 
@@ -110,8 +110,8 @@ def train(
             path=train_path if isinstance(train_path, str | PathLike) else None,
             hint="The file is empty or every record was rejected/ignored.",
         )
-    shared, n_dev_texts = shared_texts(train_examples, dev_examples)
-    if shared:
+    if leak := leaked(train_examples, dev_examples):
+        shared, n_dev_texts = leak
         warn(
             "W201",
             f"{shared} of the {n_dev_texts} dev texts are training texts too: the dev score "
@@ -132,7 +132,7 @@ def train(
     recognizer.fit(train_examples, dev_examples or None, callback=on_eval)
     seconds = time.perf_counter() - start
     nlp = Pipeline(tokenizer, recognizer)
-    tokens = "gold" if gold_tokens else "raw"
+    tokens: Literal["raw", "gold"] = "gold" if gold_tokens else "raw"
     evaluation = evaluate(nlp, dev_examples, tokens=tokens) if dev_examples else None
     if evaluation is not None and evaluation.scores.f1 == 0:
         warn(

@@ -73,9 +73,6 @@ class NeuralRecognizer:
 
     name = NAME
     config_sections = SECTIONS
-    # ``update`` takes answers about single spans (:class:`.online.SpanAnswer`), not only
-    # full examples: ``nerkit annotate teach`` passes those.
-    learns_from_spans = True
 
     def __init__(self, **settings: Any) -> None:
         self.settings, self.vector_settings, self.train_settings = split_settings(settings)
