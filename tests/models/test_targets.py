@@ -111,3 +111,15 @@ def test_training_on_binary_answers_alone_finds_the_accepted_entities(model):
     found = [{(s.start_char, s.end_char, s.label) for s in spans} for spans in rec.predict(docs)]
     assert (13, 17, "LOC") in found[0] and (12, 16, "LOC") in found[1]
     assert (0, 3, "LOC") not in found[0] and (0, 3, "LOC") not in found[1]
+
+
+def test_perceptron_unlearns_a_rejected_entity_of_several_tokens():
+    # Trained to find "Ann met" (a wrong boundary); the rejected span must stop being found.
+    model = _perceptron([Example(DOC, [(0, 7, "PER"), (8, 15, "PER")])])
+    assert (0, 7, "PER") in {(s.start_char, s.end_char, s.label) for s in model.predict([DOC])[0]}
+    rejected = Example(DOC, [(0, 7, "PER")], answer="reject", kind="binary")
+    for _ in range(20):
+        if model.update([rejected]) == 0:
+            break
+    found = {(s.start_char, s.end_char, s.label) for s in model.predict([DOC])[0]}
+    assert (0, 7, "PER") not in found and (8, 15, "PER") in found

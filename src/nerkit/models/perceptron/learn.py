@@ -209,9 +209,11 @@ def _train_partial(
     """:func:`train_epoch` on a sequence whose target is partly unknown or rejects spans.
 
     At each token the target is the best-scoring tag, given the model's own previous guess,
-    that can still lead to a sequence agreeing with the known tags (and that does not close
-    a rejected entity). A guess that is such a tag is not updated: the answers do not say it
-    is wrong. Returns the number of guesses the answers rule out.
+    that can still lead to a sequence agreeing with the known tags. A guess that is such a
+    tag is not updated: the answers do not say it is wrong. When the guesses make exactly a
+    rejected entity, the one decision inside it that was closest to going otherwise (starting
+    no entity, ending it earlier or later) is moved to its best alternative. Returns the
+    number of guesses the answers rule out.
     """
     W = weights.W
     a, n = int(data.offsets[s]), int(data.lengths[s])
@@ -222,6 +224,9 @@ def _train_partial(
     scores = W[F].sum(axis=1)
     p1 = p2 = tagset.start
     opened = -1  # first token of the entity the guesses have opened
+    lowest = np.iinfo(np.int64).min
+    # The decisions since the guesses opened an entity: (margin, features, best other, guess).
+    inside: list[tuple[float, np.ndarray, int, int]] = []
     rows: list[np.ndarray] = []
     tags: list[int] = []
     errors = 0
@@ -234,18 +239,27 @@ def _train_partial(
         guess = int(sc.argmax())
         ok = feasible[i] & allowed[p1]
         kind = tagset.kind(guess)
-        if rejected and kind in ("L", "U"):
-            start = i if kind == "U" else opened
-            if (start, i + 1, (guess - 1) // 4) in rejected:
-                ok = ok.copy()
-                ok[guess] = False
+        feats = np.concatenate((F[i], dyn, (p2r,)))
         if not ok[guess]:
             errors += 1
             if ok.any():
-                target = int(np.where(ok, sc, np.iinfo(np.int64).min).argmax())
-                feats = np.concatenate((F[i], dyn, (p2r,)))
                 rows.extend((feats, feats))
-                tags.extend((target, guess))
+                tags.extend((int(np.where(ok, sc, lowest).argmax()), guess))
+        elif rejected:
+            if kind in ("B", "U"):
+                inside = []
+            others = ok.copy()
+            others[guess] = False
+            if others.any():
+                other = int(np.where(others, sc, lowest).argmax())
+                inside.append((float(sc[guess] - sc[other]), feats, other, guess))
+            start = i if kind == "U" else opened
+            if kind in ("L", "U") and (start, i + 1, (guess - 1) // 4) in rejected:
+                errors += 1
+                if inside:
+                    _, f, other, g = min(inside, key=lambda d: d[0])
+                    rows.extend((f, f))
+                    tags.extend((other, g))
         opened = i if kind == "B" else opened if kind == "I" else -1
         p2, p1 = p1, guess
     if rows:
