@@ -38,6 +38,7 @@ class Features:
     chars: np.ndarray  # (n_words, max_chars) int64 character rows of each distinct word, 0-padded
     vec_rows: np.ndarray  # (n_tokens,) int64 row in the vector table (n_vectors: not in it)
     lengths: np.ndarray  # (n_seqs,) tokens per sequence
+    n_vectors: int = 0  # rows of the vector table: ``vec_rows`` of a word not in it
 
     @property
     def offsets(self) -> np.ndarray:
@@ -89,7 +90,7 @@ class Featurizer:
             vec_rows = rows[word_ix]
         else:
             vec_rows = np.zeros(len(words), dtype=np.int64)
-        return Features(attrs, word_ix, chars, vec_rows, lengths)
+        return Features(attrs, word_ix, chars, vec_rows, lengths, self.n_vectors)
 
     def char_rows(self, words: Sequence[str]) -> np.ndarray:
         """``(len(words), width)`` character rows; a long word keeps its start and its end."""
@@ -123,5 +124,6 @@ def select(feats: Features, seqs: Sequence[int] | np.ndarray) -> tuple[Features,
         chars=feats.chars[used] if used.size else feats.chars[:0],
         vec_rows=feats.vec_rows[tok],
         lengths=lengths,
+        n_vectors=feats.n_vectors,
     )
     return sub, tok

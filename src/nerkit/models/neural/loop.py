@@ -79,6 +79,8 @@ def fit_network(
         for b, seqs in enumerate(batches):
             net.train()
             sub, tok = select(feats, seqs)
+            if settings.entity_dropout > 0:
+                hide_entity_words(sub, gold[tok] > 0, settings.entity_dropout, rng)
             batch = to_batch(sub, device)
             tags = np.zeros(batch.mask.numel(), dtype=np.int64)
             tags[batch.positions] = gold[tok]
@@ -147,6 +149,17 @@ def fit_network(
             torch._foreach_copy_([p.data for p in trained], averaged)
     net.eval()
     return history
+
+
+def hide_entity_words(
+    feats: Features, entity: np.ndarray, rate: float, rng: np.random.Generator
+) -> None:
+    """Send the word identity (lowercase-word row, word vector) of a share ``rate`` of the
+    tokens inside gold entities to the unknown row, in place: a name the model never saw has
+    only its characters, affixes, shape and context to go by, so training must use those."""
+    hide = entity & (rng.random(len(entity)) < rate)
+    feats.attrs[hide, 0] = 0
+    feats.vec_rows[hide] = feats.n_vectors
 
 
 @contextmanager

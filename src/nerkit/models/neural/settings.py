@@ -65,6 +65,7 @@ class NeuralTrainSettings:
     weight_decay: float = 0.0  # AdamW decoupled weight decay of the dense weights
     grad_clip: float = 5.0  # clip the gradient norm of the dense weights at this value
     evals_per_epoch: int = 2  # dev evaluations per epoch (each may become the best model)
+    entity_dropout: float = 0.0  # chance of hiding the identity (word row, vector) of a token inside a gold entity, on top of word_dropout: names never seen must be found from characters, affixes, shape and context
     average: float = 0.999  # decay of a moving average of the weights, scored and kept instead of the raw ones (0: off); CoNLL-2003 test F1 with static vectors 86.2 -> 86.7
     threads: int = 0  # CPU threads for training; 0: every core
     predict_threads: int = 1  # CPU threads when a loaded model predicts; 0: every core
@@ -135,4 +136,6 @@ def split_settings(
     for name in ("dropout", "word_dropout"):
         if not 0.0 <= getattr(model, name) < 1.0:
             raise ConfigError("E309", f"model.{name} must be in [0, 1)", hint="e.g. 0.3")
+    if not 0.0 <= train.entity_dropout <= 1.0:
+        raise ConfigError("E309", "train.entity_dropout must be in [0, 1]", hint="e.g. 0.3")
     return model, vectors, train
