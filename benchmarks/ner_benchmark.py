@@ -61,10 +61,19 @@ CharSpans = list[tuple[int, int, str]]
 def _git_commit() -> str | None:
     """HEAD of the repository, with "+dirty" when tracked files under src/ differ from it."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_DIR,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "src"],
-                               cwd=REPO_DIR, capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "src"],
+            cwd=REPO_DIR,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     return head + ("+dirty" if dirty else "")
@@ -113,7 +122,8 @@ def _time_systems(
 
     Taking turns means a burst of other load on the machine hits both systems alike. Each
     system warms up on the first 200 texts; the fastest of its ``repeats`` passes is kept.
-    Returns per system the raw-text scores (of its last pass) and its speed.
+    Returns per system its speed (and, as a check, the raw-text scores of its last pass,
+    which :func:`_evaluate` reports too).
     """
     texts = [s.text for s in test]
     gold = [s.spans for s in test]
@@ -133,7 +143,7 @@ def _time_systems(
     for key, (wall, cpu) in best.items():
         raw = _score(gold, preds[key])
         out[key] = {
-            "test_raw_text": _prf(raw),
+            "timed_raw_text": _prf(raw),
             "speed": {
                 "texts": len(texts),
                 "words": n_words,
@@ -156,8 +166,18 @@ def train_nerkit(name: str, force: bool) -> dict[str, Any]:
     if not force and meta_path.exists():
         return json.loads(meta_path.read_text())
     files = split_files(name)
-    cmd = [sys.executable, "-m", "nerkit", "train", str(files["train"]), str(files["dev"]),
-           "--model", "perceptron", "--output", str(out / "model")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "nerkit",
+        "train",
+        str(files["train"]),
+        str(files["dev"]),
+        "--model",
+        "perceptron",
+        "--output",
+        str(out / "model"),
+    ]
     seconds, cpu = run_logged(cmd, out / "train.log")
     meta = {
         "set": name,
@@ -176,13 +196,26 @@ def _nerkit_model_dir(name: str) -> Path:
     return out / "model-best" if (out / "model-best").is_dir() else out
 
 
-def eval_nerkit(name: str, test: list[Sample], batch_size: int) -> tuple[dict[str, Any], Predictor]:
-    """Gold-token scores and size of the cached nerkit model, and its raw-text predictor."""
-    return eval_nerkit_dir(_nerkit_model_dir(name), test, batch_size)
+def train_entities(train: list[Sample]) -> set[str]:
+    """The entity texts the training split annotates (as ``nerkit.scoring.seen`` compares)."""
+    from nerkit.scoring.seen import entity_key
+
+    return {entity_key(s.text[a:b]) for s in train for a, b, _ in s.spans}
+
+
+def eval_nerkit(
+    name: str, test: list[Sample], batch_size: int, seen: set[str] | None = None
+) -> tuple[dict[str, Any], Predictor]:
+    """Scores and size of the cached nerkit model, and its raw-text predictor."""
+    return eval_nerkit_dir(_nerkit_model_dir(name), test, batch_size, seen=seen)
 
 
 def eval_nerkit_dir(
-    path: Path, test: list[Sample], batch_size: int, dev: list[Sample] | None = None
+    path: Path,
+    test: list[Sample],
+    batch_size: int,
+    dev: list[Sample] | None = None,
+    seen: set[str] | None = None,
 ) -> tuple[dict[str, Any], Predictor]:
     """Gold-token test (and dev) scores of a nerkit model directory, and its raw-text predictor."""
     import nerkit
@@ -192,8 +225,12 @@ def eval_nerkit_dir(
 
     def on_gold_tokens(part: list[Sample]) -> list[CharSpans]:
         docs = [
-            Doc(s.text, [a for a, _ in s.token_offsets], [b for _, b in s.token_offsets],
-                check=False)
+            Doc(
+                s.text,
+                [a for a, _ in s.token_offsets],
+                [b for _, b in s.token_offsets],
+                check=False,
+            )
             for s in part
         ]
         out: list[CharSpans] = []
@@ -208,7 +245,8 @@ def eval_nerkit_dir(
             for doc in nlp.pipe(texts, batch_size=batch_size)
         ]
 
-    return _evaluate(nerkit.__version__, path, test, on_gold_tokens, dev), on_texts
+    result = _evaluate(nerkit.__version__, path, test, on_gold_tokens, on_texts, dev, seen)
+    return result, on_texts
 
 
 # ---------------------------------------------------------------------------------- spaCy
@@ -226,7 +264,11 @@ def spacy_on_gold_tokens(nlp: Any, samples: list[Sample], batch_size: int) -> li
 
 
 def eval_spacy(
-    name: str, test: list[Sample], batch_size: int, dev: list[Sample] | None = None
+    name: str,
+    test: list[Sample],
+    batch_size: int,
+    dev: list[Sample] | None = None,
+    seen: set[str] | None = None,
 ) -> tuple[dict[str, Any], Predictor]:
     """Gold-token test (and dev) scores and size of the cached spaCy model-best, and its
     raw-text predictor."""
@@ -242,8 +284,13 @@ def eval_spacy(
         ]
 
     result = _evaluate(
-        spacy.__version__, path, test, lambda part: spacy_on_gold_tokens(nlp, part, batch_size),
+        spacy.__version__,
+        path,
+        test,
+        lambda part: spacy_on_gold_tokens(nlp, part, batch_size),
+        on_texts,
         dev,
+        seen,
     )
     result["pipeline"] = list(nlp.pipe_names)
     return result, on_texts
@@ -261,22 +308,37 @@ def _evaluate(
     path: Path,
     test: list[Sample],
     on_gold_tokens: Callable[[list[Sample]], list[CharSpans]],
+    on_texts: Predictor,
     dev: list[Sample] | None = None,
+    seen: set[str] | None = None,
 ) -> dict[str, Any]:
+    """Scores from the raw texts (the headline: what a user gets) and on the gold tokens;
+    with ``seen`` (entity texts of the training data), raw-text recall on seen and unseen
+    gold entities."""
+    from nerkit.scoring.seen import seen_unseen_recall
+
+    texts, gold = [s.text for s in test], [s.spans for s in test]
+    raw = on_texts(texts)
     result = {
         "version": version,
         "model_dir": _relative(path),
         "model_bytes": dir_size(path),
-        "test_gold_tokens": _score([s.spans for s in test], on_gold_tokens(test)),
+        "test_raw_text": _score(gold, raw),
+        "test_gold_tokens": _score(gold, on_gold_tokens(test)),
     }
+    if seen is not None:
+        result["test_raw_seen_unseen"] = seen_unseen_recall(texts, gold, raw, seen).to_dict()
     if dev is not None:
-        result["dev_gold_tokens"] = _prf(_score([s.spans for s in dev], on_gold_tokens(dev)))
+        gold = [s.spans for s in dev]
+        result["dev_raw_text"] = _prf(_score(gold, on_texts([s.text for s in dev])))
+        result["dev_gold_tokens"] = _prf(_score(gold, on_gold_tokens(dev)))
     return result
 
 
 def run_set(name: str, args: argparse.Namespace) -> dict[str, Any] | None:
     data = load_set(name)
     test = data["test"]
+    seen = train_entities(data["train"])
     result: dict[str, Any] = {
         "set": name,
         **describe_splits(name, data),
@@ -289,15 +351,18 @@ def run_set(name: str, args: argparse.Namespace) -> dict[str, Any] | None:
     # spaCy
     spacy_meta = SPACY_DIR / name / "train_meta.json"
     if not spacy_meta.exists() and not args.skip_spacy_train:
-        print(f"[spacy] {name}: training (spaCy's early stopping: ~20 min for CoNLL-2003, "
-              f"4-12 min for the smaller sets)", flush=True)
+        print(
+            f"[spacy] {name}: training (spaCy's early stopping: ~20 min for CoNLL-2003, "
+            f"4-12 min for the smaller sets)",
+            flush=True,
+        )
         from spacy_train import train_set
 
         train_set(name)
     predictors: dict[str, Predictor] = {}
     if spacy_meta.exists():
         print(f"[spacy] {name}: evaluating", flush=True)
-        res, predictors["spacy"] = eval_spacy(name, test, args.batch_size)
+        res, predictors["spacy"] = eval_spacy(name, test, args.batch_size, seen=seen)
         res["train"] = json.loads(spacy_meta.read_text())
         result["systems"]["spacy"] = res
     else:
@@ -306,7 +371,7 @@ def run_set(name: str, args: argparse.Namespace) -> dict[str, Any] | None:
     if not args.skip_nerkit:
         meta = train_nerkit(name, args.force_nerkit)
         print(f"[nerkit] {name}: evaluating", flush=True)
-        res, predictors["nerkit_perceptron"] = eval_nerkit(name, test, args.batch_size)
+        res, predictors["nerkit_perceptron"] = eval_nerkit(name, test, args.batch_size, seen)
         res["train"] = meta
         result["systems"]["nerkit_perceptron"] = res
     if not result["systems"]:
@@ -327,19 +392,29 @@ def run_set(name: str, args: argparse.Namespace) -> dict[str, Any] | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default=",".join(ALL_SETS))
-    parser.add_argument("--skip-spacy-train", action="store_true",
-                        help="do not train spaCy; evaluate it only where a cached model exists")
+    parser.add_argument(
+        "--skip-spacy-train",
+        action="store_true",
+        help="do not train spaCy; evaluate it only where a cached model exists",
+    )
     parser.add_argument("--skip-nerkit", action="store_true", help="evaluate spaCy only")
     parser.add_argument("--force-nerkit", action="store_true", help="retrain nerkit")
-    parser.add_argument("--batch-size", type=int, default=1000,
-                        help="texts per batch for both systems (spaCy's default nlp.batch_size)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=1000,
+        help="texts per batch for both systems (spaCy's default nlp.batch_size)",
+    )
     parser.add_argument("--repeats", type=int, default=5, help="timed passes; the best is kept")
     args = parser.parse_args()
     sets = parse_sets(args.sets)
     missing = [s for s in sets if not (SPACY_DIR / s / "train_meta.json").exists()]
     if missing and not args.skip_spacy_train:
-        print(f"spaCy models not cached for {', '.join(missing)}: training them first "
-              f"(about 40 minutes for all three sets on 2 cores).", flush=True)
+        print(
+            f"spaCy models not cached for {', '.join(missing)}: training them first "
+            f"(about 40 minutes for all three sets on 2 cores).",
+            flush=True,
+        )
     for name in sets:
         run_set(name, args)
     from _report import write_table
