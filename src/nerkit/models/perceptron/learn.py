@@ -125,6 +125,7 @@ def train_epoch(
     tagset: TagSet,
     dropout: float = 0.0,
     rng: np.random.Generator | None = None,
+    entity_dropout: float = 0.0,
 ) -> int:
     """One pass over the sequences in ``order``; returns the number of wrongly tagged tokens.
 
@@ -135,7 +136,8 @@ def train_epoch(
 
     With ``dropout`` > 0 each token's word-identity features (word, lowercase form and their
     conjunctions) are switched off with that probability, so that context and affix features
-    learn to carry the tagging of words they have never seen.
+    learn to carry the tagging of words they have never seen; ``entity_dropout`` is that
+    probability for the tokens of gold entities (the names a new text will not repeat).
     """
     W = weights.W
     _, p2_rows = fx.tag_history_rows(tagset.n_tags + 1)
@@ -147,7 +149,8 @@ def train_epoch(
     # Templates past the built-in ones (word clusters) never identify the word itself.
     static_identity = np.zeros(static.shape[1], dtype=bool)
     static_identity[: len(STATIC_IDENTITY)] = STATIC_IDENTITY
-    if dropout > 0 and rng is None:
+    drops = dropout > 0 or entity_dropout > 0
+    if drops and rng is None:
         rng = np.random.default_rng(0)
     for s in order.tolist():
         a = int(data.offsets[s])
@@ -159,9 +162,10 @@ def train_epoch(
             continue
         F = static[a : a + n]
         dropped = None
-        if dropout > 0:
+        if drops:
             assert rng is not None
-            dropped = rng.random(n) < dropout
+            rate = np.where(gold[a : a + n] > 0, max(dropout, entity_dropout), dropout)
+            dropped = rng.random(n) < rate
             if dropped.any():
                 F = F.copy()
                 F[dropped[:, None] & static_identity[None, :]] = NULL_ROW
