@@ -310,11 +310,10 @@ def check_held_out(
         )
     same_file = Path(dev_path).resolve() == Path(test_path).resolve()
     in_dev, n_test = shared_texts(dev, test)
-    _, n_dev = shared_texts(train, dev)
     if same_file or leaked(dev, test):
         if same_file:
             what = f"The dev and test data are the same file ({test_path})"
-        elif in_dev == n_test == n_dev:
+        elif in_dev == n_test == len({ex.text for ex in dev}):
             what = f"The dev and test data are the same {n_test} texts"
         else:
             what = f"{in_dev} of the {n_test} test texts are dev texts too"
