@@ -62,3 +62,11 @@ def test_a_complete_answer_overrides_binary_ones_on_the_same_text():
     assert [t.doc.text for t in targets] == [DOC.text, "Ann smiled"]
     assert targets[0].complete and targets[0].entities == [(0, 3, "PER"), (19, 23, "LOC")]
     assert targets[0].rejected == []
+
+
+def test_complete_answers_stay_one_target_each_in_order():
+    # A file that repeats a text (CoNLL-2003 repeats short lines) trains on each copy.
+    a, b = Example(DOC, [(0, 3, "PER")]), Example(Doc.from_words(["Ann", "smiled"]), [])
+    targets = merge_answers([a, b, a, binary([(0, 3, "PER")], doc=b.doc)])
+    assert [t.doc.text for t in targets] == [DOC.text, "Ann smiled", DOC.text]
+    assert all(t.complete for t in targets)

@@ -236,3 +236,31 @@ def test_vectors_dimension_mismatch_is_a_config_error(vectors_dir: Path) -> None
     with pytest.raises(ConfigError, match="E312") as info:
         model.fit(TWO_SENTENCES)
     assert "vectors.dim = 6" in str(info.value)
+
+
+def _twenty_examples() -> list[Any]:
+    from nerkit.corpus import Example
+
+    words = ["Ada", "met", "Bob", "in", "Rome"]
+    return [Example(Doc.from_words(words), [(0, 3, "PER"), (8, 11, "PER")])] * 20
+
+
+def test_small_data_gets_smaller_batches_so_an_epoch_makes_min_batches_updates() -> None:
+    data = _twenty_examples()
+    model = NeuralRecognizer(**{**TINY, "max_epochs": 1, "evals_per_epoch": 1})
+    model.fit(data, data[:1])
+    assert model.history_[-1]["step"] == 10  # 20 texts, batch_size 32 -> batches of 2
+    few = NeuralRecognizer(**{**TINY, "max_epochs": 1, "evals_per_epoch": 1, "min_batches": 1})
+    assert few.fit(data, data[:1]).history_[-1]["step"] == 1
+
+
+def test_patience_waits_until_the_model_finds_something() -> None:
+    from nerkit.corpus import Example
+
+    # Dev entities the model cannot find: every evaluation scores 0, none is progress, and
+    # patience (1 epoch) must not end the run before the model has learned anything.
+    dev = [Example(Doc.from_words(["zq", "xv"]), [(0, 2, "PER")])]
+    settings = {**TINY, "max_epochs": 4, "patience": 1, "evals_per_epoch": 1, "min_batches": 1}
+    model = NeuralRecognizer(**settings).fit(TWO_SENTENCES, dev)
+    assert [h["dev"]["f1"] for h in model.history_] == [0.0] * 4
+    assert [h["best_epoch"] for h in model.history_] == [1, 1, 1, 1]  # 0.00 is best once

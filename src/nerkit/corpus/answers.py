@@ -71,36 +71,40 @@ class Target:
 
 
 def merge_answers(examples: Iterable[Example]) -> list[Target]:
-    """One :class:`Target` per distinct text of the trainable ``examples``, in first-seen order.
+    """The training targets of the trainable ``examples``, in order.
 
-    A text's latest complete accepted answer is its target and its binary answers are left
-    out. Otherwise its binary answers merge: each accepted span is an entity, each rejected
-    span a non-entity; where two answers disagree (the same span accepted and rejected, or
-    accepted spans that overlap) the later answer wins.
+    Each complete accepted answer is a target of its own, as the data gives it (a text a
+    file repeats is trained on as often as it appears), and the binary answers on a text
+    that has one are left out. Otherwise all binary answers on a text merge into one target,
+    where the first of them was: each accepted span is an entity, each rejected span a
+    non-entity; where two answers disagree (the same span accepted and rejected, or accepted
+    spans that overlap) the later answer wins.
     """
-    by_text: dict[str, list[Example]] = {}
-    for ex in trainable(examples):
-        by_text.setdefault(ex.doc.text, []).append(ex)
-    targets = []
-    for answers in by_text.values():
-        complete = [ex for ex in answers if ex.kind == "complete"]
-        if complete:
-            last = complete[-1]
-            targets.append(Target(last.doc, list(last.spans), [], True, last.source))
+    data = trainable(examples)
+    complete_texts = {ex.text for ex in data if ex.kind == "complete"}
+    targets: list[Target] = []
+    merged: dict[str, Target] = {}
+    for ex in data:
+        if ex.kind == "complete":
+            targets.append(Target(ex.doc, list(ex.spans), [], True, ex.source))
             continue
-        entities: list[CharSpan] = []
-        rejected: list[CharSpan] = []
-        for ex in answers:
-            for span in ex.spans:
-                if ex.answer == "accept":
-                    entities = [e for e in entities if not _overlap(e, span)] + [span]
-                    rejected = [r for r in rejected if r != span]
-                else:
-                    entities = [e for e in entities if e != span]
-                    if span not in rejected:
-                        rejected.append(span)
-        first = answers[0]
-        targets.append(Target(first.doc, sorted(entities), rejected, False, first.source))
+        if ex.text in complete_texts:
+            continue
+        if ex.text not in merged:
+            merged[ex.text] = Target(ex.doc, [], [], False, ex.source)
+            targets.append(merged[ex.text])
+        target = merged[ex.text]
+        for span in ex.spans:
+            if ex.answer == "accept":
+                target.entities = [e for e in target.entities if not _overlap(e, span)]
+                target.entities.append(span)
+                target.rejected = [r for r in target.rejected if r != span]
+            else:
+                target.entities = [e for e in target.entities if e != span]
+                if span not in target.rejected:
+                    target.rejected.append(span)
+    for target in merged.values():
+        target.entities.sort()
     return targets
 
 
