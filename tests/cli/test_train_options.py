@@ -163,6 +163,7 @@ def _tiny_vectors(path: Path) -> Path:
         ("word2vec-fine-tune", "neural.v1", "fine-tune"),
         ("fasttext-fine-tune", "neural.v1", "fine-tune"),
         ("perceptron", "perceptron.v1", None),
+        ("perceptron-word2vec", "perceptron.v1", "clusters"),
         ("FILE:word2vec-static", "neural.v1", "static"),
         ("FILE:perceptron", "perceptron.v1", None),
     ],
@@ -187,19 +188,29 @@ def test_train_with_each_packaged_config(
     written = tomllib.loads((out / "config.toml").read_text())
     assert written["model"]["name"] == model and "experiment" not in written
     assert written["train"]["max_epochs"] == 2
-    if mode is not None:
+    if mode == "clusters":  # the perceptron keeps the word clusters, not the vectors
+        assert written["vectors"]["path"] and (out / "clusters.safetensors").is_file()
+    elif mode is not None:
         assert written["vectors"]["mode"] == mode
-    if mode not in (None, "none"):
+    if mode not in (None, "none", "clusters"):
         assert (out / "vectors").is_dir()  # the table was copied into the model
 
 
-@pytest.mark.parametrize("config", ["word2vec-static", "fasttext-fine-tune"])
-def test_vector_config_without_vectors_says_how_to_make_them(config: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("config", "kind"),
+    [
+        ("word2vec-static", "word2vec"),
+        ("fasttext-fine-tune", "fasttext"),
+        ("perceptron-word2vec", "word2vec"),
+    ],
+)
+def test_vector_config_without_vectors_says_how_to_make_them(
+    config: str, kind: str, tmp_path: Path
+) -> None:
     args = ["train", str(TRAIN), str(DEV), "-o", str(tmp_path / "m"), "--config", config]
     result = CliRunner().invoke(app, args)
     err = result.exception
     assert isinstance(err, ConfigError) and err.code == "E326"
-    kind = config.split("-")[0]
     assert f"nerkit vectors train RAW.txt TRAIN --algo {kind} --dim 100" in str(err)
     assert f"--set vectors.path=vectors/{kind}" in str(err) and config in str(err)
     assert not (tmp_path / "m").exists()  # stopped before training

@@ -61,6 +61,7 @@ def test_bad_file(tmp_path: Path) -> None:
         ("word2vec-fine-tune", "neural.v1", "fine-tune"),
         ("fasttext-fine-tune", "neural.v1", "fine-tune"),
         ("perceptron", "perceptron.v1", None),
+        ("perceptron-word2vec", "perceptron.v1", None),
     ],
 )
 def test_packaged_configs_resolve_by_name_and_by_file(
@@ -74,6 +75,7 @@ def test_packaged_configs_resolve_by_name_and_by_file(
         "word2vec-fine-tune",
         "fasttext-fine-tune",
         "perceptron",
+        "perceptron-word2vec",
     }
     # The [model] name of the file wins over the default model type; [experiment] is set aside.
     by_name = resolve_config("neural" if model == "perceptron.v1" else "perceptron", name)

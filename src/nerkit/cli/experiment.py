@@ -66,7 +66,7 @@ def experiment_command(
         typer.Option(
             "--defaults",
             help="Add the default set: blank, word2vec-static, word2vec-fine-tune, "
-            "fasttext-fine-tune, perceptron.",
+            "fasttext-fine-tune, perceptron, perceptron-word2vec.",
         ),
     ] = False,
     vectors: Annotated[

@@ -51,6 +51,7 @@ DEFAULT_CONFIGS = (
     "word2vec-fine-tune",
     "fasttext-fine-tune",
     "perceptron",
+    "perceptron-word2vec",
 )
 Progress = Callable[[str, dict[str, Any]], None]  # (event, details)
 

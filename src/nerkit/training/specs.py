@@ -3,7 +3,8 @@
 A config is what ``nerkit init-config`` writes (``[model] name = ...`` plus the model type's
 sections), optionally with an ``[experiment]`` section saying how a comparison names it and
 which word vectors it is given. Packaged configs (``blank``, ``word2vec-static``,
-``word2vec-fine-tune``, ``fasttext-fine-tune``, ``perceptron``) live in ``nerkit/configs``.
+``word2vec-fine-tune``, ``fasttext-fine-tune``, ``perceptron``, ``perceptron-word2vec``) live
+in ``nerkit/configs``.
 
 ``--set`` overrides apply to every config whose model type has the setting; prefix one with a
 config or model name to aim it (``perceptron:train.ensemble=1``). An override no config knows
@@ -196,20 +197,24 @@ def check_vectors_given(resolved: ResolvedConfig, config: str | Path | None = No
     vec = resolved.sections.get("vectors")
     mode: str = getattr(vec, "mode", "none")
     path: str = getattr(vec, "path", "")
-    if vec is None or path or mode == "none":
+    if vec is None or path:
         return
     file = read_config(config) if config is not None else None
     wanted = read_experiment(file) if file is not None else ExperimentSettings()
+    if mode == "none" and not wanted.vectors:
+        return
     kind = wanted.vectors or "word2vec"
     folder = f"vectors/{kind}"
     name = f"Config '{file.name}'" if file is not None else "The config"
+    why = f'vectors.mode = "{mode}"' if mode != "none" else f"its [experiment] vectors = {kind!r}"
+    without = "--set vectors.mode=none" if mode != "none" else "another config"
     raise ConfigError(
         "E326",
-        f'{name} needs word vectors (vectors.mode = "{mode}") but vectors.path is empty',
+        f"{name} needs word vectors ({why}) but vectors.path is empty",
         path=file.source if file is not None else None,
         hint=f"Make them with `nerkit vectors train RAW.txt TRAIN --algo {kind} "
         f"--dim {wanted.vectors_dim} --output {folder}` (text from your domain plus your "
-        f"training data), then pass --set vectors.path={folder}; or --set vectors.mode=none "
+        f"training data), then pass --set vectors.path={folder}; or use {without} "
         "to train without vectors.",
     )
 
