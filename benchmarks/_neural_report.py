@@ -10,6 +10,7 @@ from _common import ALL_SETS, RESULTS_DIR
 SYSTEM_ORDER = (
     "spacy",
     "nerkit_perceptron",
+    "neural_perceptron-w2v",
     "neural_blank",
     "neural_w2v-static",
     "neural_w2v-fine-tune",
@@ -26,13 +27,15 @@ def _num(x: float | None, fmt: str = ",.0f") -> str:
 
 
 def _label(key: str, sys_: dict[str, Any], best: str | None) -> str:
+    """The system's name; ``best`` is the key of the system picked on dev."""
     if key == "spacy":
         return f"spaCy {sys_['version']} (default CPU efficiency NER)"
-    if key == "nerkit_perceptron":
-        return "nerkit perceptron (issue #2)"
-    name = key.removeprefix("neural_")
-    text = f"nerkit {sys_.get('description', key)}"
-    return f"**{text}** (best on dev)" if name == best else text
+    text = (
+        "nerkit perceptron"
+        if key == "nerkit_perceptron"
+        else f"nerkit {sys_.get('description', key)}"
+    )
+    return f"**{text}** (best on dev)" if key == best else text
 
 
 def _row(name: str, key: str, s: dict[str, Any], best: str | None) -> str:
@@ -142,7 +145,7 @@ def write_neural_table() -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, res in results.items():
-        best = res.get("neural_best_on_dev")
+        best = res.get("best_on_dev") or f"neural_{res.get('neural_best_on_dev')}"
         keys = [k for k in SYSTEM_ORDER if k in res["systems"]]
         keys += [k for k in res["systems"] if k not in keys]
         for key in keys:

@@ -67,7 +67,7 @@ def run_nerkit_curve(config: str, steps: list[int], force: bool) -> dict[str, An
                       "--dev", str(files["dev"]), "--test", str(files["test"]),
                       "--steps", ",".join(map(str, steps)), "--unit", "examples",
                       "--seed", "0", "--output", str(out), "--keep-models")
-    algo = CONFIGS[config][1]
+    algo = CONFIGS[config]
     if algo:
         train_vectors(SET, algo, 100)
         cmd += ["--vectors", str(vectors_dir(SET, algo))]
@@ -173,8 +173,8 @@ def main() -> None:
         if not p.exists():
             raise SystemExit("no results/neural_conll2003.json to pick the config; pass --config")
         systems = json.loads(p.read_text())["systems"]
-        with_vectors = [c for c, (_, algo) in CONFIGS.items()
-                        if algo and f"neural_{c}" in systems]
+        with_vectors = [c for c, algo in CONFIGS.items()
+                        if algo and c != "perceptron-w2v" and f"neural_{c}" in systems]
         config = max(with_vectors,
                      key=lambda c: systems[f"neural_{c}"]["dev_gold_tokens"]["f1"])
     data = load_set(SET)

@@ -35,7 +35,6 @@ import json
 import shutil
 import sys
 import time
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -71,41 +70,29 @@ VECTORS_DIR = CACHE_DIR / "vectors"
 PERCEPTRON_DIR = CACHE_DIR / "nerkit"
 RAW_TEXT = sorted((DATA_DIR / "raw_text").glob("*.txt"))
 
-# our benchmark config name -> the packaged config (src/nerkit/configs/<name>.toml)
+# our benchmark config name -> the packaged config (src/nerkit/configs/<name>.toml), trained
+# with `nerkit train --config NAME`
 PACKAGED = {
     "blank": "blank",
     "w2v-static": "word2vec-static",
     "w2v-fine-tune": "word2vec-fine-tune",
     "ft-fine-tune": "fasttext-fine-tune",
+    "perceptron-w2v": "perceptron-word2vec",
 }
-
-
-def _packaged_sets(config: str) -> list[str]:
-    """The packaged config's [vectors] and [model] settings as `--set` overrides (the vectors
-    path comes from this script; mode "none" is the default and left out)."""
-    from nerkit.training.specs import packaged_configs
-
-    data = tomllib.loads(packaged_configs()[PACKAGED[config]])
-    return [
-        f"{section}.{key}={value}"
-        for section in ("vectors", "model")
-        for key, value in data.get(section, {}).items()
-        if key not in ("name", "path") and value != "none"
-    ]
-
-
-# name -> (`nerkit train` --set overrides, vectors algorithm or None)
-CONFIGS: dict[str, tuple[list[str], str | None]] = {
-    "blank": (_packaged_sets("blank"), None),
-    "w2v-static": (_packaged_sets("w2v-static"), "word2vec"),
-    "w2v-fine-tune": (_packaged_sets("w2v-fine-tune"), "word2vec"),
-    "ft-fine-tune": (_packaged_sets("ft-fine-tune"), "fasttext"),
+# name -> the vectors algorithm it is given, or None
+CONFIGS: dict[str, str | None] = {
+    "blank": None,
+    "w2v-static": "word2vec",
+    "w2v-fine-tune": "word2vec",
+    "ft-fine-tune": "fasttext",
+    "perceptron-w2v": "word2vec",
 }
 DESCRIPTIONS = {
     "blank": "neural, no vectors",
     "w2v-static": "neural + our word2vec (static)",
     "w2v-fine-tune": "neural + our word2vec (fine-tuned)",
     "ft-fine-tune": "neural + our fastText (fine-tuned)",
+    "perceptron-w2v": "perceptron + clusters of our word2vec",
 }
 
 
@@ -217,13 +204,13 @@ def _log_timing(log_path: Path, wall: float) -> dict[str, Any]:
 def train_neural(
     name: str, config: str, seed: int, extra: Sequence[str], force: bool
 ) -> dict[str, Any]:
-    """``nerkit train TRAIN DEV --model neural`` for one config, unless cached; its meta."""
+    """``nerkit train TRAIN DEV --config PACKAGED`` for one config, unless cached; its meta."""
     out = NEURAL_DIR / name / config
     meta_path = out / "train_meta.json"
     if not force and meta_path.exists():
         return json.loads(meta_path.read_text())
-    overrides, algo = CONFIGS[config]
-    sets = list(overrides) + list(extra)
+    algo = CONFIGS[config]
+    sets = list(extra)
     if algo:
         sets.append(f"vectors.path={vectors_dir(name, algo)}")
     files = split_files(name)
@@ -231,8 +218,8 @@ def train_neural(
         "train",
         str(files["train"]),
         str(files["dev"]),
-        "--model",
-        "neural",
+        "--config",
+        PACKAGED[config],
         "--output",
         str(out / "model"),
         "--seed",
@@ -264,7 +251,7 @@ def run_set(name: str, args: argparse.Namespace) -> dict[str, Any]:
         if c not in CONFIGS:
             raise SystemExit(f"unknown config {c!r}; choose from {', '.join(CONFIGS)}")
     vectors: dict[str, Any] = {}
-    for algo in sorted({CONFIGS[c][1] for c in configs if CONFIGS[c][1]}):
+    for algo in sorted({a for c in configs if (a := CONFIGS[c])}):
         print(f"[vectors] {name}: {algo}", flush=True)
         vectors[algo] = train_vectors(name, algo, args.dim)
     metas = {}
@@ -317,7 +304,8 @@ def run_set(name: str, args: argparse.Namespace) -> dict[str, Any]:
         systems[f"neural_{c}"] = res
         neural_preds[c] = pred
     # The neural config a user would pick: the best dev F1 predicted from raw text.
-    best = max(configs, key=lambda c: systems[f"neural_{c}"]["dev_raw_text"]["f1"])
+    neural = [c for c in configs if not c.startswith("perceptron")] or configs
+    best = max(neural, key=lambda c: systems[f"neural_{c}"]["dev_raw_text"]["f1"])
     result["neural_best_on_dev"] = best
     candidates = {f"neural_{c}" for c in configs} | {"nerkit_perceptron"}
     result["best_on_dev"] = max(
@@ -352,7 +340,7 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(ALL_SETS))
     parser.add_argument(
         "--configs",
-        default="blank,w2v-static,w2v-fine-tune",
+        default="blank,w2v-static,w2v-fine-tune,perceptron-w2v",
         help=f"neural configs, from: {', '.join(CONFIGS)}",
     )
     parser.add_argument(
