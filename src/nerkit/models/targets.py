@@ -130,11 +130,8 @@ def alignment_report(examples: Iterable[Example], max_shown: int = 3) -> Alignme
         _, bad = _align(target, target.entities)
         report.spans += len(target.entities)
         report.misaligned += len(bad)
-        _note(report, target, bad, max_shown)
+        for miss in bad[: max(0, max_shown - len(report.examples))]:
+            where = f"{target.source}: " if target.source else ""
+            text = target.doc.text[miss.start : miss.end]
+            report.examples.append(f"{where}{text!r} ({miss.label})")
     return report
-
-
-def _note(report: AlignmentReport, target: Target, bad: Sequence[Misaligned], most: int) -> None:
-    for miss in bad[: max(0, most - len(report.examples))]:
-        where = f"{target.source}: " if target.source else ""
-        report.examples.append(f"{where}{target.doc.text[miss.start : miss.end]!r} ({miss.label})")
