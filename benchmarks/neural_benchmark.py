@@ -367,6 +367,8 @@ def main() -> None:
     if not args.report:
         for name in parse_sets(args.sets):
             run_set(name, args)
+    if args.train_only:
+        return  # the results files are the evaluated run's; nothing new to tabulate
     from _neural_report import write_neural_table
 
     print(write_neural_table(), flush=True)
