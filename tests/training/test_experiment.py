@@ -194,27 +194,6 @@ def test_cli_prints_and_writes_the_table(tmp_path: Path) -> None:
     assert isinstance(stray.exception, ConfigError) and "--vectors-raw" in str(stray.exception)
 
 
-@pytest.mark.parametrize("name", ["config", "specs", "report", "vectorprep", "curve"])
-def test_docstring_examples(name: str) -> None:
-    import doctest
-    import importlib
-
-    module = importlib.import_module(f"nerkit.training.{name}")
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0
-
-
-def test_docs_experiments_md(monkeypatch: pytest.MonkeyPatch) -> None:
-    import doctest
-
-    root = Path(__file__).parents[2]
-    monkeypatch.chdir(root)  # the examples name the sample data relative to the repository
-    result = doctest.testfile(
-        str(root / "docs" / "experiments.md"), module_relative=False, optionflags=doctest.ELLIPSIS
-    )
-    assert result.attempted >= 8 and result.failed == 0
-
-
 def _jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf8")
     return path
