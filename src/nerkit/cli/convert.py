@@ -12,6 +12,7 @@ from rich.console import Console
 from ..corpus import read, resolve_format, write
 from ..corpus.readwrite import format_for_output, writable
 from . import app
+from .db import load_store_for
 
 
 @app.command("convert")
@@ -39,6 +40,7 @@ def convert_command(
 
     Example: nerkit convert train.conll train.jsonl --to prodigy
     """
+    load_store_for(input)
     source = resolve_format(input, from_)
     examples = read(input, source, scheme=input_scheme)
     target = resolve_format(output, to) if to else format_for_output(output)

@@ -37,14 +37,13 @@ DbOption = Annotated[
 ]
 
 
-def use_db(db: str | None) -> None:
-    """Point ``db:NAME`` data paths at ``db``: the corpus readers open ``$NERKIT_DB``."""
-    if db:
-        import os
+def load_store_for(*paths: object) -> None:
+    """Load the store when a data path is ``db:NAME``: importing it registers the ``db:``
+    source of ``nerkit.corpus`` (and needs the ``store`` extra)."""
+    from ..corpus.readwrite import db_dataset
 
-        from ..store.url import ENV_VAR
-
-        os.environ[ENV_VAR] = db
+    if any(db_dataset(str(p)) is not None for p in paths if p is not None):
+        from .. import store  # noqa: F401
 
 
 def _open(db: str | None) -> Store:

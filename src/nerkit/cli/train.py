@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from . import app
-from .db import DbOption, use_db
+from .db import DbOption
 
 
 @app.command("train")
@@ -62,7 +62,6 @@ def train_command(
     db: DbOption = None,
 ) -> None:
     """Train a named-entity recognizer and save the best model to OUTPUT."""
-    use_db(db)
     from rich.console import Console
 
     from ..errors import ConfigError
@@ -123,6 +122,7 @@ def train_command(
         lang=lang,
         callback=progress,
         dev_split=dev_split,
+        db=db,
     )
     kept = "best model" if result.n_dev else "model"
     console.print(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
+from os import PathLike
 
 import numpy as np
 
@@ -86,3 +87,21 @@ def leaked(a: Iterable[Example], b: Iterable[Example]) -> tuple[int, int] | None
     (``b`` is then not held out from ``a``), else None."""
     n, of = shared_texts(a, b)
     return (n, of) if of and n >= LEAK_SHARE * of else None
+
+
+def read_data(
+    path: str | PathLike[str],
+    *,
+    format: str | None = None,
+    tokenizer: Callable[[str], Doc] | None = None,
+    db: str | None = None,
+) -> list[Example]:
+    """The examples of a data file, or of ``db:NAME`` (a dataset of the store in database
+    ``db``; the store is loaded for it, which needs the ``store`` extra)."""
+    from ..corpus import read
+    from ..corpus.sources import source_of
+
+    found = source_of(path)
+    if found is not None and found[0] == "db":
+        from .. import store  # noqa: F401  (importing the store registers the db: source)
+    return read(path, format=format, tokenizer=tokenizer, db=db)

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from ..errors import ModelError, warn
 from .config import ResolvedConfig, resolve_config
-from .data import leaked, retokenize, split_dev
+from .data import leaked, read_data, retokenize, split_dev
 from .log import TrainingLog
 from .specs import check_vectors_given
 
@@ -55,6 +55,7 @@ def train(
     lang: str = "en",
     callback: Callable[[dict[str, Any]], None] | None = None,
     dev_split: float | None = None,
+    db: str | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``train_path``, select the epoch best on ``dev_path``, save to ``output``.
 
@@ -66,7 +67,8 @@ def train(
     saved in the model directory as ``config.toml``; ``meta.json`` holds the dev scores;
     ``training_log.jsonl`` one line per dev evaluation and ``dev_f1.png`` the dev F1 curve.
     ``train_path`` and ``dev_path`` may also be examples already read (learning curves and
-    experiments read the data once and train on it many times).
+    experiments read the data once and train on it many times), or ``db:NAME``, a dataset of
+    the store in database ``db`` (a URL or SQLite file; None: the store's default).
 
     Warns (:class:`~nerkit.errors.NerkitWarning`): W201 when the dev texts are training
     texts too; W202 when no dev evaluation scored above 0.
@@ -74,7 +76,7 @@ def train(
     >>> result = train("train.conll", "dev.conll", "model", overrides=["train.max_epochs=5"])  # doctest: +SKIP
     >>> result.evaluation.scores.f1  # doctest: +SKIP
     """
-    from ..corpus import accepted, read, trainable
+    from ..corpus import accepted, trainable
     from ..models.base import get_model_class
     from ..models.targets import alignment_report
     from ..pipeline import Pipeline
@@ -90,7 +92,7 @@ def train(
 
     def examples(data: str | Path | Sequence[Example]) -> list[Example]:
         if isinstance(data, str | PathLike):
-            return read(data, format=format, tokenizer=tokenizer)
+            return read_data(data, format=format, tokenizer=tokenizer, db=db)
         return list(data)
 
     train_examples = examples(train_path)
