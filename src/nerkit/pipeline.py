@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from .errors import ModelError
-from .models.base import EntityRecognizer, ScoredSpan, get_model_class
+from .models.base import EntityRecognizer, ScoredSpan
+from .models.registry import get_model_class
 from .tokenizer import Tokenizer, get_tokenizer
 from .tokens import Doc
 from .version import __version__

@@ -75,7 +75,7 @@ def test_history_reports_loss_and_dev_scores() -> None:
 def _loop_inputs() -> tuple[Any, Any, np.ndarray]:
     """A tiny trained network, the features of TWO_SENTENCES and their gold tag ids: what
     ``fit_network`` takes."""
-    from nerkit.models.base import gold_token_spans
+    from nerkit.models.fitting import gold_token_spans
     from nerkit.models.tagset import TagSet
 
     model = NeuralRecognizer(**{**TINY, "max_epochs": 1}).fit(TWO_SENTENCES)

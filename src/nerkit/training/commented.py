@@ -20,7 +20,7 @@ from typing import Any
 
 import tomli_w
 
-from ..models.base import get_model_class
+from ..models.registry import get_model_class
 
 _FIELD = re.compile(r"^\s+(\w+)\s*:[^#]*?(?:#\s*(.*))?$")
 _COMMENT = re.compile(r"^\s+#\s?(.*)$")

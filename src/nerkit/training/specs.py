@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..models.base import get_model_class
+from ..models.registry import get_model_class
 from .config import (
     ConfigFile,
     ResolvedConfig,

@@ -77,7 +77,7 @@ def train(
     >>> result.evaluation.scores.f1  # doctest: +SKIP
     """
     from ..corpus import accepted, trainable
-    from ..models.base import get_model_class
+    from ..models.registry import get_model_class
     from ..models.targets import alignment_report
     from ..pipeline import Pipeline
     from ..scoring import evaluate

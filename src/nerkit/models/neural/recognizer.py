@@ -27,16 +27,10 @@ from ...corpus.answers import accepted, trainable
 from ...corpus.example import Example
 from ...errors import ConfigError, ModelError, missing_extra
 from ...tokens import Doc, Span
-from ..base import (
-    ScoredSpan,
-    fit_labels,
-    read_settings,
-    register,
-    settings_config,
-    settings_kwargs,
-    span_prf,
-    write_settings,
-)
+from ..base import ScoredSpan
+from ..fitting import fit_labels, span_prf
+from ..registry import register
+from ..settings_io import read_settings, settings_config, settings_kwargs, write_settings
 from ..tagset import TagSet
 from ..targets import token_targets
 from .featurize import Featurizer

@@ -26,18 +26,10 @@ from ...errors import ConfigError, ModelError
 from ...tokens import Doc, Span
 from ...vectors.clusters import CLUSTERS_FILE, ClusterSettings, WordClusters
 from ...vocab import Vocab
-from ..base import (
-    ScoredSpan,
-    check_labels,
-    fit_labels,
-    improves,
-    read_settings,
-    register,
-    settings_config,
-    settings_kwargs,
-    span_prf,
-    write_settings,
-)
+from ..base import ScoredSpan
+from ..fitting import check_labels, fit_labels, improves, span_prf
+from ..registry import register
+from ..settings_io import read_settings, settings_config, settings_kwargs, write_settings
 from ..tagset import TagSet
 from ..targets import TokenTargets, token_targets
 from .decode import greedy_decode
