@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from nerkit.cli import app
 from nerkit.corpus import read
 from nerkit.errors import ConfigError, NerkitWarning
+from nerkit.training.events import Evaluated, RunFinished, VectorsReady
 from nerkit.training.experiment import check_held_out, read_data, run_experiment
 from nerkit.training.specs import load_specs
 from nerkit.training.vectorprep import prepare_vectors
@@ -55,7 +56,7 @@ def experiment(tmp_path_factory: pytest.TempPathFactory):
     broken.write_text(
         '[model]\nname = "neural.v1"\n[vectors]\nmode = "static"\ndim = 5\n', encoding="utf8"
     )
-    events: list[str] = []
+    events: list[object] = []
     result = run_experiment(
         ["blank", "word2vec-static", "perceptron", broken],
         TRAIN,
@@ -66,7 +67,7 @@ def experiment(tmp_path_factory: pytest.TempPathFactory):
         vectors_w2v=tmp / "vecs",
         seed=3,
         overrides=TINY,
-        progress=lambda event, info: events.append(event),
+        progress=events.append,
     )
     return result, vectors, events
 
@@ -87,7 +88,15 @@ def test_one_row_per_config_with_the_promised_columns(experiment) -> None:
         assert run.model_bytes == size > 0
     # A perceptron that trained at all finds some of the test entities.
     assert perc.f1 > 0.3 and set(perc.per_label_f1) == labels
-    assert events.count("start") == 4 and "epoch" in events and "failed" in events
+    kinds = [type(e).__name__ for e in events]
+    assert kinds.count("RunStarted") == 4 and "Evaluated" in kinds
+    failed = [e for e in events if isinstance(e, RunFinished) and e.error is not None]
+    assert [e.name for e in failed] == ["broken"]
+    assert {e.run for e in events if isinstance(e, Evaluated)} == {
+        "blank",
+        "word2vec-static",
+        "perceptron",
+    }
 
 
 def test_oov_rate_from_the_vectors_package(experiment) -> None:
@@ -132,10 +141,10 @@ def test_vectors_trained_on_raw_plus_train_texts_and_cached(tmp_path: Path) -> N
         ]
         + ["experiment.vectors_bucket=512"],
     )
-    events: list[dict] = []
+    events: list[object] = []
     train = read(TRAIN)
     infos = prepare_vectors(
-        specs, train, TRAIN, tmp_path / "cache", raw=[raw], progress=lambda e, i: events.append(i)
+        specs, train, TRAIN, tmp_path / "cache", raw=[raw], progress=events.append
     )
     assert infos["word2vec-static"].path == infos["word2vec-fine-tune"].path  # trained once
     assert (
@@ -147,12 +156,12 @@ def test_vectors_trained_on_raw_plus_train_texts_and_cached(tmp_path: Path) -> N
         vecs = Vectors.from_disk(info.path)
         # Words only in the raw text and only in the training texts both have vectors.
         assert vecs.get_row("quokka") >= 0 and vecs.get_row("paypal") >= 0
-    assert [e["cached"] for e in events if "cached" in e] == [False, False]
+    assert [e.cached for e in events if isinstance(e, VectorsReady)] == [False, False]
     events.clear()
     again = prepare_vectors(
-        specs, train, TRAIN, tmp_path / "cache", raw=[raw], progress=lambda e, i: events.append(i)
+        specs, train, TRAIN, tmp_path / "cache", raw=[raw], progress=events.append
     )
-    assert [e["cached"] for e in events if "cached" in e] == [True, True]
+    assert [e.cached for e in events if isinstance(e, VectorsReady)] == [True, True]
     assert again["fasttext-fine-tune"].path == infos["fasttext-fine-tune"].path
 
 

@@ -28,15 +28,16 @@ import re
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, NerkitWarning, warn
 from .data import leaked, shared_texts
+from .events import Progress, RunFinished, RunStarted
 from .report import dir_bytes, human_bytes, markdown_table, percent, write_json
 from .specs import RunSpec, load_specs
 from .train import train
@@ -53,7 +54,6 @@ DEFAULT_CONFIGS = (
     "perceptron",
     "perceptron-word2vec",
 )
-Progress = Callable[[str, dict[str, Any]], None]  # (event, details)
 
 
 @dataclass
@@ -216,7 +216,7 @@ def run_experiment(
     out = Path(output) if output is not None else default_output()
     train_ex, dev_ex, test_ex = read_data(train_path, dev_path, test_path, format, lang)
     check_held_out(train_ex, dev_ex, test_ex, dev_path, test_path)
-    emit = progress or (lambda event, info: None)
+    emit: Progress = progress or (lambda event: None)
     given = {"word2vec": vectors_w2v, "fasttext": vectors_ft}
     vector_paths = prepare_vectors(
         specs,
@@ -249,13 +249,13 @@ def run_experiment(
         date=datetime.now().isoformat(timespec="seconds"),
     )
     for i, spec in enumerate(specs):
-        emit("start", {"name": spec.name, "model": spec.model, "index": i + 1, "total": len(specs)})
+        emit(RunStarted(spec.name, i + 1, len(specs), model=spec.model))
         run = _run_one(
             spec, train_ex, dev_ex, test_ex, out, vector_paths.get(spec.name), seed, emit
         )
         result.runs.append(run)
         result.write()
-        emit("done" if run.status == "ok" else "failed", {"name": spec.name, "run": run})
+        emit(RunFinished(spec.name, run.f1 if run.status == "ok" else None, run.error))
     return result
 
 
@@ -385,7 +385,7 @@ def _run_one(
                 dev_ex or None,
                 model_dir,
                 config=config,
-                callback=lambda info: emit("epoch", {"name": spec.name, **info}),
+                callback=lambda event: emit(replace(event, run=spec.name)),
             )
         run.train_seconds = trained.seconds or time.perf_counter() - start
         run.dev_f1 = trained.evaluation.scores.f1 if trained.evaluation else None

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from ..errors import ModelError, warn
 from .config import ResolvedConfig, resolve_config
 from .data import leaked, read_data, retokenize, split_dev
+from .events import Evaluated
 from .log import TrainingLog
 from .specs import check_vectors_given
 
@@ -53,7 +54,7 @@ def train(
     seed: int | None = None,
     format: str | None = None,
     lang: str = "en",
-    callback: Callable[[dict[str, Any]], None] | None = None,
+    callback: Callable[[Evaluated], None] | None = None,
     dev_split: float | None = None,
     db: str | None = None,
 ) -> TrainResult:
@@ -63,7 +64,8 @@ def train(
     or rejected span; see :mod:`nerkit.corpus.answers`), on the tokens its own tokenizer makes
     of each text, which is what it will see when predicting (``train.gold_tokens = true``
     keeps the file's tokens). Without ``dev_path``, ``dev_split`` (e.g. 0.2) holds out that
-    share of the annotated texts, seeded by ``train.seed``. The resolved configuration is
+    share of the annotated texts, seeded by ``train.seed``. ``callback`` gets an
+    :class:`~nerkit.training.events.Evaluated` event after each dev evaluation. The resolved configuration is
     saved in the model directory as ``config.toml``; ``meta.json`` holds the dev scores;
     ``training_log.jsonl`` one line per dev evaluation and ``dev_f1.png`` the dev F1 curve.
     ``train_path`` and ``dev_path`` may also be examples already read (learning curves and
@@ -128,7 +130,7 @@ def train(
         if log is not None:
             log(info)
         if callback is not None:
-            callback(info)
+            callback(Evaluated.from_info(info))
 
     start = time.perf_counter()
     recognizer.fit(train_examples, dev_examples or None, callback=on_eval)
