@@ -243,7 +243,7 @@ def make_span(
     for name, value in (("start", start), ("end", end)):
         if not isinstance(value, int) or isinstance(value, bool):
             raise FormatError(
-                "E004",
+                "E015",
                 f"Span {name} should be an integer character offset, found {value!r}",
                 path=path,
                 line=line,
@@ -252,7 +252,7 @@ def make_span(
             )
     if not isinstance(label, str) or not label:
         raise FormatError(
-            "E004",
+            "E015",
             f"Span label should be a non-empty string, found {label!r}",
             path=path,
             line=line,
@@ -424,7 +424,7 @@ def read_span_dicts(
             span = make_span(item[0], item[1], item[2], text, path, line, strict, record_no)
         else:
             raise FormatError(
-                "E004",
+                "E015",
                 f"A span should be an object with start, end and label, found {dumps(item)}",
                 path=path,
                 line=line,
@@ -468,7 +468,7 @@ def check_answer(value: Any, path: Path, line: int | None, record_no: int | None
     """A Prodigy-style answer: accept, reject or ignore."""
     if value not in ("accept", "reject", "ignore"):
         raise FormatError(
-            "E004",
+            "E016",
             f"Field 'answer' should be 'accept', 'reject' or 'ignore', found {value!r}",
             path=path,
             line=line,

@@ -143,7 +143,7 @@ def read_kind(
     value = record["kind"]
     if value not in KINDS:
         raise FormatError(
-            "E004",
+            "E016",
             f"Field 'kind' should be 'complete' or 'binary', found {value!r}",
             path=path,
             line=line,

@@ -53,7 +53,7 @@ def read_doccano(
             for ent in rec["entities"]:
                 if not isinstance(ent, dict) or any(k not in ent for k in _ENTITY_KEYS):
                     raise FormatError(
-                        "E004",
+                        "E015",
                         f"An entity should have start_offset, end_offset and label: {dumps(ent)}",
                         path=path,
                         line=lineno,
@@ -69,7 +69,7 @@ def read_doccano(
             for item in rec.get("label") or []:
                 if not (isinstance(item, list) and len(item) == 3):
                     raise FormatError(
-                        "E004",
+                        "E015",
                         f"A label should be [start, end, label], found {dumps(item)}",
                         path=path,
                         line=lineno,

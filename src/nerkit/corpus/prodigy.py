@@ -95,7 +95,7 @@ def _tokens(raw: Any, text: str, path: Path, line: int) -> tuple[Doc, list[dict[
     for i, tok in enumerate(raw):
         if not isinstance(tok, dict) or "start" not in tok or "end" not in tok:
             raise FormatError(
-                "E004",
+                "E017",
                 f"Token {i} should be an object with 'start' and 'end', found {dumps(tok)}",
                 path=path,
                 line=line,

@@ -83,7 +83,7 @@ def db_dataset(path: str | PathLike[str]) -> str | None:
 
 def _no_source_write(examples: Iterable[Example], path: Path, **_: object) -> int:
     raise FormatError(
-        "E007",
+        "E018",
         "Cannot write to a store dataset (db:NAME) here",
         path=path,
         hint="Write a file, then: nerkit db import NAME FILE.",

@@ -69,7 +69,7 @@ def read_spacy_json(
         for ent in raw:
             if not (isinstance(ent, list | tuple) and len(ent) == 3):
                 raise FormatError(
-                    "E004",
+                    "E015",
                     f"An entity should be [start, end, label], found {dumps(ent)}",
                     path=path,
                     line=line,

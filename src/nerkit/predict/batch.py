@@ -46,7 +46,7 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
                 record = json.loads(line)
             except json.JSONDecodeError as err:
                 raise FormatError(
-                    "E003", f"Invalid JSON: {err.msg}", path=path, line=lineno, offset=err.pos
+                    "E001", f"Invalid JSON: {err.msg}", path=path, line=lineno, offset=err.pos
                 ) from err
             if not isinstance(record, dict) or not isinstance(record.get("text"), str):
                 raise FormatError(

@@ -139,7 +139,7 @@ def sql_items(
                 )
     except SQLAlchemyError as err:
         raise StoreError(
-            "E408",
+            "E412",
             f"The query failed: {getattr(err, 'orig', None) or err}",
             path=where,
             hint="Check the URL and the SQL (run it in the database's own client first).",

@@ -405,7 +405,7 @@ class Store:
         check_kind(kind)
         if client_id is not None and not (0 < len(client_id) <= CLIENT_ID_LENGTH):
             raise StoreError(
-                "E404",
+                "E411",
                 f"client_id should be 1-{CLIENT_ID_LENGTH} characters, found {len(client_id)}",
                 hint="Use a UUID.",
             )
@@ -554,7 +554,7 @@ class Store:
     def _session_id(self, s: Session, dataset_id: int, name: str) -> int:
         if not name or len(name) > NAME_LENGTH or not name.isprintable():
             raise StoreError(
-                "E404",
+                "E411",
                 f"Session name {name!r} should be 1-{NAME_LENGTH} printable characters",
                 hint="Use the annotator's name, e.g. 'alice'.",
             )
@@ -579,7 +579,7 @@ class Store:
 def _check_name(name: str) -> None:
     if not (len(name) <= NAME_LENGTH and _DATASET_NAME.fullmatch(name)):
         raise StoreError(
-            "E402",
+            "E410",
             f"Dataset name {name!r} is not allowed",
             hint="Use letters, digits, '_', '.' and '-' (starting with a letter, digit or '_').",
         )
