@@ -21,17 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FormatError
-from ._io import (
-    TokenizerFn,
-    atomic_write_lines,
-    dumps,
-    iter_json_lines,
-    make_span,
-    need,
-    record_fields,
-    tokens_of,
-)
 from .example import Example, Source
+from .files import TokenizerFn, atomic_write_lines, dumps
+from .jsonio import iter_json_lines
+from .records import make_span, need, record_fields, tokens_of
 
 _ENTITY_KEYS = ("start_offset", "end_offset", "label")
 

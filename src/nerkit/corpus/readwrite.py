@@ -19,9 +19,9 @@ from os import PathLike
 from pathlib import Path
 
 from ..errors import FormatError
-from ._io import TokenizerFn, check_readable
 from .answers import accepted as accepted  # re-exported: the gold filter lives with the answers
 from .example import Example
+from .files import TokenizerFn, check_readable
 from .formats import FORMATS, Format, detect_format, get_format
 from .sources import iter_source, source_of
 

@@ -19,16 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FormatError
-from ._io import (
-    TokenizerFn,
-    atomic_write_json_array,
-    dumps,
-    iter_json_array,
-    make_span,
-    record_fields,
-    tokens_of,
-)
 from .example import Example, Source
+from .files import TokenizerFn, atomic_write_json_array, dumps
+from .jsonio import iter_json_array
+from .records import make_span, record_fields, tokens_of
 
 
 def read_spacy_json(

@@ -20,7 +20,7 @@ from itertools import tee
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..corpus._io import atomic_write_lines, dumps
+from ..corpus.files import atomic_write_lines, dumps
 from ..errors import FormatError
 
 if TYPE_CHECKING:

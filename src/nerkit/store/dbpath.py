@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from ..corpus.answers import trainable
 from ..corpus.example import Example
 from ..corpus.sources import Source
 from ..tokens import Doc
@@ -33,7 +34,7 @@ def iter_dataset(
     with Store(db) as store:
         store.dataset(name)  # a missing dataset fails here, before the first example is asked
         for ex in store.merged(name, answer=None, tokenizer=tokenizer):
-            if ex.answer == "accept" or (ex.kind == "binary" and ex.answer == "reject"):
+            if trainable([ex]):
                 yield ex
 
 
