@@ -8,10 +8,10 @@ helpers models share while fitting ``fitting.py``, the settings files ``settings
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from ..corpus.example import Example
 from ..tokens import Doc, Span
@@ -29,7 +29,10 @@ class ScoredSpan:
 class EntityRecognizer(Protocol):
     """What every model type provides. ``__init__`` only stores settings; ``fit`` learns."""
 
-    name: str  # registry name with version, e.g. "perceptron.v1"
+    name: ClassVar[str]  # registry name with version, e.g. "perceptron.v1"
+    # The settings dataclass of each config.toml section ("model", "train", ...): what
+    # training resolves configs and --set overrides against.
+    config_sections: ClassVar[Mapping[str, type]]
     labels: tuple[str, ...]
     # One dict per dev evaluation of the last ``fit`` (what ``callback`` was given).
     history_: list[dict[str, Any]]

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from ..errors import ModelError
 
+if TYPE_CHECKING:
+    from .base import EntityRecognizer
+
 R = TypeVar("R")
-_REGISTRY: dict[str, type] = {}
+_REGISTRY: dict[str, type[EntityRecognizer]] = {}
 
 
 def register(name: str) -> Callable[[type[R]], type[R]]:
     """Class decorator: make a model type loadable by its versioned ``name``."""
 
     def deco(cls: type[R]) -> type[R]:
-        _REGISTRY[name] = cls
+        _REGISTRY[name] = cast("type[EntityRecognizer]", cls)
         return cls
 
     return deco
 
 
-def get_model_class(name: str) -> type:
+def get_model_class(name: str) -> type[EntityRecognizer]:
     """The model class registered as ``name`` (``perceptron`` means its newest version)."""
     _import_builtin_models()
     if name in _REGISTRY:

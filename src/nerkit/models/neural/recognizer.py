@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -65,8 +65,8 @@ class NeuralRecognizer:
     boundaries and this label, being in the text.
     """
 
-    name = NAME
-    config_sections = SECTIONS
+    name: ClassVar[str] = NAME
+    config_sections: ClassVar[Mapping[str, type]] = SECTIONS
 
     def __init__(self, **settings: Any) -> None:
         self.settings, self.vector_settings, self.train_settings = split_settings(settings)

@@ -12,10 +12,10 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from safetensors.numpy import load_file, save_file
@@ -103,8 +103,8 @@ class PerceptronRecognizer:
     scores as logits). It ranks spans by how clearly they won; it is not calibrated.
     """
 
-    name = NAME
-    config_sections = {
+    name: ClassVar[str] = NAME
+    config_sections: ClassVar[Mapping[str, type]] = {
         "model": PerceptronSettings,
         "train": PerceptronTrainSettings,
         "vectors": ClusterSettings,
