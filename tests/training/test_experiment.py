@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 from nerkit.cli import app
 from nerkit.corpus import read
 from nerkit.errors import ConfigError, NerkitWarning
+from nerkit.training.data import check_held_out, read_splits
 from nerkit.training.events import Evaluated, RunFinished, VectorsReady
-from nerkit.training.experiment import check_held_out, read_data, run_experiment
+from nerkit.training.experiment import run_experiment
 from nerkit.training.specs import load_specs
 from nerkit.training.vectorprep import prepare_vectors
 from nerkit.vectors import Vectors
@@ -220,7 +221,7 @@ def test_read_data_trains_on_binary_answers_and_scores_complete_ones(tmp_path: P
             {"text": "Gus met Hal.", "spans": [], "answer": "reject"},
         ],
     )
-    train, dev, test = read_data(data, data, data)
+    train, dev, test = read_splits(data, data, data)
     assert [(ex.text, ex.kind, ex.answer) for ex in train] == [
         ("Ann met Bob.", "complete", "accept"),
         ("Cy met Di.", "binary", "accept"),
@@ -234,7 +235,7 @@ def _codes(record: list[warnings.WarningMessage]) -> list[str]:
 
 
 def test_check_held_out_warns_when_dev_or_test_is_not_held_out(tmp_path: Path) -> None:
-    train, dev, test = read_data(TRAIN, DEV, TEST)
+    train, dev, test = read_splits(TRAIN, DEV, TEST)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         check_held_out(train, dev, test, DEV, TEST)
@@ -250,7 +251,7 @@ def test_check_held_out_warns_when_dev_or_test_is_not_held_out(tmp_path: Path) -
     assert same.code == "W203" and f"the same file ({DEV})" in str(same)
     copy = tmp_path / "copy.jsonl"
     copy.write_bytes(DEV.read_bytes())
-    (same,) = caught(train, dev, read_data(TRAIN, DEV, copy)[2], DEV, copy)
+    (same,) = caught(train, dev, read_splits(TRAIN, DEV, copy)[2], DEV, copy)
     assert same.code == "W203" and "the same 12 texts" in str(same)
     (part,) = caught(train, dev, [*test, *dev[:9]], DEV, TEST)
     assert part.code == "W203" and "9 of the 33 test texts are dev texts too" in str(part)

@@ -29,15 +29,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
+from .data import check_held_out, read_splits, w201_said_once
 from .events import Evaluated, Progress, RunFinished, RunStarted
-from .experiment import (
-    check_held_out,
-    config_overrides,
-    default_output,
-    read_data,
-    w201_said_once,
-    write_config,
-)
+from .experiment import config_overrides, default_output, write_config
 from .report import markdown_table, percent, plot_curve, write_json
 from .specs import load_spec
 from .train import train
@@ -203,7 +197,7 @@ def learning_curve(
         )
     where = own or vectors
     info = describe_vectors(where) if where and (own or spec.needs_vectors(resolved)) else None
-    train_ex, dev_ex, test_ex = read_data(train_path, dev_path, test_path, format, lang)
+    train_ex, dev_ex, test_ex = read_splits(train_path, dev_path, test_path, format, lang)
     check_held_out(train_ex, dev_ex, test_ex, dev_path, test_path)
     emit: Progress = progress or (lambda event: None)
     sizes = step_sizes(steps, unit, len(train_ex))
