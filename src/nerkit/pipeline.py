@@ -140,7 +140,7 @@ class Pipeline:
                     path=config_path,
                     hint='The file should say e.g. name = "perceptron.v1" under [model].',
                 )
-            recognizer = get_model_class(name).from_disk(path)  # type: ignore[attr-defined]
+            recognizer = get_model_class(name).from_disk(path)
         return cls(tokenizer, recognizer, meta)
 
 

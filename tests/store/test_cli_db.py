@@ -200,3 +200,23 @@ def test_corpus_reads_db_paths_only_once_the_store_registered_them(db: str) -> N
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["E014", "True"]
+
+
+def test_every_command_that_reads_data_reads_db_paths(db: str, tmp_path: Path) -> None:
+    """The CLI loads the store for db:NAME wherever it takes data (convert, data check,
+    vectors oov), with --db or $NERKIT_DB naming the database."""
+    assert run("import", "train", str(TRAIN), "--db", db).exit_code == 0
+    vecs = tmp_path / "v"
+    made = CliRunner().invoke(
+        app, ["vectors", "import", str(RESOURCES / "vectors_tiny.vec"), "-o", str(vecs)]
+    )
+    assert made.exit_code == 0, made.output
+    env = {"NERKIT_DB": db}
+    for args in (
+        ["vectors", "oov", str(vecs), "db:train"],
+        ["data", "check", "db:train"],
+        ["convert", "db:train", str(tmp_path / "out.jsonl")],
+    ):
+        result = CliRunner().invoke(app, args, env=env)
+        assert result.exit_code == 0, (args, result.output)
+        assert "E014" not in result.output

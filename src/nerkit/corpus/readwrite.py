@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 from ..errors import FormatError
 from .answers import accepted as accepted  # re-exported: the gold filter lives with the answers
@@ -90,8 +91,8 @@ def _no_source_write(examples: Iterable[Example], path: Path, **_: object) -> in
     )
 
 
-def _read_source(path: Path, **options: object) -> Iterator[Example]:
-    yield from iter_source(path, tokenizer=options.get("tokenizer"))  # type: ignore[arg-type]
+def _read_source(path: Path, **options: Any) -> Iterator[Example]:
+    yield from iter_source(path, tokenizer=options.get("tokenizer"), db=options.get("db"))
 
 
 # The format of a db:NAME path: a dataset of the store, read as what training learns from.

@@ -14,13 +14,13 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from itertools import tee
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..corpus.files import atomic_write_lines, dumps
+from ..corpus.files import atomic_write_lines, dumps, iter_lines
+from ..corpus.jsonio import iter_json_lines
 from ..errors import FormatError
 
 if TYPE_CHECKING:
@@ -30,33 +30,26 @@ if TYPE_CHECKING:
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
     """Records of INPUT: JSONL objects with a "text" field, or one text per line of plain text.
 
-    A file is read as JSONL when its first non-empty line starts with ``{``.
+    A file is read as JSONL when its first non-empty line starts with ``{`` (or it is named
+    ``.jsonl``/``.ndjson``), through the corpus's JSONL reader (E001 invalid JSON, E002 not an
+    object); a record without a "text" string is E003. Non-UTF-8 input is E006.
     """
-    as_json: bool | None = None  # decided by the first non-empty line
-    with open(path, encoding="utf8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            if as_json is None:
-                as_json = line.lstrip().startswith("{") or path.suffix in (".jsonl", ".ndjson")
-            if not as_json:
-                yield {"text": line.rstrip("\r\n")}
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise FormatError(
-                    "E001", f"Invalid JSON: {err.msg}", path=path, line=lineno, offset=err.pos
-                ) from err
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                raise FormatError(
-                    "E004",
-                    'Record has no "text" string',
-                    path=path,
-                    line=lineno,
-                    hint='Each JSONL line must be an object with a "text" field.',
-                )
-            yield record
+    first = next((line for _, line in iter_lines(path) if line.strip()), "")
+    if not (first.lstrip().startswith("{") or path.suffix in (".jsonl", ".ndjson")):
+        for _, line in iter_lines(path):
+            if line.strip():
+                yield {"text": line}
+        return
+    for lineno, record in iter_json_lines(path):
+        if not isinstance(record.get("text"), str):
+            raise FormatError(
+                "E003",
+                'The record has no "text" string',
+                path=path,
+                line=lineno,
+                hint='Each JSONL line must be an object with a "text" field.',
+            )
+        yield record
 
 
 def predict_records(

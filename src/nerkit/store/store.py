@@ -26,6 +26,6 @@ class Store(Annotations):
 
     ``url`` is any SQLAlchemy URL (``postgresql+psycopg://user@host/db``) or a SQLite file
     path; None means ``$NERKIT_DB``, else ``./nerkit.db``. Opening applies pending schema
-    migrations. A facade: the connection is ``connection.py``, the methods by concern are in
-    ``datasets.py``, ``examples.py`` and ``annotations.py``.
+    migrations. Assembled from modules by concern: the connection is ``connection.py``, the
+    methods are in ``datasets.py``, ``examples.py`` and ``annotations.py``.
     """

@@ -1,5 +1,8 @@
-"""Training data as the model will meet it: re-tokenized text, a dev set split off when there
-is none, and checks that dev (or test) is not the training data again.
+"""Training data as the model will meet it: data files and ``db:`` datasets read, re-tokenized
+text, a dev set split off when there is none, and checks that dev (or test) is not the
+training data again: W201 when dev texts are training texts (the dev score flatters the model
+and picks the most overfitted epoch), W204 when test texts are, W203 when dev and test are
+the same data (the test score is then not of unseen data).
 
 Example:
     >>> from nerkit.corpus import Example
@@ -142,7 +145,8 @@ def check_held_out(
     dev_path: str | Path,
     test_path: str | Path,
 ) -> None:
-    """Warn when the dev or test data is not held out (see the module docstring): each such
+    """Warn when the dev or test data is not held out (W201, W203, W204; see the module
+    docstring): each such
     score flatters every config, and a test score of the epoch picked on the test texts is no
     test score at all."""
     if leak := leaked(train, dev):
