@@ -7,12 +7,18 @@
 '[USA-TX] [H] RTX 3080'
 """
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
-from .errors import NerkitError  # noqa: E402
-from .pipeline import Pipeline, blank, load  # noqa: E402
-from .tokenizer import Tokenizer  # noqa: E402
-from .tokens import Doc, Span, Token  # noqa: E402
+from .errors import NerkitError
+from .pipeline import Pipeline, blank, load
+from .tokenizer import Tokenizer
+from .tokens import Doc, Span, Token
+from .version import __version__
+
+if _TYPE_CHECKING:  # the real signatures for type checkers; imported on first use at run time
+    from .scoring.evaluate import evaluate
+    from .training.train import train
 
 __all__ = [
     "Doc",
@@ -29,15 +35,23 @@ __all__ = [
 ]
 
 
-def train(*args, **kwargs):  # type: ignore[no-untyped-def]
-    """Train a model; see :func:`nerkit.training.train`."""
-    from .training import train as _train
+# Training and evaluation load on first use, so that ``import nerkit`` stays light.
+_LAZY = {
+    "train": ("nerkit.training.train", "train"),
+    "evaluate": ("nerkit.scoring.evaluate", "evaluate"),
+}
 
-    return _train(*args, **kwargs)
+
+def __getattr__(name: str) -> _Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        module, attr = _LAZY[name]
+        value = getattr(import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'nerkit' has no attribute {name!r}")
 
 
-def evaluate(*args, **kwargs):  # type: ignore[no-untyped-def]
-    """Score a model on data; see :func:`nerkit.scoring.evaluate`."""
-    from .scoring import evaluate as _evaluate
-
-    return _evaluate(*args, **kwargs)
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -3,7 +3,9 @@
 Every error says what was wrong, where (file, line, record, character offset) and what
 to do about it. Codes are stable: ``E0xx`` data and formats, ``E1xx`` tokens and tags,
 ``E2xx`` models and training, ``E3xx`` configuration and CLI, ``E4xx`` the dataset store,
-``E5xx`` the annotation app.
+``E5xx`` the annotation app; ``W2xx`` warnings. Each code has one meaning and one class,
+listed in one table (``error_codes.txt`` beside this module, read by :func:`codes`), from
+which docs/errors.md is generated (``python -m nerkit.errors``).
 
 Example:
     >>> err = FormatError("E001", "Invalid JSON", path="a.jsonl", line=3, hint="Fix the quote.")
@@ -13,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from os import PathLike
 
 
@@ -128,3 +131,56 @@ def warn(code: str, message: str, hint: str | None = None) -> None:
     import warnings
 
     warnings.warn(NerkitWarning(code, message, hint), stacklevel=3)
+
+
+@dataclass(frozen=True)
+class Code:
+    """One error or warning code: the class that carries it, what it means (every message
+    with the code is this meaning with its specifics) and what to do about it in general
+    (each message's hint is more precise)."""
+
+    code: str
+    kind: str  # the NerkitError subclass, or "NerkitWarning"
+    meaning: str
+    action: str
+
+
+def codes() -> dict[str, Code]:
+    """The table of every code (``error_codes.txt`` beside this module), read on first use.
+
+    >>> c = codes()["E001"]
+    >>> c.kind, c.meaning
+    ('FormatError', 'Invalid JSON in a data file')
+    """
+    global _CODES
+    if _CODES is None:
+        from importlib.resources import files
+
+        text = files("nerkit").joinpath("error_codes.txt").read_text(encoding="utf8")
+        rows = (line.split(" | ") for line in text.splitlines() if line and line[0] != "#")
+        _CODES = {code: Code(code, kind, meaning, action) for code, kind, meaning, action in rows}
+    return _CODES
+
+
+_CODES: dict[str, Code] | None = None
+
+
+def errors_markdown() -> str:
+    """docs/errors.md, generated from :func:`codes`."""
+    lines = [
+        "# Error and warning codes",
+        "",
+        "Generated from `src/nerkit/error_codes.txt` by `python -m nerkit.errors > "
+        "docs/errors.md`; a test keeps the two in step. Every error says what was wrong, where "
+        "(file, line, record, offset) and what to do in its own words; this table says what "
+        "each code means.",
+        "",
+        "| code | raised as | meaning | what to do |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {c.code} | `{c.kind}` | {c.meaning} | {c.action} |" for c in codes().values()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(errors_markdown(), end="")

@@ -20,11 +20,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, overload
 
-from . import __version__
 from .errors import ModelError
-from .models.base import EntityRecognizer, ScoredSpan, get_model_class
+from .models.base import EntityRecognizer, ScoredSpan
+from .models.registry import get_model_class
 from .tokenizer import Tokenizer, get_tokenizer
 from .tokens import Doc
+from .version import __version__
 
 
 class Pipeline:
@@ -120,7 +121,9 @@ class Pipeline:
             meta = json.loads((path / "meta.json").read_text(encoding="utf8"))
         tok_path = path / "tokenizer.json"
         tokenizer = (
-            Tokenizer.from_disk(tok_path) if tok_path.exists() else get_tokenizer(meta.get("lang", "en"))
+            Tokenizer.from_disk(tok_path)
+            if tok_path.exists()
+            else get_tokenizer(meta.get("lang", "en"))
         )
         recognizer = None
         config_path = path / "config.toml"
@@ -132,10 +135,12 @@ class Pipeline:
             name = config.get("model", {}).get("name")
             if not name:
                 raise ModelError(
-                    "E204", "config.toml has no [model] name", path=config_path,
-                    hint="The file should say e.g. name = \"perceptron.v1\" under [model].",
+                    "E204",
+                    "config.toml has no [model] name",
+                    path=config_path,
+                    hint='The file should say e.g. name = "perceptron.v1" under [model].',
                 )
-            recognizer = get_model_class(name).from_disk(path)  # type: ignore[attr-defined]
+            recognizer = get_model_class(name).from_disk(path)
         return cls(tokenizer, recognizer, meta)
 
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 import nerkit
 from nerkit.cli import app
+from nerkit.corpus import accepted, read
 
 RESOURCES = Path(__file__).parents[1] / "resources"
 TRAIN = RESOURCES / "ner_tiny_train.jsonl"
@@ -58,7 +59,9 @@ def test_train_writes_a_model_directory(model_dir: Path) -> None:
     assert config["train"]["max_epochs"] == 10 and config["train"]["seed"] == 7
     meta = json.loads((model_dir / "meta.json").read_text())
     assert set(meta["labels"]) == {"LOC", "ORG", "PER"}
-    assert 0.0 <= meta["scores"]["f1"] <= 1.0
+    # the dev score recorded is the kept model's score on DEV, predicted from its raw texts
+    dev_f1 = nerkit.evaluate(nerkit.load(model_dir), accepted(read(DEV))).scores.f1
+    assert meta["scores"]["f1"] == pytest.approx(dev_f1) and dev_f1 > 0.5
 
 
 def test_python_api(model_dir: Path) -> None:

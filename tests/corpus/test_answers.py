@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
-import nerkit.corpus.answers as answers_module
 from nerkit.corpus import Example, accepted, merge_answers, trainable
 from nerkit.tokens import Doc
 
@@ -15,11 +12,6 @@ DOC = Doc.from_words(
 
 def binary(spans, answer="accept", doc=DOC):
     return Example(doc, spans, answer=answer, kind="binary")
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(answers_module)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_only_complete_accepted_answers_are_gold_but_binary_rejects_train():

@@ -85,7 +85,7 @@ def test_a_bad_kind_is_a_coded_error_with_file_and_line(fmt: str, tmp_path: Path
     p.write_text(json.dumps({"text": TEXT}) + "\n" + json.dumps({"text": TEXT, "kind": "gold"}))
     with pytest.raises(FormatError) as err:
         read(p, fmt)
-    assert (err.value.code, err.value.line, err.value.path) == ("E004", 2, str(p))
+    assert (err.value.code, err.value.line, err.value.path) == ("E016", 2, str(p))
     assert "'gold'" in str(err.value) and err.value.hint
 
 

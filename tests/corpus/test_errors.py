@@ -130,7 +130,7 @@ def test_unknown_answer(tmp_path):
     p = tmp_path / "t.jsonl"
     p.write_text('{"text": "a", "answer": "maybe"}\n')
     err = _raises(FormatError, p, "prodigy")
-    assert err.code == "E004" and "maybe" in str(err)
+    assert err.code == "E016" and "maybe" in str(err)
 
 
 def test_tokens_that_do_not_match_the_text(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import threading
 from pathlib import Path
 from typing import Any
@@ -171,16 +170,3 @@ def test_prediction_waits_for_an_update_in_progress(model: NeuralRecognizer) -> 
         assert not done
     worker.join(30)
     assert len(done) == 1
-
-
-def test_docstring_examples_run() -> None:
-    from nerkit.models.neural import recognizer
-
-    finder = doctest.DocTestFinder()
-    tests = finder.find(online) + finder.find(recognizer.NeuralRecognizer.update, "update")
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    for test in tests:
-        test.globs.update(vars(recognizer))  # the names update's example relies on
-        runner.run(test)
-    result = runner.summarize(verbose=False)
-    assert result.failed == 0 and result.attempted >= 5

@@ -3,12 +3,9 @@ learning from partial answers (partial-label CRF, the perceptron's constrained u
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pytest
 
-import nerkit.models.targets as targets_module
 from nerkit.corpus import Example
 from nerkit.models.perceptron import PerceptronRecognizer
 from nerkit.models.perceptron.learn import feasible_tags
@@ -20,11 +17,6 @@ TAGSET = TagSet(("LOC", "PER"))  # O, B/I/L/U-LOC = 1..4, B/I/L/U-PER = 5..8
 DOC = Doc.from_words(
     ["Ann", "met", "Bob", "Lee", "in", "Oslo"]
 )  # Ann 0-3, Bob Lee 8-15, Oslo 19-23
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(targets_module)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_complete_answer_tags_every_token():

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import sys
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,14 +16,6 @@ from nerkit.scoring import (
     seen_unseen_recall,
 )
 from nerkit.tokens import Doc
-
-
-@pytest.mark.parametrize(
-    "name", ["nerkit.scoring.seen", "nerkit.scoring.scores", "nerkit.scoring.train_data"]
-)
-def test_docstring_examples(name: str) -> None:
-    result = doctest.testmod(sys.modules[name])
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_entity_key_lowercases_and_collapses_whitespace() -> None:

@@ -158,3 +158,65 @@ def test_train_reads_db_datasets(db: str, tmp_path: Path, monkeypatch: pytest.Mo
     assert "Trained on 8 examples" in result.output
     meta = json.loads((out / "meta.json").read_text())
     assert set(meta["labels"]) == {"LOC", "ORG", "PER"}
+
+
+def test_the_database_is_an_argument_not_an_environment_variable(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import nerkit
+
+    assert run("import", "train", str(TRAIN), "--db", db).exit_code == 0
+    other = str(tmp_path / "other.db")
+    monkeypatch.setenv("NERKIT_DB", other)  # the default; an explicit db must win
+    assert len(read("db:train", db=db)) == 8
+    result = nerkit.train(
+        "db:train", None, model="perceptron", dev_split=0.25, seed=1, db=db,
+        overrides=["train.max_epochs=2", "model.hash_rows=4096"],
+    )  # fmt: skip
+    assert result.n_train + result.n_dev == 8
+    out = tmp_path / "m"
+    cli = CliRunner().invoke(
+        app,
+        [
+            "train", "db:train", "--dev-split", "0.25", "--output", str(out), "--model",
+            "perceptron", "--set", "train.max_epochs=2", "--db", db,
+        ],
+    )  # fmt: skip
+    assert cli.exit_code == 0, cli.output
+    assert os.environ["NERKIT_DB"] == other  # --db did not leak into the environment
+    assert not Path(other).exists()  # nothing read or created the default database
+
+
+def test_corpus_reads_db_paths_only_once_the_store_registered_them(db: str) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from nerkit.corpus import read\n"
+        "from nerkit.errors import FormatError\n"
+        "try:\n    read('db:train')\nexcept FormatError as e:\n    print(e.code, 'nerkit.store' in str(e))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["E014", "True"]
+
+
+def test_every_command_that_reads_data_reads_db_paths(db: str, tmp_path: Path) -> None:
+    """The CLI loads the store for db:NAME wherever it takes data (convert, data check,
+    vectors oov), with --db or $NERKIT_DB naming the database."""
+    assert run("import", "train", str(TRAIN), "--db", db).exit_code == 0
+    vecs = tmp_path / "v"
+    made = CliRunner().invoke(
+        app, ["vectors", "import", str(RESOURCES / "vectors_tiny.vec"), "-o", str(vecs)]
+    )
+    assert made.exit_code == 0, made.output
+    env = {"NERKIT_DB": db}
+    for args in (
+        ["vectors", "oov", str(vecs), "db:train"],
+        ["data", "check", "db:train"],
+        ["convert", "db:train", str(tmp_path / "out.jsonl")],
+    ):
+        result = CliRunner().invoke(app, args, env=env)
+        assert result.exit_code == 0, (args, result.output)
+        assert "E014" not in result.output

@@ -172,7 +172,7 @@ def test_import_sql_errors(source_url: str, sqlite_store: Store) -> None:
     assert err.value.code == "E408" and "no column 'text'" in str(err.value)
     with pytest.raises(StoreError) as err:
         import_sql(sqlite_store, "forum", source_url, "SELECT nope FROM nowhere")
-    assert err.value.code == "E408" and "query failed" in str(err.value)
+    assert err.value.code == "E412" and "query failed" in str(err.value)
 
 
 def test_import_sql_leaves_a_sqlite_source_as_it_was(tmp_path: Path, sqlite_store: Store) -> None:

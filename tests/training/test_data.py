@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import doctest
-
 import pytest
 
-import nerkit.training.data as data_module
 from nerkit.corpus import Example
 from nerkit.errors import ConfigError
 from nerkit.tokenizer import get_tokenizer
 from nerkit.tokens import Doc
 from nerkit.training.data import leaked, retokenize, split_dev
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(data_module)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def _examples(n: int) -> list[Example]:

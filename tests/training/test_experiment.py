@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 from nerkit.cli import app
 from nerkit.corpus import read
 from nerkit.errors import ConfigError, NerkitWarning
-from nerkit.training.experiment import check_held_out, read_data, run_experiment
+from nerkit.training.data import check_held_out, read_splits
+from nerkit.training.events import Evaluated, RunFinished, VectorsReady
+from nerkit.training.experiment import run_experiment
 from nerkit.training.specs import load_specs
 from nerkit.training.vectorprep import prepare_vectors
 from nerkit.vectors import Vectors
@@ -55,7 +57,7 @@ def experiment(tmp_path_factory: pytest.TempPathFactory):
     broken.write_text(
         '[model]\nname = "neural.v1"\n[vectors]\nmode = "static"\ndim = 5\n', encoding="utf8"
     )
-    events: list[str] = []
+    events: list[object] = []
     result = run_experiment(
         ["blank", "word2vec-static", "perceptron", broken],
         TRAIN,
@@ -66,7 +68,7 @@ def experiment(tmp_path_factory: pytest.TempPathFactory):
         vectors_w2v=tmp / "vecs",
         seed=3,
         overrides=TINY,
-        progress=lambda event, info: events.append(event),
+        progress=events.append,
     )
     return result, vectors, events
 
@@ -87,7 +89,15 @@ def test_one_row_per_config_with_the_promised_columns(experiment) -> None:
         assert run.model_bytes == size > 0
     # A perceptron that trained at all finds some of the test entities.
     assert perc.f1 > 0.3 and set(perc.per_label_f1) == labels
-    assert events.count("start") == 4 and "epoch" in events and "failed" in events
+    kinds = [type(e).__name__ for e in events]
+    assert kinds.count("RunStarted") == 4 and "Evaluated" in kinds
+    failed = [e for e in events if isinstance(e, RunFinished) and e.error is not None]
+    assert [e.name for e in failed] == ["broken"]
+    assert {e.run for e in events if isinstance(e, Evaluated)} == {
+        "blank",
+        "word2vec-static",
+        "perceptron",
+    }
 
 
 def test_oov_rate_from_the_vectors_package(experiment) -> None:
@@ -132,10 +142,10 @@ def test_vectors_trained_on_raw_plus_train_texts_and_cached(tmp_path: Path) -> N
         ]
         + ["experiment.vectors_bucket=512"],
     )
-    events: list[dict] = []
+    events: list[object] = []
     train = read(TRAIN)
     infos = prepare_vectors(
-        specs, train, TRAIN, tmp_path / "cache", raw=[raw], progress=lambda e, i: events.append(i)
+        specs, train, TRAIN, tmp_path / "cache", raw=[raw], progress=events.append
     )
     assert infos["word2vec-static"].path == infos["word2vec-fine-tune"].path  # trained once
     assert (
@@ -147,12 +157,12 @@ def test_vectors_trained_on_raw_plus_train_texts_and_cached(tmp_path: Path) -> N
         vecs = Vectors.from_disk(info.path)
         # Words only in the raw text and only in the training texts both have vectors.
         assert vecs.get_row("quokka") >= 0 and vecs.get_row("paypal") >= 0
-    assert [e["cached"] for e in events if "cached" in e] == [False, False]
+    assert [e.cached for e in events if isinstance(e, VectorsReady)] == [False, False]
     events.clear()
     again = prepare_vectors(
-        specs, train, TRAIN, tmp_path / "cache", raw=[raw], progress=lambda e, i: events.append(i)
+        specs, train, TRAIN, tmp_path / "cache", raw=[raw], progress=events.append
     )
-    assert [e["cached"] for e in events if "cached" in e] == [True, True]
+    assert [e.cached for e in events if isinstance(e, VectorsReady)] == [True, True]
     assert again["fasttext-fine-tune"].path == infos["fasttext-fine-tune"].path
 
 
@@ -194,27 +204,6 @@ def test_cli_prints_and_writes_the_table(tmp_path: Path) -> None:
     assert isinstance(stray.exception, ConfigError) and "--vectors-raw" in str(stray.exception)
 
 
-@pytest.mark.parametrize("name", ["config", "specs", "report", "vectorprep", "curve"])
-def test_docstring_examples(name: str) -> None:
-    import doctest
-    import importlib
-
-    module = importlib.import_module(f"nerkit.training.{name}")
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0
-
-
-def test_docs_experiments_md(monkeypatch: pytest.MonkeyPatch) -> None:
-    import doctest
-
-    root = Path(__file__).parents[2]
-    monkeypatch.chdir(root)  # the examples name the sample data relative to the repository
-    result = doctest.testfile(
-        str(root / "docs" / "experiments.md"), module_relative=False, optionflags=doctest.ELLIPSIS
-    )
-    assert result.attempted >= 8 and result.failed == 0
-
-
 def _jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf8")
     return path
@@ -232,7 +221,7 @@ def test_read_data_trains_on_binary_answers_and_scores_complete_ones(tmp_path: P
             {"text": "Gus met Hal.", "spans": [], "answer": "reject"},
         ],
     )
-    train, dev, test = read_data(data, data, data)
+    train, dev, test = read_splits(data, data, data)
     assert [(ex.text, ex.kind, ex.answer) for ex in train] == [
         ("Ann met Bob.", "complete", "accept"),
         ("Cy met Di.", "binary", "accept"),
@@ -246,7 +235,7 @@ def _codes(record: list[warnings.WarningMessage]) -> list[str]:
 
 
 def test_check_held_out_warns_when_dev_or_test_is_not_held_out(tmp_path: Path) -> None:
-    train, dev, test = read_data(TRAIN, DEV, TEST)
+    train, dev, test = read_splits(TRAIN, DEV, TEST)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         check_held_out(train, dev, test, DEV, TEST)
@@ -262,7 +251,7 @@ def test_check_held_out_warns_when_dev_or_test_is_not_held_out(tmp_path: Path) -
     assert same.code == "W203" and f"the same file ({DEV})" in str(same)
     copy = tmp_path / "copy.jsonl"
     copy.write_bytes(DEV.read_bytes())
-    (same,) = caught(train, dev, read_data(TRAIN, DEV, copy)[2], DEV, copy)
+    (same,) = caught(train, dev, read_splits(TRAIN, DEV, copy)[2], DEV, copy)
     assert same.code == "W203" and "the same 12 texts" in str(same)
     (part,) = caught(train, dev, [*test, *dev[:9]], DEV, TEST)
     assert part.code == "W203" and "9 of the 33 test texts are dev texts too" in str(part)

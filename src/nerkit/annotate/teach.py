@@ -24,9 +24,10 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from ..corpus.example import Example, Kind
+from ..models.base import LearnsOnline
 from ..store import Store, StoredExample
 from ..tokens import Doc, char_span
 from .feed import Leases
@@ -40,19 +41,6 @@ PATTERN_SCORE = 0.5
 # How many times a model learns from each answer: the perceptron's online passes over it,
 # a neural model's Adam steps (each over its last 32 answers).
 UPDATE_PASSES = 2
-
-
-@runtime_checkable
-class LearnsOnline(Protocol):
-    """A recognizer that learns from answers as they come (both built-in models do).
-
-    ``update(examples, passes)`` takes corpus Examples, binary ones included, and learns from
-    them ``passes`` times: the perceptron's ``epochs``, the neural model's ``steps``.
-    """
-
-    labels: tuple[str, ...]
-
-    def update(self, examples: Sequence[Example], passes: int = 1, /) -> object: ...
 
 
 @dataclass

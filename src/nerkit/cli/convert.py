@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..corpus import read, resolve_format, write
+from ..corpus import accepted, read, resolve_format, write
 from ..corpus.readwrite import format_for_output, writable
 from . import app
+from .db import load_store_for
 
 
 @app.command("convert")
@@ -39,6 +40,7 @@ def convert_command(
 
     Example: nerkit convert train.conll train.jsonl --to prodigy
     """
+    load_store_for(input)
     source = resolve_format(input, from_)
     examples = read(input, source, scheme=input_scheme)
     target = resolve_format(output, to) if to else format_for_output(output)
@@ -46,9 +48,9 @@ def convert_command(
     kept = list(writable(examples, target, left_out))
     expanded = 0
     if target.has_tokens:
-        expanded = sum(len(ex.aligned()[1]) for ex in kept if ex.answer == "accept")
+        expanded = sum(len(ex.aligned()[1]) for ex in accepted(kept, binary=True))
     written = write(kept, output, target.name, scheme=scheme)
-    spans = Counter(label for ex in kept if ex.answer == "accept" for _, _, label in ex.spans)
+    spans = Counter(label for ex in accepted(kept, binary=True) for _, _, label in ex.spans)
     labels = ", ".join(f"{label} {n:,}" for label, n in spans.most_common())
     console = Console(highlight=False)
     console.print(

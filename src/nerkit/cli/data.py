@@ -14,6 +14,7 @@ from rich.table import Table
 from ..corpus import Example, iter_read
 from ..corpus.checks import CheckReport, Issue, check
 from . import data_app
+from .db import load_store_for
 
 
 @data_app.command("check")
@@ -35,6 +36,7 @@ def check_command(
 
     Example: nerkit data check train.jsonl dev.jsonl
     """
+    load_store_for(*paths)
     examples: list[Example] = []
     console = Console(highlight=False)
     for path in paths:

@@ -37,14 +37,13 @@ DbOption = Annotated[
 ]
 
 
-def use_db(db: str | None) -> None:
-    """Point ``db:NAME`` data paths at ``db``: the corpus readers open ``$NERKIT_DB``."""
-    if db:
-        import os
+def load_store_for(*paths: object) -> None:
+    """Load the store when a data path is ``db:NAME``: importing it registers the ``db:``
+    source of ``nerkit.corpus`` (and needs the ``store`` extra)."""
+    from ..corpus.readwrite import db_dataset
 
-        from ..store.url import ENV_VAR
-
-        os.environ[ENV_VAR] = db
+    if any(db_dataset(str(p)) is not None for p in paths if p is not None):
+        from .. import store  # noqa: F401
 
 
 def _open(db: str | None) -> Store:
@@ -152,22 +151,15 @@ def export_command(
 
     Example: nerkit db export posts posts.jsonl --answer accept
     """
-    from collections import Counter
-
-    from ..corpus import get_format, write
-    from ..corpus.readwrite import format_for_output
+    from ..store.exporters import export_dataset
     from .convert import left_out_lines
 
-    target = get_format(format) if format else format_for_output(output)
-    left_out: Counter[str] = Counter()
     with _open(db) as store:
-        store.dataset(dataset)
         wanted = None if answer == "all" else answer
-        merged = store.merged(dataset, answer=wanted, session=session)
-        written = write(merged, output, target.name, left_out=left_out)
+        counts = export_dataset(store, dataset, output, format, answer=wanted, session=session)
     console = _console()
-    console.print(f"Wrote {written:,} examples of {dataset} to {output}", markup=False)
-    for line in left_out_lines(left_out, target.name):
+    console.print(f"Wrote {counts.written:,} examples of {dataset} to {output}", markup=False)
+    for line in left_out_lines(counts.left_out, counts.format):
         console.print(line, markup=False)
 
 

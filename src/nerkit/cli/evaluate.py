@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from . import app
-from .db import DbOption, use_db
+from .db import DbOption, load_store_for
 
 if TYPE_CHECKING:
     from ..scoring import Recall
@@ -51,7 +51,6 @@ def evaluate_command(
 ) -> None:
     """Score MODEL on DATA: precision, recall and F1 per label (exact span match), recall on
     seen and unseen entities."""
-    use_db(db)
     from rich.console import Console
     from rich.table import Table
 
@@ -60,14 +59,16 @@ def evaluate_command(
     from ..scoring import evaluate, recorded_train_data
 
     nlp = load(model)
-    examples = accepted(read(data, format, tokenizer=nlp.tokenizer))
+    load_store_for(data, train)
+    examples = accepted(read(data, format, tokenizer=nlp.tokenizer, db=db))
     console = Console(highlight=False, soft_wrap=True)  # no line breaks inside a path
     train_path: str | Path | None = train
     if train is not None:
         seen_note = f"'{train}' (--train)"
     else:
         train_path, seen_note = recorded_train_data(nlp.meta)
-    train_examples = read(train_path, tokenizer=nlp.tokenizer) if train_path else None
+    load_store_for(train_path)
+    train_examples = read(train_path, tokenizer=nlp.tokenizer, db=db) if train_path else None
     result = evaluate(
         nlp,
         examples,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from ..training.events import Progress
 
 from . import app
 
@@ -15,38 +18,12 @@ _SET_HELP = (
 )
 
 
-def _printer(kind: str) -> Any:
-    """A progress callback printing one line per event (a live display would hide history)."""
+def _printer(kind: str) -> Progress:
     from rich.console import Console
 
-    console = Console()
+    from .progress import run_lines
 
-    def progress(event: str, info: dict[str, Any]) -> None:
-        if event == "vectors":
-            what = "reusing" if info["cached"] else "training"
-            console.print(f"Vectors: {what} {info['kind']} {info['dim']}d in {info['path']}")
-        elif event == "vectors-progress" and info["stage"] == "train":
-            console.print(f"  vectors epoch {info['done']}/{info['total']}", highlight=False)
-        elif event == "start":
-            what = f"{info['examples']} examples" if kind == "curve" else info["model"]
-            console.print(
-                f"[bold][{info['index']}/{info['total']}] {info['name']}[/] ({what})",
-                highlight=False,
-            )
-        elif event == "epoch":
-            dev = info.get("dev") or {}
-            member = f" model {info['member']}" if info.get("member") else ""
-            f1 = f"dev F {100 * dev['f1']:.2f}" if "f1" in dev else ""
-            secs = f"{info['seconds']:.1f}s" if "seconds" in info else ""
-            console.print(f"  epoch {info.get('epoch')}{member}  {f1}  {secs}", highlight=False)
-        elif event == "done":
-            run = info.get("run") or info["step"]
-            console.print(f"  test F {100 * run.f1:.2f}", style="green", highlight=False)
-        elif event == "failed":
-            run = info.get("run") or info["step"]
-            console.print(f"  failed: {run.error}", style="red", highlight=False)
-
-    return progress
+    return run_lines(Console(), kind)
 
 
 @app.command("experiment")

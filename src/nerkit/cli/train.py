@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from . import app
-from .db import DbOption, use_db
+from .db import DbOption
 
 
 @app.command("train")
@@ -62,7 +62,6 @@ def train_command(
     db: DbOption = None,
 ) -> None:
     """Train a named-entity recognizer and save the best model to OUTPUT."""
-    use_db(db)
     from rich.console import Console
 
     from ..errors import ConfigError
@@ -89,27 +88,9 @@ def train_command(
             style="yellow",
             highlight=False,
         )
-    # The perceptron counts wrongly tagged tokens; the neural model reports its loss.
-    cost = "errors" if resolved.name.startswith("perceptron") else "loss"
-    columns = ("model", "epoch", cost, "dev P", "dev R", "dev F", "best", "seconds")
-    console.print(f"Training {resolved.name}", style="bold")
-    console.print("  ".join(f"{c:>7}" for c in columns), style="bold")
+    from .progress import train_table
 
-    def progress(info: dict[str, Any]) -> None:
-        # Printed as each epoch ends (a live table would hide the history when piped).
-        dev = info.get("dev") or {}
-        # Without dev data every epoch is the latest, not the best: no star.
-        mark = "*" if dev and info.get("best_epoch") == info["epoch"] else ""
-        errors = info.get("errors", info.get("loss"))
-        row = [
-            str(info.get("member") or ""),
-            str(info["epoch"]),
-            "" if errors is None else f"{errors:.4g}" if isinstance(errors, float) else str(errors),
-            *(f"{100 * dev[k]:.2f}" if k in dev else "-" for k in ("precision", "recall", "f1")),
-            mark,
-            f"{info['seconds']:.1f}" if "seconds" in info else "",
-        ]
-        console.print("  ".join(f"{c:>7}" for c in row), highlight=False)
+    progress = train_table(console, resolved.name)
 
     result = train(
         train_path,
@@ -123,6 +104,7 @@ def train_command(
         lang=lang,
         callback=progress,
         dev_split=dev_split,
+        db=db,
     )
     kept = "best model" if result.n_dev else "model"
     console.print(

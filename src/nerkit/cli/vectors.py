@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from . import app
+from .db import load_store_for
 
 vectors_app = typer.Typer(
     help="Word vectors: import word2vec/GloVe/fastText files, train them, check coverage.",
@@ -150,6 +151,7 @@ def oov_command(
     from rich.console import Console
     from rich.table import Table
 
+    load_store_for(data)
     from ..vectors.oov import oov_report_file
 
     report = oov_report_file(vectors, data, format, lang=lang, top=top)

@@ -31,16 +31,21 @@ from ..tokens import CharSpan, Doc
 from .example import KINDS, Example, Kind, Source
 
 
-def accepted(examples: Iterable[Example]) -> list[Example]:
-    """The complete, accepted examples: the gold that evaluation and dev scoring use.
+def accepted(examples: Iterable[Example], *, binary: bool = False) -> list[Example]:
+    """The complete, accepted examples: the gold that evaluation and dev scoring use. With
+    ``binary=True`` accepted binary answers too: every span someone accepted (what counts as
+    an annotated entity for seen/unseen recall, vectors coverage and file summaries). The one
+    accept filter of the package.
 
     >>> from nerkit.tokens import Doc
     >>> exs = [Example(Doc.from_words(["a"]), answer=a) for a in ("accept", "reject", "ignore")]
     >>> exs.append(Example(Doc.from_words(["a"]), kind="binary"))
     >>> [(e.answer, e.kind) for e in accepted(exs)]
     [('accept', 'complete')]
+    >>> [(e.answer, e.kind) for e in accepted(exs, binary=True)]
+    [('accept', 'complete'), ('accept', 'binary')]
     """
-    return [ex for ex in examples if ex.answer == "accept" and ex.kind == "complete"]
+    return [ex for ex in examples if ex.answer == "accept" and (binary or ex.kind == "complete")]
 
 
 def trainable(examples: Iterable[Example]) -> list[Example]:
@@ -143,7 +148,7 @@ def read_kind(
     value = record["kind"]
     if value not in KINDS:
         raise FormatError(
-            "E004",
+            "E016",
             f"Field 'kind' should be 'complete' or 'binary', found {value!r}",
             path=path,
             line=line,

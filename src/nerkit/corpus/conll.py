@@ -24,8 +24,8 @@ from typing import Any
 
 from ..errors import FormatError, TagError
 from ..tokens import Doc, detect_scheme, normalize_scheme, spans_to_tags, tags_to_spans
-from ._io import TokenizerFn, atomic_write_lines, iter_lines
 from .example import Example, Source
+from .files import TokenizerFn, atomic_write_lines, iter_lines
 
 _TAG_PREFIXES = frozenset("BIELUS")
 

@@ -22,8 +22,9 @@ from typing import Any
 
 from ..errors import FormatError, missing_extra
 from ..tokens import Doc
-from ._io import TokenizerFn, atomic_target, record_fields
 from .example import Example, Source
+from .files import TokenizerFn, atomic_target
+from .records import record_fields
 
 _KEY = "nerkit"  # user_data key holding answer, meta and extra
 

@@ -21,17 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FormatError
-from ._io import (
-    TokenizerFn,
-    atomic_write_lines,
-    dumps,
-    iter_json_lines,
-    make_span,
-    need,
-    record_fields,
-    tokens_of,
-)
 from .example import Example, Source
+from .files import TokenizerFn, atomic_write_lines, dumps
+from .jsonio import iter_json_lines
+from .records import make_span, need, record_fields, tokens_of
 
 _ENTITY_KEYS = ("start_offset", "end_offset", "label")
 
@@ -53,7 +46,7 @@ def read_doccano(
             for ent in rec["entities"]:
                 if not isinstance(ent, dict) or any(k not in ent for k in _ENTITY_KEYS):
                     raise FormatError(
-                        "E004",
+                        "E015",
                         f"An entity should have start_offset, end_offset and label: {dumps(ent)}",
                         path=path,
                         line=lineno,
@@ -69,7 +62,7 @@ def read_doccano(
             for item in rec.get("label") or []:
                 if not (isinstance(item, list) and len(item) == 3):
                     raise FormatError(
-                        "E004",
+                        "E015",
                         f"A label should be [start, end, label], found {dumps(item)}",
                         path=path,
                         line=lineno,

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import FormatError
-from ._io import TokenizerFn, check_readable, iter_json_array, iter_json_lines, iter_lines
 from .example import Example
+from .files import TokenizerFn, check_readable, iter_lines
+from .jsonio import iter_json_array, iter_json_lines
 
 
 class Reader(Protocol):

@@ -21,20 +21,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ._io import (
-    TokenizerFn,
-    atomic_write_lines,
-    check_answer,
-    dumps,
-    iter_json_lines,
-    need,
-    read_span_dicts,
-    record_fields,
-    split_meta,
-    tokens_of,
-)
 from .answers import read_kind
 from .example import Example, Source
+from .files import TokenizerFn, atomic_write_lines, dumps
+from .jsonio import iter_json_lines
+from .records import check_answer, need, read_span_dicts, record_fields, split_meta, tokens_of
 
 _OWN = ("text", "spans", "meta", "answer")
 

@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FormatError
-from ._io import TokenizerFn, atomic_write_json_array, iter_json_array, make_span, tokens_of
 from .example import Example, Source
+from .files import TokenizerFn, atomic_write_json_array
+from .jsonio import iter_json_array
+from .records import make_span, tokens_of
 
 _VALUE_KEYS = ("start", "end", "text", "labels")
 _TASK = "labelstudio_task"  # the task without its text and the spans nerkit reads

@@ -28,21 +28,19 @@ from typing import Any
 
 from ..errors import FormatError
 from ..tokens import Doc
-from ._io import (
-    TokenizerFn,
-    atomic_write_lines,
+from .answers import read_kind, view_id
+from .example import Example, Source
+from .files import TokenizerFn, atomic_write_lines, dumps
+from .jsonio import iter_json_lines
+from .records import (
     check_answer,
     doc_from_offsets,
-    dumps,
-    iter_json_lines,
     need,
     read_span_dicts,
     record_fields,
     split_meta,
     tokens_of,
 )
-from .answers import read_kind, view_id
-from .example import Example, Source
 
 _OWN = ("text", "tokens", "spans", "meta", "answer")
 _TOKEN_KEYS = ("text", "start", "end", "id")
@@ -95,7 +93,7 @@ def _tokens(raw: Any, text: str, path: Path, line: int) -> tuple[Doc, list[dict[
     for i, tok in enumerate(raw):
         if not isinstance(tok, dict) or "start" not in tok or "end" not in tok:
             raise FormatError(
-                "E004",
+                "E017",
                 f"Token {i} should be an object with 'start' and 'end', found {dumps(tok)}",
                 path=path,
                 line=line,

@@ -17,19 +17,21 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 from ..errors import FormatError
-from ._io import TokenizerFn, check_readable
 from .answers import accepted as accepted  # re-exported: the gold filter lives with the answers
 from .example import Example
+from .files import TokenizerFn, check_readable
 from .formats import FORMATS, Format, detect_format, get_format
+from .sources import iter_source, source_of
 
 
 def resolve_format(path: str | PathLike[str], format: str | Format | None = None) -> Format:
     """The format to read ``path`` with: the one named, or the one detected."""
     if isinstance(format, Format):
         return format
-    if db_dataset(path) is not None:
+    if source_of(path) is not None:
         return DB_FORMAT
     if format:
         return get_format(format)
@@ -43,11 +45,13 @@ def iter_read(
     tokenizer: TokenizerFn | None = None,
     scheme: str | None = None,
     strict: bool = True,
+    db: str | None = None,
 ) -> Iterator[Example]:
     """Stream the examples of a file (format detected when None), one at a time.
 
-    ``db:NAME`` reads dataset NAME of the store (``nerkit.store``; the database is
-    ``$NERKIT_DB``, else ``./nerkit.db``): its complete accepted examples and its binary
+    ``db:NAME`` reads dataset NAME of the store in database ``db`` (a URL or SQLite file;
+    None: the store's default), once ``nerkit.store`` is imported (it registers the source,
+    see :mod:`nerkit.corpus.sources`): its complete accepted examples and its binary
     accept/reject answers (see ``nerkit.store.dbpath``).
 
     ``tokenizer`` (``text -> Doc``) tokenizes formats without tokens; English by default.
@@ -59,8 +63,8 @@ def iter_read(
         SpanError: a span past the end of its text, or empty (strict only).
         TagError: unknown tags or mixed schemes in a CoNLL file.
     """
-    if db_dataset(path) is not None:  # db:NAME reads a dataset of the store
-        yield from _read_db(Path(path), tokenizer=tokenizer)
+    if source_of(path) is not None:  # db:NAME reads a dataset of the store
+        yield from iter_source(path, tokenizer=tokenizer, db=db)
         return
     p = Path(path)
     fmt = resolve_format(p, format)
@@ -74,39 +78,29 @@ def db_dataset(path: str | PathLike[str]) -> str | None:
     >>> db_dataset("db:news"), db_dataset("news.jsonl")
     ('news', None)
     """
-    text = str(path)
-    if text.startswith("db:") and not Path(text).exists():
-        return text[3:]
-    return None
+    found = source_of(path)
+    return found[1] if found is not None and found[0] == "db" else None
 
 
-def _read_db(
-    path: Path,
-    *,
-    tokenizer: TokenizerFn | None = None,
-    scheme: str | None = None,
-    strict: bool = True,
-) -> Iterator[Example]:
-    from ..store.dbpath import iter_dataset  # lazy: needs the store extra (SQLAlchemy)
-
-    yield from iter_dataset(str(path)[3:], tokenizer=tokenizer)
-
-
-def _no_db_write(examples: Iterable[Example], path: Path, **_: object) -> int:
+def _no_source_write(examples: Iterable[Example], path: Path, **_: object) -> int:
     raise FormatError(
-        "E007",
+        "E018",
         "Cannot write to a store dataset (db:NAME) here",
         path=path,
         hint="Write a file, then: nerkit db import NAME FILE.",
     )
 
 
+def _read_source(path: Path, **options: Any) -> Iterator[Example]:
+    yield from iter_source(path, tokenizer=options.get("tokenizer"), db=options.get("db"))
+
+
 # The format of a db:NAME path: a dataset of the store, read as what training learns from.
 # Not in the registry (it is not a file format); iter_read and resolve_format know it.
 DB_FORMAT = Format(
     "db",
-    _read_db,
-    _no_db_write,
+    _read_source,
+    _no_source_write,
     (),
     "a dataset of the nerkit store (db:NAME): complete accepted examples, binary answers",
     answers=True,
@@ -121,9 +115,10 @@ def read(
     tokenizer: TokenizerFn | None = None,
     scheme: str | None = None,
     strict: bool = True,
+    db: str | None = None,
 ) -> list[Example]:
     """All examples of a file; see ``iter_read``."""
-    return list(iter_read(path, format, tokenizer=tokenizer, scheme=scheme, strict=strict))
+    return list(iter_read(path, format, tokenizer=tokenizer, scheme=scheme, strict=strict, db=db))
 
 
 def write(

@@ -19,16 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FormatError
-from ._io import (
-    TokenizerFn,
-    atomic_write_json_array,
-    dumps,
-    iter_json_array,
-    make_span,
-    record_fields,
-    tokens_of,
-)
 from .example import Example, Source
+from .files import TokenizerFn, atomic_write_json_array, dumps
+from .jsonio import iter_json_array
+from .records import make_span, record_fields, tokens_of
 
 
 def read_spacy_json(
@@ -69,7 +63,7 @@ def read_spacy_json(
         for ent in raw:
             if not (isinstance(ent, list | tuple) and len(ent) == 3):
                 raise FormatError(
-                    "E004",
+                    "E015",
                     f"An entity should be [start, end, label], found {dumps(ent)}",
                     path=path,
                     line=line,

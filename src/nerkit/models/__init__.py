@@ -1,5 +1,14 @@
-"""Recognizer contract and implementations (perceptron; neural in a later step)."""
+"""The recognizer contract (``base.py``), the registry of model types (``registry.py``) and
+the built-in models: ``perceptron`` and ``neural``."""
 
-from .base import EntityRecognizer, ScoredSpan, get_model_class, register, registered_models
+from .base import EntityRecognizer, LearnsOnline, ScoredSpan
+from .registry import get_model_class, register, registered_models
 
-__all__ = ["EntityRecognizer", "ScoredSpan", "get_model_class", "register", "registered_models"]
+__all__ = [
+    "EntityRecognizer",
+    "LearnsOnline",
+    "ScoredSpan",
+    "get_model_class",
+    "register",
+    "registered_models",
+]

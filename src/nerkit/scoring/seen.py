@@ -76,12 +76,11 @@ def annotated_entities(examples: Iterable[Example]) -> set[str]:
     accepted: every span of a complete accepted example and the accepted binary answers; a
     rejected binary span says the text is *not* an entity there, so it does not count.
     """
-    from ..corpus import trainable
+    from ..corpus import accepted
 
     return {
         entity_key(ex.doc.text[start:end])
-        for ex in trainable(examples)
-        if ex.answer == "accept"
+        for ex in accepted(examples, binary=True)
         for start, end, _ in ex.spans
     }
 

@@ -17,6 +17,9 @@ try:
 except ImportError:  # pragma: no cover - depends on the environment
     raise missing_extra("sqlalchemy", "store", "The dataset store") from None
 
+from ..corpus.sources import register_source  # noqa: E402
+from .dbpath import SOURCE  # noqa: E402
+from .exporters import ExportCounts, export_dataset
 from .importers import import_files, import_sql, read_items  # noqa: E402
 from .records import (  # noqa: E402
     ANSWERS,
@@ -33,7 +36,11 @@ from .records import (  # noqa: E402
 from .store import Store  # noqa: E402
 from .url import resolve_url  # noqa: E402
 
+register_source(SOURCE)  # db:NAME data paths read datasets of the store
+
 __all__ = [
+    "ExportCounts",
+    "export_dataset",
     "ANSWERS",
     "IMPORT_SESSION",
     "DatasetInfo",

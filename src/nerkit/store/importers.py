@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from ..corpus import Example, Source, get_format, resolve_format
-from ..corpus._io import check_readable, iter_json_lines, iter_lines
+from ..corpus.files import check_readable, iter_lines
+from ..corpus.jsonio import iter_json_lines
 from ..errors import FormatError, StoreError
 from ..tokens import Doc
 from .records import ImportCounts
@@ -139,7 +140,7 @@ def sql_items(
                 )
     except SQLAlchemyError as err:
         raise StoreError(
-            "E408",
+            "E412",
             f"The query failed: {getattr(err, 'orig', None) or err}",
             path=where,
             hint="Check the URL and the SQL (run it in the database's own client first).",

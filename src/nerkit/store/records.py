@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict, cast
 
 from ..corpus.example import KINDS, Example, Kind, Source
-from ..errors import SpanError, StoreError
+from ..corpus.records import check_bounds
+from ..errors import StoreError
 from ..tokens import Doc
 
 Answer = Literal["accept", "reject", "ignore"]
@@ -100,23 +101,7 @@ def check_spans(spans: Sequence[SpanLike], text: str, where: str = "") -> list[S
             raise StoreError(
                 "E404", "A span has an empty label", record=where or None, offset=start
             )
-        if end > len(text):
-            raise SpanError(
-                "E020",
-                f"Span ({start}, {end}, {label!r}) runs past the end of its text "
-                f"({len(text)} characters)",
-                record=where or None,
-                offset=start,
-                hint="Offsets count characters of the example's text.",
-            )
-        if not 0 <= start < end:
-            raise SpanError(
-                "E021",
-                f"Span ({start}, {end}, {label!r}) is empty, reversed or negative",
-                record=where or None,
-                offset=start,
-                hint="A span needs 0 <= start < end.",
-            )
+        check_bounds(start, end, label, text, record=where or None)
         out.append({"start": start, "end": end, "label": label})
     return out
 
@@ -173,7 +158,7 @@ class StoredExample:
                 self.text, [s for s, _ in self.tokens], [e for _, e in self.tokens], check=False
             )
         if tokenizer is None:
-            from ..corpus._io import default_tokenizer
+            from ..corpus.files import default_tokenizer
 
             tokenizer = default_tokenizer()
         return tokenizer(self.text)

@@ -39,7 +39,7 @@ def span_key(spans: Iterable[SpanDict]) -> tuple[tuple[int, int, str], ...]:
 
 
 def example_values(ds_id: int, hash_: str, ex: Example) -> dict[str, Any]:
-    from ..corpus._io import record_fields
+    from ..corpus.records import record_fields
 
     tokens = None
     if len(ex.doc):

@@ -28,30 +28,30 @@ def validate_rules(data: Any, source: str = "<rules>") -> dict[str, Any]:
     """Check that ``data`` is a well-formed rule table; return a normalised copy."""
     if not isinstance(data, Mapping):
         raise FormatError(
-            "E010",
+            "E070",
             "Tokenizer rules must be a JSON object",
             path=source,
             hint="Save the tokenizer again with Tokenizer.to_disk().",
         )
     out: dict[str, Any] = {"lang": data.get("lang", "xx"), "version": data.get("version", 1)}
     if not isinstance(out["lang"], str):
-        raise FormatError("E011", "'lang' must be a string", path=source)
+        raise FormatError("E071", "'lang' must be a string", path=source)
     classes = data.get("char_classes", {})
     if not isinstance(classes, Mapping) or not all(isinstance(v, str) for v in classes.values()):
-        raise FormatError("E011", "'char_classes' must map names to strings", path=source)
+        raise FormatError("E071", "'char_classes' must map names to strings", path=source)
     out["char_classes"] = dict(classes)
     for key in _LIST_KEYS:
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise FormatError("E011", f"'{key}' must be a list of strings", path=source)
+            raise FormatError("E071", f"'{key}' must be a list of strings", path=source)
         out[key] = list(value)
     matches = data.get("matches", {})
     if not isinstance(matches, Mapping) or not all(isinstance(v, str) for v in matches.values()):
-        raise FormatError("E011", "'matches' must map rule names to regexes", path=source)
+        raise FormatError("E071", "'matches' must map rule names to regexes", path=source)
     out["matches"] = dict(matches)
     specials = data.get("special_cases", {})
     if not isinstance(specials, Mapping):
-        raise FormatError("E011", "'special_cases' must map strings to token lists", path=source)
+        raise FormatError("E071", "'special_cases' must map strings to token lists", path=source)
     for key, pieces in specials.items():
         if (
             not isinstance(pieces, list)
@@ -60,7 +60,7 @@ def validate_rules(data: Any, source: str = "<rules>") -> dict[str, Any]:
             or "".join(pieces) != key
         ):
             raise FormatError(
-                "E012",
+                "E072",
                 f"Special case {key!r} must be a list of non-empty tokens that join to {key!r}",
                 path=source,
                 hint="Fix or remove that entry.",
@@ -80,7 +80,7 @@ class CompiledRules:
             def sub(m: re.Match[str]) -> str:
                 if m.group(1) not in classes:
                     raise FormatError(
-                        "E013", f"Unknown character class {m.group(0)} in {pattern!r}", path=source
+                        "E073", f"Unknown character class {m.group(0)} in {pattern!r}", path=source
                     )
                 return classes[m.group(1)]
 
@@ -93,7 +93,7 @@ class CompiledRules:
                 return re.compile(pattern)
             except re.error as err:
                 raise FormatError(
-                    "E013",
+                    "E073",
                     f"Invalid tokenizer regex: {err}",
                     path=source,
                     hint="Fix the pattern in the rule table.",

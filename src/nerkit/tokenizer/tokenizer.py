@@ -148,7 +148,7 @@ class Tokenizer:
             ) from err
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise FormatError(
-                "E010",
+                "E070",
                 f"Tokenizer file is not valid JSON: {err}",
                 path=target,
                 hint="Save the tokenizer again with Tokenizer.to_disk().",

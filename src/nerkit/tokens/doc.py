@@ -48,9 +48,7 @@ class Doc:
             self.ents = ents  # type: ignore[assignment]
 
     @classmethod
-    def from_words(
-        cls, words: Sequence[str], spaces: Sequence[bool] | None = None
-    ) -> Doc:
+    def from_words(cls, words: Sequence[str], spaces: Sequence[bool] | None = None) -> Doc:
         """Build a Doc from words, each followed by one space unless ``spaces`` says not.
 
         >>> Doc.from_words(["Hello", "world", "!"], [True, False, False]).text

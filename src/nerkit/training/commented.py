@@ -20,7 +20,7 @@ from typing import Any
 
 import tomli_w
 
-from ..models.base import get_model_class
+from ..models.registry import get_model_class
 
 _FIELD = re.compile(r"^\s+(\w+)\s*:[^#]*?(?:#\s*(.*))?$")
 _COMMENT = re.compile(r"^\s+#\s?(.*)$")
@@ -56,14 +56,14 @@ def _default(f: Any) -> Any:
 def commented_config(model: str = "neural") -> str:
     """The default config of ``model`` as TOML text with a comment on every setting."""
     cls = get_model_class(model)
-    name = getattr(cls, "name", model)
+    name = cls.name
     lines = [
         f"# nerkit training config for {name}: every setting with its default.",
         "# Use it with: nerkit train TRAIN DEV --output MODEL --config THIS_FILE",
         "# Any setting can also be changed on the command line: --set section.key=value",
         "",
     ]
-    for section, typ in getattr(cls, "config_sections", {}).items():
+    for section, typ in cls.config_sections.items():
         doc = (typ.__doc__ or "").strip().splitlines()
         if doc:
             lines.append(f"# {doc[0]}")

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..models.base import get_model_class
+from ..models.registry import get_model_class
 
 
 @dataclass
@@ -134,7 +134,7 @@ def build_config(
     """Defaults of ``model``, updated by the TOML tables ``data`` (read from ``where``, named in
     errors), then by ``overrides``; ``[model] name`` in ``data`` is not a setting."""
     cls = get_model_class(model)
-    section_types: Mapping[str, type] = getattr(cls, "config_sections", {})
+    section_types: Mapping[str, type] = cls.config_sections
     values: dict[str, dict[str, Any]] = {key: {} for key in section_types}
     for section, entries in data.items():
         for key, value in dict(entries).items():
@@ -145,7 +145,7 @@ def build_config(
         section, key, value = _parse_override(item)
         _set(values, section_types, section, key, value, where=f"--set {item}")
     sections = {key: typ(**values[key]) for key, typ in section_types.items()}
-    return ResolvedConfig(name=getattr(cls, "name", model), sections=sections)
+    return ResolvedConfig(name=cls.name, sections=sections)
 
 
 def _parse_override(item: str) -> tuple[str, str, Any]:

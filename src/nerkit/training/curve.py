@@ -22,21 +22,16 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import ConfigError
-from .experiment import (
-    check_held_out,
-    config_overrides,
-    default_output,
-    read_data,
-    w201_said_once,
-    write_config,
-)
+from .data import check_held_out, read_splits, w201_said_once
+from .events import Evaluated, Progress, RunFinished, RunStarted
+from .experiment import config_overrides, default_output, write_config
 from .report import markdown_table, percent, plot_curve, write_json
 from .specs import load_spec
 from .train import train
@@ -185,7 +180,7 @@ def learning_curve(
     overrides: Sequence[str] = (),
     lang: str = "en",
     keep_models: bool = False,
-    progress: Callable[[str, dict[str, Any]], None] | None = None,
+    progress: Progress | None = None,
 ) -> CurveResult:
     """Train ``config`` on nested subsets of the training data; test F1 per subset size."""
     from ..scoring import evaluate
@@ -202,9 +197,9 @@ def learning_curve(
         )
     where = own or vectors
     info = describe_vectors(where) if where and (own or spec.needs_vectors(resolved)) else None
-    train_ex, dev_ex, test_ex = read_data(train_path, dev_path, test_path, format, lang)
+    train_ex, dev_ex, test_ex = read_splits(train_path, dev_path, test_path, format, lang)
     check_held_out(train_ex, dev_ex, test_ex, dev_path, test_path)
-    emit = progress or (lambda event, details: None)
+    emit: Progress = progress or (lambda event: None)
     sizes = step_sizes(steps, unit, len(train_ex))
     asked: dict[int, float] = {}
     for value in steps:
@@ -229,7 +224,7 @@ def learning_curve(
     for i, n in enumerate(sizes):
         subset = [train_ex[j] for j in order[:n]]
         step = CurveStep(asked[n], n, sum(len(ex.doc) for ex in subset))
-        emit("start", {"name": spec.name, "index": i + 1, "total": len(sizes), "examples": n})
+        emit(RunStarted(spec.name, i + 1, len(sizes), examples=n))
         model_dir = out / "models" / f"{n}-examples" if keep_models else None
         tmp = None if keep_models else Path(tempfile.mkdtemp(prefix="nerkit-curve-"))
         try:
@@ -254,11 +249,9 @@ def learning_curve(
                 shutil.rmtree(tmp, ignore_errors=True)
         result.steps.append(step)
         result.write()
-        emit("done" if step.status == "ok" else "failed", {"name": spec.name, "step": step})
+        emit(RunFinished(spec.name, step.f1 if step.status == "ok" else None, step.error))
     return result
 
 
-def _epoch_callback(
-    emit: Callable[[str, dict[str, Any]], None], name: str, n: int
-) -> Callable[[dict[str, Any]], None]:
-    return lambda info: emit("epoch", {"name": name, "examples": n, **info})
+def _epoch_callback(emit: Progress, name: str, n: int) -> Callable[[Evaluated], None]:
+    return lambda event: emit(replace(event, run=name, examples=n))

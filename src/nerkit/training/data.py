@@ -1,5 +1,8 @@
-"""Training data as the model will meet it: re-tokenized text, a dev set split off when there
-is none, and checks that dev (or test) is not the training data again.
+"""Training data as the model will meet it: data files and ``db:`` datasets read, re-tokenized
+text, a dev set split off when there is none, and checks that dev (or test) is not the
+training data again: W201 when dev texts are training texts (the dev score flatters the model
+and picks the most overfitted epoch), W204 when test texts are, W203 when dev and test are
+the same data (the test score is then not of unseen data).
 
 Example:
     >>> from nerkit.corpus import Example
@@ -13,13 +16,18 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+import re
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from os import PathLike
+from pathlib import Path
 
 import numpy as np
 
 from ..corpus.answers import accepted
 from ..corpus.example import Example
-from ..errors import ConfigError
+from ..errors import ConfigError, NerkitWarning, warn
 from ..tokens import Doc
 
 
@@ -86,3 +94,97 @@ def leaked(a: Iterable[Example], b: Iterable[Example]) -> tuple[int, int] | None
     (``b`` is then not held out from ``a``), else None."""
     n, of = shared_texts(a, b)
     return (n, of) if of and n >= LEAK_SHARE * of else None
+
+
+def read_data(
+    path: str | PathLike[str],
+    *,
+    format: str | None = None,
+    tokenizer: Callable[[str], Doc] | None = None,
+    db: str | None = None,
+) -> list[Example]:
+    """The examples of a data file, or of ``db:NAME`` (a dataset of the store in database
+    ``db``; the store is loaded for it, which needs the ``store`` extra)."""
+    from ..corpus import read
+    from ..corpus.sources import source_of
+
+    found = source_of(path)
+    if found is not None and found[0] == "db":
+        from .. import store  # noqa: F401  (importing the store registers the db: source)
+    return read(path, format=format, tokenizer=tokenizer, db=db)
+
+
+def read_splits(
+    train_path: str | Path,
+    dev_path: str | Path,
+    test_path: str | Path,
+    format: str | None = None,
+    lang: str = "en",
+) -> tuple[list[Example], list[Example], list[Example]]:
+    """``(train, dev, test)``: what training learns from in the training file (complete and
+    binary answers, :func:`~nerkit.corpus.trainable`) and the complete accepted examples of the
+    dev and test files; every file is checked to exist before any is read."""
+    from ..corpus import accepted, read, trainable
+    from ..tokenizer import get_tokenizer
+
+    for path in (train_path, dev_path, test_path):
+        if not Path(path).is_file():
+            raise ConfigError("E324", "No such data file", path=path, hint="Check the path.")
+    tokenizer = get_tokenizer(lang)
+    train = trainable(read(train_path, format=format, tokenizer=tokenizer))
+    dev, test = (
+        accepted(read(p, format=format, tokenizer=tokenizer)) for p in (dev_path, test_path)
+    )
+    return train, dev, test
+
+
+def check_held_out(
+    train: Sequence[Example],
+    dev: Sequence[Example],
+    test: Sequence[Example],
+    dev_path: str | Path,
+    test_path: str | Path,
+) -> None:
+    """Warn when the dev or test data is not held out (W201, W203, W204; see the module
+    docstring): each such
+    score flatters every config, and a test score of the epoch picked on the test texts is no
+    test score at all."""
+    if leak := leaked(train, dev):
+        in_train, n_dev = leak
+        warn(
+            "W201",
+            f"{in_train} of the {n_dev} dev texts are training texts too: the dev score will "
+            "flatter every config and the best epoch will be the most overfitted one",
+            hint="Pass a dev file with other texts.",
+        )
+    if leak := leaked(train, test):
+        in_train, n_test = leak
+        warn(
+            "W204",
+            f"{in_train} of the {n_test} test texts are training texts too: the test scores "
+            "will flatter every config, most of all the ones that memorize",
+            hint="Score on a test file with other texts.",
+        )
+    same_file = Path(dev_path).resolve() == Path(test_path).resolve()
+    in_dev, n_test = shared_texts(dev, test)
+    if same_file or leaked(dev, test):
+        if same_file:
+            what = f"The dev and test data are the same file ({test_path})"
+        elif in_dev == n_test == len({ex.text for ex in dev}):
+            what = f"The dev and test data are the same {n_test} texts"
+        else:
+            what = f"{in_dev} of the {n_test} test texts are dev texts too"
+        warn(
+            "W203",
+            f"{what}: the best epoch is picked on them, so the test score is not of unseen "
+            "texts and flatters every config",
+            hint="Keep a test file of texts used neither for training nor for picking epochs.",
+        )
+
+
+@contextmanager
+def w201_said_once() -> Iterator[None]:
+    """Leave out train()'s own W201: check_held_out said it once for the whole run."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=re.escape("[W201]"), category=NerkitWarning)
+        yield

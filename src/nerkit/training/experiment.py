@@ -27,16 +27,14 @@ from __future__ import annotations
 import re
 import time
 import traceback
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError, NerkitWarning, warn
-from .data import leaked, shared_texts
+from .data import check_held_out, read_splits, w201_said_once
+from .events import Progress, RunFinished, RunStarted
 from .report import dir_bytes, human_bytes, markdown_table, percent, write_json
 from .specs import RunSpec, load_specs
 from .train import train
@@ -53,7 +51,6 @@ DEFAULT_CONFIGS = (
     "perceptron",
     "perceptron-word2vec",
 )
-Progress = Callable[[str, dict[str, Any]], None]  # (event, details)
 
 
 @dataclass
@@ -214,9 +211,9 @@ def run_experiment(
     """
     specs = load_specs(list(configs) or list(DEFAULT_CONFIGS), overrides)
     out = Path(output) if output is not None else default_output()
-    train_ex, dev_ex, test_ex = read_data(train_path, dev_path, test_path, format, lang)
+    train_ex, dev_ex, test_ex = read_splits(train_path, dev_path, test_path, format, lang)
     check_held_out(train_ex, dev_ex, test_ex, dev_path, test_path)
-    emit = progress or (lambda event, info: None)
+    emit: Progress = progress or (lambda event: None)
     given = {"word2vec": vectors_w2v, "fasttext": vectors_ft}
     vector_paths = prepare_vectors(
         specs,
@@ -249,89 +246,14 @@ def run_experiment(
         date=datetime.now().isoformat(timespec="seconds"),
     )
     for i, spec in enumerate(specs):
-        emit("start", {"name": spec.name, "model": spec.model, "index": i + 1, "total": len(specs)})
+        emit(RunStarted(spec.name, i + 1, len(specs), model=spec.model))
         run = _run_one(
             spec, train_ex, dev_ex, test_ex, out, vector_paths.get(spec.name), seed, emit
         )
         result.runs.append(run)
         result.write()
-        emit("done" if run.status == "ok" else "failed", {"name": spec.name, "run": run})
+        emit(RunFinished(spec.name, run.f1 if run.status == "ok" else None, run.error))
     return result
-
-
-def read_data(
-    train_path: str | Path,
-    dev_path: str | Path,
-    test_path: str | Path,
-    format: str | None = None,
-    lang: str = "en",
-) -> tuple[list[Example], list[Example], list[Example]]:
-    """``(train, dev, test)``: what training learns from in the training file (complete and
-    binary answers, :func:`~nerkit.corpus.trainable`) and the complete accepted examples of the
-    dev and test files; every file is checked to exist before any is read."""
-    from ..corpus import accepted, read, trainable
-    from ..tokenizer import get_tokenizer
-
-    for path in (train_path, dev_path, test_path):
-        if not Path(path).is_file():
-            raise ConfigError("E324", "No such data file", path=path, hint="Check the path.")
-    tokenizer = get_tokenizer(lang)
-    train = trainable(read(train_path, format=format, tokenizer=tokenizer))
-    dev, test = (
-        accepted(read(p, format=format, tokenizer=tokenizer)) for p in (dev_path, test_path)
-    )
-    return train, dev, test
-
-
-def check_held_out(
-    train: Sequence[Example],
-    dev: Sequence[Example],
-    test: Sequence[Example],
-    dev_path: str | Path,
-    test_path: str | Path,
-) -> None:
-    """Warn when the dev or test data is not held out (see the module docstring): each such
-    score flatters every config, and a test score of the epoch picked on the test texts is no
-    test score at all."""
-    if leak := leaked(train, dev):
-        in_train, n_dev = leak
-        warn(
-            "W201",
-            f"{in_train} of the {n_dev} dev texts are training texts too: the dev score will "
-            "flatter every config and the best epoch will be the most overfitted one",
-            hint="Pass a dev file with other texts.",
-        )
-    if leak := leaked(train, test):
-        in_train, n_test = leak
-        warn(
-            "W204",
-            f"{in_train} of the {n_test} test texts are training texts too: the test scores "
-            "will flatter every config, most of all the ones that memorize",
-            hint="Score on a test file with other texts.",
-        )
-    same_file = Path(dev_path).resolve() == Path(test_path).resolve()
-    in_dev, n_test = shared_texts(dev, test)
-    if same_file or leaked(dev, test):
-        if same_file:
-            what = f"The dev and test data are the same file ({test_path})"
-        elif in_dev == n_test == len({ex.text for ex in dev}):
-            what = f"The dev and test data are the same {n_test} texts"
-        else:
-            what = f"{in_dev} of the {n_test} test texts are dev texts too"
-        warn(
-            "W203",
-            f"{what}: the best epoch is picked on them, so the test score is not of unseen "
-            "texts and flatters every config",
-            hint="Keep a test file of texts used neither for training nor for picking epochs.",
-        )
-
-
-@contextmanager
-def w201_said_once() -> Iterator[None]:
-    """Leave out train()'s own W201: check_held_out said it once for the whole run."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=re.escape("[W201]"), category=NerkitWarning)
-        yield
 
 
 def config_overrides(spec: RunSpec, vectors_path: str | None, seed: int | None) -> list[str]:
@@ -385,7 +307,7 @@ def _run_one(
                 dev_ex or None,
                 model_dir,
                 config=config,
-                callback=lambda info: emit("epoch", {"name": spec.name, **info}),
+                callback=lambda event: emit(replace(event, run=spec.name)),
             )
         run.train_seconds = trained.seconds or time.perf_counter() - start
         run.dev_f1 = trained.evaluation.scores.f1 if trained.evaluation else None

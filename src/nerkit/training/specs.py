@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..models.base import get_model_class
+from ..models.registry import get_model_class
 from .config import (
     ConfigFile,
     ResolvedConfig,
@@ -119,7 +119,7 @@ def load_specs(configs: Sequence[str | Path], overrides: Sequence[str] = ()) -> 
     used: set[int] = set()
     for spec in specs:
         cls = get_model_class(spec.model)
-        sections = {**getattr(cls, "config_sections", {}), "experiment": ExperimentSettings}
+        sections = {**cls.config_sections, "experiment": ExperimentSettings}
         scopes = {spec.name, spec.model, spec.model.split(".v")[0]}
         for i, o in enumerate(parsed):
             if o.scope and o.scope not in scopes:
@@ -171,7 +171,7 @@ def _read(config: str | Path) -> RunSpec:
             path=file.source,
             hint='Add [model] name = "neural.v1" (or "perceptron.v1"), as `nerkit init-config` writes.',
         )
-    registered: str = getattr(get_model_class(model), "name", model)
+    registered: str = get_model_class(model).name
     experiment = read_experiment(file)
     return RunSpec(experiment.name or file.name, file.source, registered, file.data, experiment)
 

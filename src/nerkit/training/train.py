@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from ..errors import ModelError, warn
 from .config import ResolvedConfig, resolve_config
-from .data import leaked, retokenize, split_dev
+from .data import leaked, read_data, retokenize, split_dev
+from .events import Evaluated
 from .log import TrainingLog
 from .specs import check_vectors_given
 
@@ -53,8 +54,9 @@ def train(
     seed: int | None = None,
     format: str | None = None,
     lang: str = "en",
-    callback: Callable[[dict[str, Any]], None] | None = None,
+    callback: Callable[[Evaluated], None] | None = None,
     dev_split: float | None = None,
+    db: str | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``train_path``, select the epoch best on ``dev_path``, save to ``output``.
 
@@ -62,11 +64,13 @@ def train(
     or rejected span; see :mod:`nerkit.corpus.answers`), on the tokens its own tokenizer makes
     of each text, which is what it will see when predicting (``train.gold_tokens = true``
     keeps the file's tokens). Without ``dev_path``, ``dev_split`` (e.g. 0.2) holds out that
-    share of the annotated texts, seeded by ``train.seed``. The resolved configuration is
+    share of the annotated texts, seeded by ``train.seed``. ``callback`` gets an
+    :class:`~nerkit.training.events.Evaluated` event after each dev evaluation. The resolved configuration is
     saved in the model directory as ``config.toml``; ``meta.json`` holds the dev scores;
     ``training_log.jsonl`` one line per dev evaluation and ``dev_f1.png`` the dev F1 curve.
     ``train_path`` and ``dev_path`` may also be examples already read (learning curves and
-    experiments read the data once and train on it many times).
+    experiments read the data once and train on it many times), or ``db:NAME``, a dataset of
+    the store in database ``db`` (a URL or SQLite file; None: the store's default).
 
     Warns (:class:`~nerkit.errors.NerkitWarning`): W201 when the dev texts are training
     texts too; W202 when no dev evaluation scored above 0.
@@ -74,8 +78,8 @@ def train(
     >>> result = train("train.conll", "dev.conll", "model", overrides=["train.max_epochs=5"])  # doctest: +SKIP
     >>> result.evaluation.scores.f1  # doctest: +SKIP
     """
-    from ..corpus import accepted, read, trainable
-    from ..models.base import get_model_class
+    from ..corpus import accepted, trainable
+    from ..models.registry import get_model_class
     from ..models.targets import alignment_report
     from ..pipeline import Pipeline
     from ..scoring import evaluate
@@ -90,7 +94,7 @@ def train(
 
     def examples(data: str | Path | Sequence[Example]) -> list[Example]:
         if isinstance(data, str | PathLike):
-            return read(data, format=format, tokenizer=tokenizer)
+            return read_data(data, format=format, tokenizer=tokenizer, db=db)
         return list(data)
 
     train_examples = examples(train_path)
@@ -126,7 +130,7 @@ def train(
         if log is not None:
             log(info)
         if callback is not None:
-            callback(info)
+            callback(Evaluated.from_info(info))
 
     start = time.perf_counter()
     recognizer.fit(train_examples, dev_examples or None, callback=on_eval)

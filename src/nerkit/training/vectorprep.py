@@ -21,12 +21,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
+from .events import Progress, VectorsProgress, VectorsReady
 from .specs import RunSpec
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def prepare_vectors(
     given: Mapping[str, str | Path | None] | None = None,
     seed: int = 0,
     lang: str = "en",
-    progress: Callable[[str, dict[str, Any]], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, VectorsInfo]:
     """Config name -> the vectors it uses (configs without vectors are left out).
 
@@ -142,7 +143,7 @@ def _train_cached(
     seed: int,
     lang: str,
     done: dict[Path, VectorsInfo],
-    progress: Callable[[str, dict[str, Any]], None] | None,
+    progress: Progress | None,
 ) -> VectorsInfo:
     from ..vectors.train import train_vectors
 
@@ -171,9 +172,7 @@ def _train_cached(
         return done[out]
     cached = (out / "meta.json").is_file()
     if progress:
-        progress(
-            "vectors", {"kind": algo, "dim": e.vectors_dim, "path": str(out), "cached": cached}
-        )
+        progress(VectorsReady(algo, e.vectors_dim, str(out), cached))
     if not cached:
         cache.mkdir(parents=True, exist_ok=True)
         texts = cache / f"train-texts-{key}.txt"
@@ -196,11 +195,7 @@ def _train_cached(
                 bucket=e.vectors_bucket,
                 lang=lang,
                 progress=(
-                    (
-                        lambda stage, n, total: progress(
-                            "vectors-progress", {"stage": stage, "done": n, "total": total}
-                        )
-                    )
+                    (lambda stage, n, total: progress(VectorsProgress(stage, n, total)))
                     if progress
                     else None
                 ),

@@ -119,9 +119,9 @@ def oov_report_file(
     top: int = 20,
 ) -> OOVReport:
     """:func:`oov_report` of an annotated file (any format :mod:`nerkit.corpus` reads)."""
-    from ..corpus import iter_read
+    from ..corpus import accepted, iter_read
     from ..tokenizer import get_tokenizer
 
     vecs = vectors if isinstance(vectors, Vectors) else Vectors.from_disk(vectors)
     examples = iter_read(data, format, tokenizer=get_tokenizer(lang))
-    return oov_report(vecs, (ex for ex in examples if ex.answer == "accept"), top=top)
+    return oov_report(vecs, accepted(examples, binary=True), top=top)

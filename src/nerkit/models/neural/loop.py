@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..base import improves
+from ..fitting import improves
 from .featurize import Features, select
 from .network import Network, to_batch
 from .settings import NeuralTrainSettings

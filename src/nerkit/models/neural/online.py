@@ -82,7 +82,7 @@ Answer = SpanAnswer | Example
 
 def check_answers(answers: Sequence[Answer], labels: Sequence[str]) -> list[Answer]:
     """The answers a step can learn from (span answers, accepted non-empty examples), checked."""
-    from ..base import check_labels
+    from ..fitting import check_labels
 
     known = set(labels)
     out: list[Answer] = []
@@ -186,7 +186,7 @@ def answers_loss(
     """Mean loss of ``answers`` (see the module docstring), differentiable."""
     import torch
 
-    from ..base import gold_token_spans
+    from ..fitting import gold_token_spans
     from .network import to_batch
 
     feats = featurizer([a.doc.words for a in answers])

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -27,16 +27,10 @@ from ...corpus.answers import accepted, trainable
 from ...corpus.example import Example
 from ...errors import ConfigError, ModelError, missing_extra
 from ...tokens import Doc, Span
-from ..base import (
-    ScoredSpan,
-    fit_labels,
-    read_settings,
-    register,
-    settings_config,
-    settings_kwargs,
-    span_prf,
-    write_settings,
-)
+from ..base import ScoredSpan
+from ..fitting import fit_labels, span_prf
+from ..registry import register
+from ..settings_io import read_settings, settings_config, settings_kwargs, write_settings
 from ..tagset import TagSet
 from ..targets import token_targets
 from .featurize import Featurizer
@@ -71,8 +65,8 @@ class NeuralRecognizer:
     boundaries and this label, being in the text.
     """
 
-    name = NAME
-    config_sections = SECTIONS
+    name: ClassVar[str] = NAME
+    config_sections: ClassVar[Mapping[str, type]] = SECTIONS
 
     def __init__(self, **settings: Any) -> None:
         self.settings, self.vector_settings, self.train_settings = split_settings(settings)

@@ -12,10 +12,10 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from safetensors.numpy import load_file, save_file
@@ -26,18 +26,10 @@ from ...errors import ConfigError, ModelError
 from ...tokens import Doc, Span
 from ...vectors.clusters import CLUSTERS_FILE, ClusterSettings, WordClusters
 from ...vocab import Vocab
-from ..base import (
-    ScoredSpan,
-    check_labels,
-    fit_labels,
-    improves,
-    read_settings,
-    register,
-    settings_config,
-    settings_kwargs,
-    span_prf,
-    write_settings,
-)
+from ..base import ScoredSpan
+from ..fitting import check_labels, fit_labels, improves, span_prf
+from ..registry import register
+from ..settings_io import read_settings, settings_config, settings_kwargs, write_settings
 from ..tagset import TagSet
 from ..targets import TokenTargets, token_targets
 from .decode import greedy_decode
@@ -111,8 +103,8 @@ class PerceptronRecognizer:
     scores as logits). It ranks spans by how clearly they won; it is not calibrated.
     """
 
-    name = NAME
-    config_sections = {
+    name: ClassVar[str] = NAME
+    config_sections: ClassVar[Mapping[str, type]] = {
         "model": PerceptronSettings,
         "train": PerceptronTrainSettings,
         "vectors": ClusterSettings,

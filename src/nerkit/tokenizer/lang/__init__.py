@@ -27,7 +27,7 @@ def _read(lang: str) -> str:
     path = _DIR / f"{lang}.json"
     if not path.is_file():
         raise ConfigError(
-            "E310",
+            "E332",
             f"No tokenizer rules for language {lang!r}",
             hint=f"Use one of: {', '.join(available_languages())}.",
         )
