@@ -75,7 +75,7 @@ def predict_records(
 
 
 def predict_file(
-    model: str | Path | Pipeline, input: Path, output: Path, batch_size: int = 256
+    model: str | Path | Pipeline, input: str | Path, output: str | Path, batch_size: int = 256
 ) -> int:
     """Tag every record of ``input`` (see :func:`read_records`) with ``model`` (a loaded
     pipeline or a model directory) and write them to ``output`` as JSONL, atomically;
@@ -84,5 +84,5 @@ def predict_file(
     from ..pipeline import load
 
     nlp = model if isinstance(model, _Pipeline) else load(model)
-    records = predict_records(nlp, read_records(input), batch_size)
-    return atomic_write_lines(output, (dumps(r) for r in records))
+    records = predict_records(nlp, read_records(Path(input)), batch_size)
+    return atomic_write_lines(Path(output), (dumps(r) for r in records))
