@@ -126,11 +126,12 @@ class NerkitWarning(UserWarning):
         return f"{text} {self.hint}" if self.hint else text
 
 
-def warn(code: str, message: str, hint: str | None = None) -> None:
-    """Issue a :class:`NerkitWarning` (shown once per place, like any Python warning)."""
+def warn(code: str, message: str, hint: str | None = None, *, depth: int = 0) -> None:
+    """Issue a :class:`NerkitWarning` (shown once per place, like any Python warning), at the
+    caller of the function that calls this one; ``depth`` more frames up for a helper."""
     import warnings
 
-    warnings.warn(NerkitWarning(code, message, hint), stacklevel=3)
+    warnings.warn(NerkitWarning(code, message, hint), stacklevel=3 + depth)
 
 
 @dataclass(frozen=True)

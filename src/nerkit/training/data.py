@@ -138,6 +138,26 @@ def read_splits(
     return train, dev, test
 
 
+def warn_dev_leak(
+    train: Sequence[Example],
+    dev: Sequence[Example],
+    flattered: str = "the model",
+    hint: str = "Pass a dev file with other texts, or use --dev-split 0.2 instead.",
+    depth: int = 0,
+) -> None:
+    """W201 when dev texts are training texts too: the dev score flatters ``flattered`` and
+    picks the most overfitted epoch."""
+    if leak := leaked(train, dev):
+        shared, n_dev = leak
+        warn(
+            "W201",
+            f"{shared} of the {n_dev} dev texts are training texts too: the dev score will "
+            f"flatter {flattered} and the best epoch will be the most overfitted one",
+            hint=hint,
+            depth=depth + 1,
+        )
+
+
 def check_held_out(
     train: Sequence[Example],
     dev: Sequence[Example],
@@ -146,17 +166,9 @@ def check_held_out(
     test_path: str | Path,
 ) -> None:
     """Warn when the dev or test data is not held out (W201, W203, W204; see the module
-    docstring): each such
-    score flatters every config, and a test score of the epoch picked on the test texts is no
-    test score at all."""
-    if leak := leaked(train, dev):
-        in_train, n_dev = leak
-        warn(
-            "W201",
-            f"{in_train} of the {n_dev} dev texts are training texts too: the dev score will "
-            "flatter every config and the best epoch will be the most overfitted one",
-            hint="Pass a dev file with other texts.",
-        )
+    docstring): each such score flatters every config, and a test score of the epoch picked on
+    the test texts is no test score at all."""
+    warn_dev_leak(train, dev, "every config", "Pass a dev file with other texts.")
     if leak := leaked(train, test):
         in_train, n_test = leak
         warn(

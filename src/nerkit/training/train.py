@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from ..errors import ModelError, warn
 from .config import ResolvedConfig, resolve_config
-from .data import leaked, read_data, retokenize, split_dev
+from .data import read_data, retokenize, split_dev, warn_dev_leak
 from .events import Evaluated
 from .log import TrainingLog
 from .specs import check_vectors_given
@@ -114,14 +114,7 @@ def train(
             path=train_path if isinstance(train_path, str | PathLike) else None,
             hint="The file is empty or every record was rejected/ignored.",
         )
-    if leak := leaked(train_examples, dev_examples):
-        shared, n_dev_texts = leak
-        warn(
-            "W201",
-            f"{shared} of the {n_dev_texts} dev texts are training texts too: the dev score "
-            "will flatter the model and the best epoch will be the most overfitted one",
-            hint="Pass a dev file with other texts, or use --dev-split 0.2 instead.",
-        )
+    warn_dev_leak(train_examples, dev_examples)
     alignment = alignment_report(train_examples)
     recognizer = get_model_class(resolved.name)(**resolved.settings())
     log = TrainingLog(output) if output is not None else None
