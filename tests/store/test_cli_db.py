@@ -220,3 +220,33 @@ def test_every_command_that_reads_data_reads_db_paths(db: str, tmp_path: Path) -
         result = CliRunner().invoke(app, args, env=env)
         assert result.exit_code == 0, (args, result.output)
         assert "E014" not in result.output
+
+
+def test_predict_reads_a_store_dataset(db: str, tmp_path: Path) -> None:
+    """nerkit predict MODEL db:NAME predicts every example of the dataset, answered or not,
+    keeping its id; a dataset that does not exist is E401."""
+    import json as _json
+
+    assert run("import", "train", str(TRAIN), "--db", db).exit_code == 0
+    model = tmp_path / "m"
+    trained = CliRunner().invoke(
+        app,
+        ["train", str(TRAIN), str(DEV), "-o", str(model), "--model", "perceptron",
+         "--set", "train.max_epochs=2", "--set", "model.hash_rows=4096"],
+    )  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+    out = tmp_path / "pred.jsonl"
+    result = CliRunner().invoke(
+        app, ["predict", str(model), "db:train", "-o", str(out), "--db", db]
+    )
+    assert result.exit_code == 0, result.output
+    records = [_json.loads(line) for line in out.read_text().splitlines()]
+    with Store(db) as store:
+        stored = list(store.examples("train"))
+    assert [r["id"] for r in records] == [ex.id for ex in stored]
+    assert [r["text"] for r in records] == [ex.text for ex in stored]
+    assert all("spans" in r for r in records) and any(r["spans"] for r in records)
+    missing = CliRunner().invoke(
+        app, ["predict", str(model), "db:nope", "-o", str(out), "--db", db]
+    )
+    assert isinstance(missing.exception, StoreError) and missing.exception.code == "E401"

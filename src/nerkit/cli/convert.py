@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from ..corpus import accepted, read, resolve_format, write
+from ..corpus.files import check_not_input
 from ..corpus.readwrite import format_for_output, writable
 from . import app
 from .db import load_store_for
@@ -41,6 +42,7 @@ def convert_command(
     Example: nerkit convert train.conll train.jsonl --to prodigy
     """
     load_store_for(input)
+    check_not_input(output, input)
     source = resolve_format(input, from_)
     examples = read(input, source, scheme=input_scheme)
     target = resolve_format(output, to) if to else format_for_output(output)

@@ -90,6 +90,21 @@ def read_text(path: Path) -> str:
     return "\n".join(line for _, line in iter_lines(path))
 
 
+def check_not_input(output: str | Path, *inputs: str | Path) -> None:
+    """E019 when ``output`` is one of ``inputs`` (the same file, through any path): writing
+    it would destroy the data being read."""
+    out = Path(output)
+    for given in inputs:
+        path = Path(given)
+        if out.exists() and path.exists() and out.resolve() == path.resolve():
+            raise FormatError(
+                "E019",
+                "The output is the input file: writing it would overwrite the data being read",
+                path=out,
+                hint="Write to another file; the input is left as it was.",
+            )
+
+
 @contextmanager
 def atomic_target(path: Path) -> Iterator[Path]:
     """A temporary path beside ``path`` to write to; moved onto ``path`` when the block ends.

@@ -66,3 +66,35 @@ def read_settings(path: str | Path, what: str) -> tuple[dict[str, Any], list[str
             hint="Load the whole directory that `nerkit train` wrote.",
         ) from err
     return config, labels
+
+
+def check_counts(section: str, settings: Any, at_least_one: Iterable[str] = ()) -> None:
+    """E309 for an integer setting of the dataclass ``settings`` below 0, or below 1 for the
+    names in ``at_least_one`` (epochs, batch sizes, widths): values a run would otherwise
+    accept and then fail on, or train nothing with.
+
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class Train:
+    ...     max_epochs: int = 0
+    >>> check_counts("train", Train(), ["max_epochs"])
+    Traceback (most recent call last):
+    ...
+    nerkit.errors.ConfigError: [E309] train.max_epochs must be 1 or more, got 0. e.g. --set train.max_epochs=10
+    """
+    from dataclasses import fields
+
+    from ..errors import ConfigError
+
+    required = set(at_least_one)
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if not isinstance(value, int) or isinstance(value, bool):
+            continue
+        least = 1 if f.name in required else 0
+        if value < least:
+            raise ConfigError(
+                "E309",
+                f"{section}.{f.name} must be {least} or more, got {value}",
+                hint=f"e.g. --set {section}.{f.name}={f.default if f.default else 10}",
+            )

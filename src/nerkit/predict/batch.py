@@ -19,9 +19,10 @@ from itertools import tee
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..corpus.files import atomic_write_lines, dumps, iter_lines
+from ..corpus.files import atomic_write_lines, check_not_input, check_readable, dumps, iter_lines
 from ..corpus.jsonio import iter_json_lines
-from ..errors import FormatError
+from ..corpus.readwrite import db_dataset
+from ..errors import ConfigError, FormatError
 
 if TYPE_CHECKING:
     from ..pipeline import Pipeline
@@ -32,8 +33,10 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
 
     A file is read as JSONL when its first non-empty line starts with ``{`` (or it is named
     ``.jsonl``/``.ndjson``), through the corpus's JSONL reader (E001 invalid JSON, E002 not an
-    object); a record without a "text" string is E003. Non-UTF-8 input is E006.
+    object); a record without a "text" string is E003. A missing file is E008, a directory
+    E009, an empty one E005, a binary or non-UTF-8 one E006.
     """
+    check_readable(path)
     first = next((line for _, line in iter_lines(path) if line.strip()), "")
     if not (first.lstrip().startswith("{") or path.suffix in (".jsonl", ".ndjson")):
         for _, line in iter_lines(path):
@@ -63,6 +66,10 @@ def predict_records(
     >>> [r["spans"] for r in predict_records(nerkit.blank("en"), [{"text": "Hi", "id": 1}])]
     [[]]
     """
+    if batch_size < 1:
+        raise ConfigError(
+            "E309", f"--batch-size must be 1 or more, got {batch_size}", hint="e.g. 256"
+        )
     # Streamed: tee holds at most one batch of records until their docs come back.
     ahead, texts = tee(records)
     docs = nlp.pipe((r["text"] for r in texts), batch_size=batch_size)
@@ -74,15 +81,37 @@ def predict_records(
         yield {**record, "spans": spans}
 
 
+def read_dataset(name: str, db: str | None = None) -> Iterator[dict[str, Any]]:
+    """Records of the store dataset ``name`` (``db:NAME``) in database ``db``, answered or
+    not: ``{"id": example id, "text": ...}`` in id order."""
+    from ..store import Store
+
+    with Store(db) as store:
+        store.dataset(name)  # a missing dataset fails before the output is touched
+        for ex in store.examples(name):
+            yield {"id": ex.id, "text": ex.text}
+
+
 def predict_file(
-    model: str | Path | Pipeline, input: str | Path, output: str | Path, batch_size: int = 256
+    model: str | Path | Pipeline,
+    input: str | Path,
+    output: str | Path,
+    batch_size: int = 256,
+    *,
+    db: str | None = None,
 ) -> int:
-    """Tag every record of ``input`` (see :func:`read_records`) with ``model`` (a loaded
-    pipeline or a model directory) and write them to ``output`` as JSONL, atomically;
-    returns the number written."""
+    """Tag every record of ``input`` (a file, see :func:`read_records`, or ``db:NAME``, a
+    dataset of the store in database ``db``) with ``model`` (a loaded pipeline or a model
+    directory) and write them to ``output`` as JSONL, atomically; returns the number written.
+    An output that is the input is E019, before anything is read."""
     from ..pipeline import Pipeline as _Pipeline
     from ..pipeline import load
 
+    name = db_dataset(input)
+    if name is None:
+        check_not_input(output, input)
+        check_readable(Path(input))
     nlp = model if isinstance(model, _Pipeline) else load(model)
-    records = predict_records(nlp, read_records(Path(input)), batch_size)
+    source = read_dataset(name, db) if name is not None else read_records(Path(input))
+    records = predict_records(nlp, source, batch_size)
     return atomic_write_lines(Path(output), (dumps(r) for r in records))

@@ -10,7 +10,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import ModelError, warn
+from ..errors import ConfigError, ModelError, warn
 from .config import ResolvedConfig, resolve_config
 from .data import read_data, retokenize, split_dev, warn_dev_leak
 from .events import Evaluated
@@ -85,6 +85,13 @@ def train(
     from ..scoring import evaluate
     from ..tokenizer import get_tokenizer
 
+    if output is not None and Path(output).is_file():
+        raise ConfigError(
+            "E333",
+            "The output is a file: a model is a directory",
+            path=output,
+            hint="Pass a new or existing directory for the model (--output DIR).",
+        )
     if seed is not None:
         overrides = [*overrides, f"train.seed={seed}"]
     resolved = resolve_config(model, config, overrides)

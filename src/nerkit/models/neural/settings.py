@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ...errors import ConfigError
+from ..settings_io import check_counts
 
 
 @dataclass
@@ -106,6 +107,10 @@ def split_settings(
         for key, typ in SECTIONS.items()
     }
     model, vectors, train = parts["model"], parts["vectors"], parts["train"]
+    check_counts(
+        "model", model, ["word_dim", "affix_dim", "hidden", "cnn_layers", "max_word_chars"]
+    )
+    check_counts("train", train, ["max_epochs", "batch_size", "min_batches", "evals_per_epoch"])
     _power_of_two("hash_rows", model.hash_rows)
     _power_of_two("affix_rows", model.affix_rows)
     choices = {

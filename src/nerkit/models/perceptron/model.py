@@ -29,7 +29,13 @@ from ...vocab import Vocab
 from ..base import ScoredSpan
 from ..fitting import check_labels, fit_labels, improves, span_prf
 from ..registry import register
-from ..settings_io import read_settings, settings_config, settings_kwargs, write_settings
+from ..settings_io import (
+    check_counts,
+    read_settings,
+    settings_config,
+    settings_kwargs,
+    write_settings,
+)
 from ..tagset import TagSet
 from ..targets import TokenTargets, token_targets
 from .decode import greedy_decode
@@ -80,6 +86,7 @@ def _split_settings(
     settings = PerceptronSettings(**{k: v for k, v in kwargs.items() if k in model_keys})
     train = PerceptronTrainSettings(**{k: v for k, v in kwargs.items() if k in train_keys})
     vectors = ClusterSettings(**{k: v for k, v in kwargs.items() if k in vector_keys})
+    check_counts("train", train, ["max_epochs", "ensemble"])
     n = settings.hash_rows
     if not isinstance(n, int) or n < 2 or n & (n - 1):
         raise ConfigError(
