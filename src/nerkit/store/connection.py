@@ -9,7 +9,7 @@ from itertools import islice
 from typing import Self, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import StoreError
@@ -30,13 +30,21 @@ class Connection:
 
     def __init__(self, url: str | None = None, *, echo: bool = False) -> None:
         self.url = resolve_url(url)
-        self._engine = make_engine(self.url, echo=echo)
+        try:
+            self._engine = make_engine(self.url, echo=echo)
+        except ArgumentError as err:  # an unknown dialect or driver, a malformed URL
+            raise StoreError(
+                "E406",
+                f"Cannot open the database {safe_url(self.url)}: {err}",
+                hint="--db / NERKIT_DB is a SQLite file path or a SQLAlchemy URL such as "
+                "postgresql+psycopg://user@host/db.",
+            ) from None
         writer = self._engine.execution_options(**{WRITE_OPTION: True})
         self._read = sessionmaker(self._engine, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)
         try:
             migrate(self._engine)
-        except OperationalError as err:
+        except DatabaseError as err:  # unreachable server, unwritable folder, not a database
             self._engine.dispose()
             raise StoreError(
                 "E406",

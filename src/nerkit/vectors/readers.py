@@ -116,6 +116,7 @@ def _read_text(
 ) -> tuple[int, int, KeyTable]:
     if has_header:
         n_expected, dim = _parse_header(path)
+        _check_header_fits(path, n_expected, dim, 2 * dim + 2, "E062")  # "k 0 0 ...\n"
         capacity = n_expected
     else:
         n_expected, dim = -1, _guess_dim(path)
@@ -264,8 +265,25 @@ def _is_number(text: str) -> bool:
 # -- binary -------------------------------------------------------------------------------
 
 
+def _check_header_fits(path: Path, n: int, dim: int, row_bytes: int, code: str) -> None:
+    """Refuse a header that promises more rows than the file can hold (each row at least
+    ``row_bytes``) before a table of that size (over 64 MiB) is allocated; smaller mismatches
+    are found row by row, with the line they are on."""
+    size = path.stat().st_size
+    if n * row_bytes > size and n * dim * 4 > 1 << 26:
+        raise FormatError(
+            code,
+            f"The header says {n:,} rows of {dim} values, which need at least "
+            f"{n * row_bytes:,} bytes, but the file has {size:,}",
+            path=path,
+            line=1,
+            hint="The header or the file is wrong: fix the header, or copy the file again.",
+        )
+
+
 def _read_binary(path: Path, out: Path, progress: Progress | None) -> tuple[int, int, KeyTable]:
     n, dim = _parse_header(path)
+    _check_header_fits(path, n, dim, 4 * dim + 2, "E066")  # a key, a space, dim float32s
     writer = TensorWriter(out / VECTORS_FILE, "vectors", n, dim)
     table = writer.array
     row_bytes = 4 * dim

@@ -286,6 +286,7 @@ class NeuralRecognizer:
     def from_disk(cls, path: str | Path) -> NeuralRecognizer:
         """Load a directory written by :meth:`to_disk` (no pickle, no ``torch.load``)."""
         torch = _torch()
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
         from .network import expand_state
@@ -294,8 +295,13 @@ class NeuralRecognizer:
         config, labels = read_settings(path, "neural model")
         try:
             state = load_file(str(path / "weights.safetensors"))
-        except (OSError, ValueError) as err:
-            raise ModelError("E207", f"Cannot read the neural model: {err}", path=path) from err
+        except (OSError, ValueError, SafetensorError) as err:
+            raise ModelError(
+                "E207",
+                f"Cannot read the neural model's weights.safetensors: {err}",
+                path=path,
+                hint="The file is damaged or not nerkit's: copy the model directory again.",
+            ) from err
         self = cls(**settings_kwargs(config, labels, SECTIONS))
         self.labels = tuple(labels)
         if self.vector_settings.mode != "none":

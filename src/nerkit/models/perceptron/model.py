@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
 from ...corpus.answers import accepted, trainable
@@ -371,13 +372,18 @@ class PerceptronRecognizer:
         config, labels = read_settings(path, "perceptron model")
         try:
             tensors = load_file(str(path / "weights.safetensors"))
-        except (OSError, ValueError) as err:
-            raise ModelError("E207", f"Cannot read the perceptron model: {err}", path=path) from err
+            rows, values = tensors["rows"], tensors["weights"]
+        except (OSError, ValueError, KeyError, SafetensorError) as err:
+            raise ModelError(
+                "E207",
+                f"Cannot read the perceptron model's weights.safetensors: {err}",
+                path=path,
+                hint="The file is damaged or not nerkit's: copy the model directory again.",
+            ) from err
         self = cls(**settings_kwargs(config, labels, cls.config_sections))
         self.labels = tuple(labels)
         n_tags = 1 + 4 * len(labels)
         weights = np.zeros((self.settings.hash_rows, n_tags), dtype=np.float32)
-        rows, values = tensors["rows"], tensors["weights"]
         if values.shape[1:] != (n_tags,) or (rows.size and rows.max() >= weights.shape[0]):
             raise ModelError(
                 "E207", "weights.safetensors does not match config.toml and labels.json", path=path

@@ -1,0 +1,84 @@
+"""Damaged or foreign files and URLs stop with a coded error (issue #10): a database URL of
+an unknown kind or a file that is not SQLite, weights files that are truncated, random or a
+pickle, a vectors header that promises more than the file holds."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+import nerkit
+from nerkit.errors import FormatError, ModelError, StoreError
+from nerkit.models import get_model_class
+from nerkit.models.testing import TWO_SENTENCES
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("model")
+    get_model_class("perceptron")(hash_rows=2**12, max_epochs=3).fit(TWO_SENTENCES).to_disk(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[:100],  # truncated
+        lambda raw: bytes(range(256)) * 20,  # random bytes
+        lambda raw: pickle.dumps({"weights": [1, 2, 3]}),  # a pickle
+        lambda raw: (10**15).to_bytes(8, "little") + raw[8:],  # a header length of 10^15
+        lambda raw: b"",  # empty
+    ],
+    ids=["truncated", "random", "pickle", "huge-header", "empty"],
+)
+def test_a_damaged_weights_file_is_e207(model_dir: Path, tmp_path: Path, damage) -> None:
+    copy = tmp_path / "m"
+    shutil.copytree(model_dir, copy)
+    weights = copy / "weights.safetensors"
+    weights.write_bytes(damage(weights.read_bytes()))
+    with pytest.raises(ModelError) as err:
+        nerkit.load(copy)
+    assert err.value.code == "E207" and "weights.safetensors" in str(err.value)
+
+
+def test_an_unknown_database_kind_is_e406(tmp_path: Path) -> None:
+    pytest.importorskip("sqlalchemy")
+    from nerkit.store import Store
+
+    with pytest.raises(StoreError) as err:
+        Store("foo://x")
+    assert err.value.code == "E406" and "postgresql+psycopg" in str(err.value)
+
+
+def test_a_file_that_is_not_sqlite_is_e406_and_kept(tmp_path: Path) -> None:
+    pytest.importorskip("sqlalchemy")
+    from nerkit.store import Store
+
+    path = tmp_path / "notes.db"
+    path.write_text("my notes, not a database\n" * 100)
+    with pytest.raises(StoreError) as err:
+        Store(str(path))
+    assert err.value.code == "E406"
+    assert path.read_text() == "my notes, not a database\n" * 100
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("huge.bin", b"100000000000 300\n" + bytes(100), "E066"),
+        ("huge.txt", b"100000000000 300\nabc " + b"1 " * 300 + b"\n", "E062"),
+    ],
+)
+def test_a_vectors_header_promising_more_than_the_file_is_coded(
+    tmp_path: Path, name: str, content: bytes, code: str
+) -> None:
+    from nerkit.vectors import import_vectors
+
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(FormatError) as err:
+        import_vectors(path, tmp_path / "out")
+    assert err.value.code == code and "header says 100,000,000,000 rows" in str(err.value)
