@@ -82,3 +82,53 @@ def test_a_vectors_header_promising_more_than_the_file_is_coded(
     with pytest.raises(FormatError) as err:
         import_vectors(path, tmp_path / "out")
     assert err.value.code == code and "header says 100,000,000,000 rows" in str(err.value)
+
+
+@pytest.fixture(scope="module")
+def pipeline_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pipeline")
+    nerkit.train(
+        list(TWO_SENTENCES), None, path, model="perceptron",
+        overrides=["train.max_epochs=3", "model.hash_rows=4096"],
+    )  # fmt: skip
+    return path
+
+
+def test_meta_records_a_checksum_of_every_file_loading_reads(pipeline_dir: Path) -> None:
+    import json
+
+    files = json.loads((pipeline_dir / "meta.json").read_text())["files"]
+    assert {"config.toml", "labels.json", "tokenizer.json", "weights.safetensors"} <= set(files)
+    assert all(len(digest) == 64 for digest in files.values())
+    nerkit.load(pipeline_dir)  # the files as saved load
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("labels.json", lambda text: text.replace('"LOC"', '"XXX"')),  # relabelled, same count
+        ("weights.safetensors", None),  # one byte flipped
+        ("config.toml", lambda text: text + "\n# edited\n"),
+    ],
+)
+def test_a_changed_file_is_e207(pipeline_dir: Path, tmp_path: Path, name: str, change) -> None:
+    copy = tmp_path / "m"
+    shutil.copytree(pipeline_dir, copy)
+    target = copy / name
+    if change is None:
+        raw = bytearray(target.read_bytes())
+        raw[-5] ^= 0xFF
+        target.write_bytes(bytes(raw))
+    else:
+        target.write_text(change(target.read_text()))
+    with pytest.raises(ModelError) as err:
+        nerkit.load(copy)
+    assert err.value.code == "E207" and name in str(err.value)
+
+
+def test_a_missing_file_is_e207(pipeline_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "m"
+    shutil.copytree(pipeline_dir, copy)
+    (copy / "tokenizer.json").unlink()
+    with pytest.raises(ModelError, match="tokenizer.json is missing"):
+        nerkit.load(copy)

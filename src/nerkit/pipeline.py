@@ -106,6 +106,7 @@ class Pipeline:
             **{k: v for k, v in self.meta.items() if k not in ("nerkit_version",)},
         }
         (path / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+        seal(path)
 
     @classmethod
     def from_disk(cls, path: str | Path) -> Pipeline:
@@ -119,6 +120,7 @@ class Pipeline:
         meta: dict[str, Any] = {}
         if (path / "meta.json").exists():
             meta = json.loads((path / "meta.json").read_text(encoding="utf8"))
+        verify(path, meta.get("files") or {})
         tok_path = path / "tokenizer.json"
         tokenizer = (
             Tokenizer.from_disk(tok_path)
@@ -142,6 +144,56 @@ class Pipeline:
                 )
             recognizer = get_model_class(name).from_disk(path)
         return cls(tokenizer, recognizer, meta)
+
+
+# The files whose checksums meta.json records: what loading reads (and vectors/ below).
+MODEL_FILES = (
+    "config.toml",
+    "labels.json",
+    "tokenizer.json",
+    "weights.safetensors",
+    "clusters.safetensors",
+)
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def seal(path: str | Path) -> dict[str, str]:
+    """Record in ``meta.json`` the SHA-256 of every file of the model directory that loading
+    reads (``files``), so that :func:`verify` notices a file changed, swapped or damaged since.
+    Call it again after rewriting one of them."""
+    path = Path(path)
+    names = [n for n in MODEL_FILES if (path / n).is_file()]
+    if (path / "vectors").is_dir():
+        names += sorted(
+            str(p.relative_to(path)) for p in (path / "vectors").rglob("*") if p.is_file()
+        )
+    files = {name: _sha256(path / name) for name in names}
+    meta_path = path / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf8")) if meta_path.exists() else {}
+    meta["files"] = files
+    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    return files
+
+
+def verify(path: Path, files: dict[str, str]) -> None:
+    """E207 when a file ``meta.json`` records is missing or its checksum differs."""
+    for name, digest in files.items():
+        file = path / name
+        if not file.is_file() or _sha256(file) != digest:
+            what = "is missing" if not file.is_file() else "has changed since the model was saved"
+            raise ModelError(
+                "E207",
+                f"{name} {what} (its checksum is in meta.json): the model files no longer "
+                "belong together",
+                path=path,
+                hint="Load the unchanged directory nerkit train wrote, or train again.",
+            )
 
 
 def load(path: str | Path) -> Pipeline:

@@ -81,7 +81,7 @@ def train(
     from ..corpus import accepted, trainable
     from ..models.registry import get_model_class
     from ..models.targets import alignment_report
-    from ..pipeline import Pipeline
+    from ..pipeline import Pipeline, seal
     from ..scoring import evaluate
     from ..tokenizer import get_tokenizer
 
@@ -173,6 +173,7 @@ def train(
         # The recognizer wrote its own [model] and [train]; make sure the file is the
         # resolved config even for a model type that writes less.
         _write_config(Path(output) / "config.toml", resolved, recognizer)
+        seal(output)  # config.toml was rewritten: record its checksum again
         if log is not None:
             log.plot()
     return TrainResult(
