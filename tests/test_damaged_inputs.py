@@ -132,3 +132,39 @@ def test_a_missing_file_is_e207(pipeline_dir: Path, tmp_path: Path) -> None:
     (copy / "tokenizer.json").unlink()
     with pytest.raises(ModelError, match="tokenizer.json is missing"):
         nerkit.load(copy)
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
+def test_vectors_that_are_not_finite_are_e061(tmp_path: Path, bad: str) -> None:
+    from nerkit.vectors import import_vectors
+
+    text = tmp_path / "v.txt"
+    text.write_text(f"2 3\nabc 1 2 3\nxyz 1 {bad} 3\n")
+    with pytest.raises(FormatError) as err:
+        import_vectors(text, tmp_path / "out")
+    assert (err.value.code, err.value.line) == ("E061", 3)
+
+
+def test_binary_vectors_that_are_not_finite_are_e061(tmp_path: Path) -> None:
+    import numpy as np
+
+    from nerkit.vectors import import_vectors
+
+    rows = [("abc", [1.0, 2.0]), ("xyz", [float("nan"), 1.0])]
+    raw = b"2 2\n" + b"".join(
+        k.encode() + b" " + np.asarray(v, dtype="<f4").tobytes() + b"\n" for k, v in rows
+    )
+    path = tmp_path / "v.bin"
+    path.write_bytes(raw)
+    with pytest.raises(FormatError) as err:
+        import_vectors(path, tmp_path / "out")
+    assert err.value.code == "E061" and "'xyz'" in str(err.value)
+
+
+def test_training_data_without_one_entity_is_e211(tmp_path: Path) -> None:
+    from nerkit.corpus import Example
+
+    plain = [Example(ex.doc) for ex in TWO_SENTENCES]
+    with pytest.raises(ModelError) as err:
+        nerkit.train(plain, None, tmp_path / "m", model="perceptron")
+    assert err.value.code == "E211" and not (tmp_path / "m").exists()

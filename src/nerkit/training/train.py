@@ -121,6 +121,15 @@ def train(
             path=train_path if isinstance(train_path, str | PathLike) else None,
             hint="The file is empty or every record was rejected/ignored.",
         )
+    if not any(ex.spans for ex in train_examples if ex.answer == "accept"):
+        raise ModelError(
+            "E211",
+            f"None of the {len(train_examples):,} training examples has an entity: the model "
+            "would learn to find nothing",
+            path=train_path if isinstance(train_path, str | PathLike) else None,
+            hint="Annotate entities in some of the texts (nerkit annotate manual), or check "
+            "that the file's spans were read (nerkit data check).",
+        )
     warn_dev_leak(train_examples, dev_examples)
     alignment = alignment_report(train_examples)
     recognizer = get_model_class(resolved.name)(**resolved.settings())

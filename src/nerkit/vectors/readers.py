@@ -165,6 +165,9 @@ def _read_text(
                     line=lineno,
                     hint="Every value after the word must be a decimal number; fix or delete the line.",
                 ) from err
+            if not np.isfinite(table[row]).all():
+                _close_failed(writer)
+                raise _not_finite(path, key, line=lineno)
             blob += key.encode("utf8")
             offsets.append(len(blob))
             row += 1
@@ -265,6 +268,19 @@ def _is_number(text: str) -> bool:
 # -- binary -------------------------------------------------------------------------------
 
 
+def _not_finite(
+    path: Path, key: str, line: int | None = None, offset: int | None = None
+) -> FormatError:
+    return FormatError(
+        "E061",
+        f"The row of {key!r} holds NaN or an infinite value",
+        path=path,
+        line=line,
+        offset=offset,
+        hint="Vectors must be finite numbers: fix or delete the row, or re-export the vectors.",
+    )
+
+
 def _check_header_fits(path: Path, n: int, dim: int, row_bytes: int, code: str) -> None:
     """Refuse a header that promises more rows than the file can hold (each row at least
     ``row_bytes``) before a table of that size (over 64 MiB) is allocated; smaller mismatches
@@ -332,6 +348,9 @@ def _read_binary(path: Path, out: Path, progress: Progress | None) -> tuple[int,
                 if not refill():
                     raise truncated(row)
             table[row] = np.frombuffer(buf, dtype="<f4", count=dim, offset=pos)
+            if not np.isfinite(table[row]).all():
+                _close_failed(writer)
+                raise _not_finite(path, raw_key.decode("utf8", "replace"), offset=consumed + pos)
             pos += row_bytes
             blob += key.encode("utf8")
             offsets.append(len(blob))
