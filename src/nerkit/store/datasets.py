@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import StoreError
 from .connection import Connection
@@ -28,8 +29,25 @@ class Datasets(Connection):
     def create_dataset(
         self, name: str, meta: dict[str, Any] | None = None, *, exist_ok: bool = False
     ) -> DatasetInfo:
-        """Make a dataset called ``name`` (letters, digits, ``_ . -``); returns it."""
+        """Make a dataset called ``name`` (letters, digits, ``_ . -``); returns it.
+
+        With ``exist_ok``, a dataset another process creates at the same moment is returned
+        rather than an error (the unique name decides which insert wins)."""
         _check_name(name)
+        try:
+            return self._create_dataset(name, meta, exist_ok)
+        except IntegrityError:
+            if not exist_ok:
+                raise StoreError(
+                    "E402",
+                    f"Dataset '{name}' exists already",
+                    hint="Pick another name, or drop it first (nerkit db drop).",
+                ) from None
+            return self._create_dataset(name, meta, exist_ok)  # the other insert won
+
+    def _create_dataset(
+        self, name: str, meta: dict[str, Any] | None, exist_ok: bool
+    ) -> DatasetInfo:
         with self._write.begin() as s:
             row = s.scalar(select(DatasetRow).where(DatasetRow.name == name))
             if row is not None and not exist_ok:

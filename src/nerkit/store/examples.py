@@ -66,11 +66,20 @@ class Examples(Datasets):
         Each batch of ``batch_size`` is one transaction.
         """
         total = ImportCounts()
+        with self._read() as s:
+            new = s.scalar(select(DatasetRow.id).where(DatasetRow.name == dataset)) is None
         ds_id = self.create_dataset(dataset, exist_ok=True).id
         iterator = iter(items)
-        while batch := list(islice(iterator, batch_size)):
-            with self._write.begin() as s:
-                total += self._add_batch(s, ds_id, batch, session)
+        committed = False
+        try:
+            while batch := list(islice(iterator, batch_size)):
+                with self._write.begin() as s:
+                    total += self._add_batch(s, ds_id, batch, session)
+                committed = True
+        except BaseException:
+            if new and not committed:  # a failed import leaves no empty dataset behind
+                self.drop_dataset(dataset)
+            raise
         return total
 
     def _add_batch(

@@ -108,6 +108,7 @@ def sql_items(
 ) -> Iterator[Item]:
     """Stream ``(Example, False)`` for each row of ``query`` on the database at ``url``."""
     from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
     from .url import resolve_url, safe_url
@@ -115,8 +116,17 @@ def sql_items(
     # A plain engine, not the store's: the source is someone else's database and must not
     # be switched to WAL or otherwise changed.
     resolved = resolve_url(url)
-    engine = create_engine(resolved)
     where = safe_url(resolved)
+    parsed = make_url(resolved)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).is_file():  # connecting would create an empty one
+            raise StoreError(
+                "E406",
+                f"Cannot open the database {where}: no such SQLite file",
+                path=parsed.database,
+                hint="import-sql reads an existing database: check --url.",
+            )
+    engine = create_engine(resolved)
     try:
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(
