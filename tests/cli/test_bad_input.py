@@ -84,3 +84,15 @@ def test_writing_over_the_input_is_e019_and_keeps_it(model: str, tmp_path: Path)
     data.write_bytes(TRAIN.read_bytes())
     assert code_of("convert", str(data), str(data)) == "E019"
     assert data.read_bytes() == TRAIN.read_bytes()
+
+
+def test_convert_refuses_overlaps_a_format_cannot_hold(tmp_path: Path) -> None:
+    data = tmp_path / "ov.jsonl"
+    data.write_text(
+        '{"text": "Ann Lee left", "spans": [{"start": 0, "end": 7, "label": "PER"}, '
+        '{"start": 4, "end": 12, "label": "ORG"}]}\n'
+    )
+    assert code_of("convert", str(data), str(tmp_path / "ov.conll")) == "E103"
+    assert not (tmp_path / "ov.conll").exists()  # no half-written file either
+    kept = CliRunner().invoke(app, ["convert", str(data), str(tmp_path / "ov2.jsonl")])
+    assert kept.exit_code == 0 and "2 spans" in kept.output  # JSONL holds both

@@ -239,7 +239,7 @@ def _docstart(columns: list[list[str]] | None, sep: str) -> str:
 def token_view(ex: Example) -> tuple[list[str], list[tuple[int, int, str]]]:
     """The non-whitespace words of ``ex`` and its gold spans as token indices over them.
 
-    Spans not on token boundaries are expanded to whole tokens (overlaps keep the first).
+    Spans not on token boundaries are expanded to whole tokens; overlapping spans are E103.
     """
     doc = ex.doc
     words = doc.words
@@ -249,7 +249,7 @@ def token_view(ex: Example) -> tuple[list[str], list[tuple[int, int, str]]]:
     for i, k in enumerate(keep):
         index[i + 1] = index[i] + k
     spans = []
-    for span in ex.reference("expand").ents:
+    for span in ex.reference("expand", overlaps="error").ents:
         s, e = index[span.start], index[span.end]
         if s < e:
             spans.append((s, e, span.label))

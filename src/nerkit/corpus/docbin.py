@@ -80,7 +80,7 @@ def to_spacy(ex: Example, vocab: Any) -> Any:
     words, spaces = _words_and_spaces(ex.doc)
     sdoc = SpacyDoc(vocab, words=words, spaces=spaces)
     ents = []
-    for span in ex.reference("expand").ents:
+    for span in ex.reference("expand", overlaps="error").ents:
         ent = sdoc.char_span(span.start_char, span.end_char, label=span.label)
         if ent is not None:
             ents.append(ent)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..errors import SpanError
 from ..tokens import AlignMode, CharSpan, Doc, Misaligned, Span, align_spans
 
 
@@ -62,15 +63,30 @@ class Example:
         """Gold spans as token Spans, and the report of spans not on token boundaries."""
         return align_spans(self.doc, self.spans, mode)
 
-    def reference(self, mode: AlignMode = "expand") -> Doc:
-        """A copy of the doc whose ``ents`` are the gold spans (aligned with ``mode``)."""
+    def reference(self, mode: AlignMode = "expand", *, overlaps: str = "keep-first") -> Doc:
+        """A copy of the doc whose ``ents`` are the gold spans (aligned with ``mode``).
+
+        Two spans can overlap (in the data, or once expanded to tokens): ``"keep-first"``
+        keeps the first of them (training), ``"error"`` raises E103 naming the example
+        (writers of formats that cannot hold both, so nothing is dropped unsaid).
+        """
         ref = Doc(self.doc.text, self.doc.starts, self.doc.ends, check=False)
         spans, _ = self.aligned(mode)
-        # Alignment can make two spans overlap (expand); keep the first of any overlap.
         kept: list[Span] = []
         for span in sorted(spans, key=lambda s: (s.start, -s.end)):
             if not kept or span.start >= kept[-1].end:
                 kept.append(span)
+            elif overlaps == "error":
+                raise SpanError(
+                    "E103",
+                    f"Entities overlap: {kept[-1].text!r} ({kept[-1].label}) and "
+                    f"{span.text!r} ({span.label})",
+                    path=self.source.path if self.source else None,
+                    line=self.source.line if self.source else None,
+                    offset=span.start_char,
+                    hint="This format holds one entity per token: keep one of them (nerkit "
+                    "data check lists every overlap), or write JSONL, which keeps both.",
+                )
         ref.ents = kept
         return ref
 
