@@ -61,7 +61,7 @@ def test_every_acknowledged_answer_survives_sigkill(tmp_path: Path) -> None:
                 for task in tasks["tasks"]:
                     n += 1
                     cid = f"{session}-{n:06d}"
-                    spans = [{"start": 0, "end": 8, "label": "PER"}]
+                    spans = [{"start": 0, "end": 6, "label": "PER"}]  # "Person"
                     sent[cid] = (task["id"], spans)
                     body = {"client_id": cid, "example_id": task["id"], "session": session,
                             "answer": "accept", "spans": spans}  # fmt: skip

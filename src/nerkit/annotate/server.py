@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -41,7 +42,9 @@ try:
 except ImportError:  # pragma: no cover - depends on the environment
     raise missing_extra("fastapi", "web", "The annotation app (nerkit annotate)") from None
 
-from ..store import Store
+from ..store import IMPORT_SESSION, Store
+from ..tokenizer import get_tokenizer
+from ..tokens import Doc
 from .feed import Leases
 from .guard import COOKIE, Guard
 from .patterns import PatternMatcher
@@ -68,6 +71,7 @@ class AppConfig:
     token: str
     default_session: str = "default"
     overlap: bool = False
+    tokenizer: Callable[[str], Doc] | None = None  # the tokens answers' spans must fall on
 
     @classmethod
     def build(
@@ -103,7 +107,9 @@ class AppConfig:
             feed = Feed(store, dataset, overlap=overlap, leases=leases)
             prefill = Prefill(labels, tokenizer, nlp if recipe == "correct" else None, matcher)
             tasks = StreamTasks(store, dataset, feed, prefill)
-        return cls(store, dataset, recipe, list(labels), tasks, token, default_session, overlap)
+        return cls(
+            store, dataset, recipe, list(labels), tasks, token, default_session, overlap, tokenizer
+        )
 
 
 class SpanIn(BaseModel):
@@ -120,7 +126,7 @@ class AnswerIn(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
     client_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    example_id: int = Field(ge=1)
+    example_id: int = Field(ge=1, le=2**63 - 1)
     session: str = Field(pattern=f"^{SESSION_RE.pattern}$")
     answer: Literal["accept", "reject", "ignore"]
     spans: list[SpanIn] = Field(default_factory=list, max_length=5000)
@@ -128,18 +134,32 @@ class AnswerIn(BaseModel):
     score: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
+def _span_keys(spans: Iterable[Any]) -> list[tuple[int, int, str]]:
+    return sorted((int(s["start"]), int(s["end"]), str(s["label"])) for s in spans)
+
+
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
-def _check_spans(body: AnswerIn, text: str, labels: list[str]) -> str | None:
-    """What is wrong with the answer's spans, or None."""
+def _check_spans(body: AnswerIn, doc: Doc, labels: list[str]) -> str | None:
+    """What is wrong with the answer's spans, or None: each must lie in the text, cover more
+    than whitespace, start and end on the tokens the page showed, and carry a known label."""
+    text = doc.text
+    starts, ends = set(doc.starts.tolist()), set(doc.ends.tolist())
     spans = sorted(body.spans, key=lambda s: (s.start, s.end))
     for span in [*spans, *([body.suggestion] if body.suggestion else [])]:
         if span.end > len(text) or span.start >= span.end:
             return (
                 f"Span {span.start}-{span.end} ({span.label}) is outside the text of example "
                 f"{body.example_id} ({len(text)} characters) or empty"
+            )
+        if not text[span.start : span.end].strip():
+            return f"Span {span.start}-{span.end} ({span.label}) covers only whitespace"
+        if span.start not in starts or span.end not in ends:
+            return (
+                f"Span {span.start}-{span.end} ({span.label}) does not start and end on token "
+                f"boundaries of example {body.example_id}: select whole tokens"
             )
         if span.label not in labels:
             return f"Unknown label {span.label!r}: this session annotates {', '.join(labels)}"
@@ -221,7 +241,10 @@ def make_app(config: AppConfig) -> Any:
         exclude: Annotated[str, Query(max_length=20000, pattern=r"^[0-9,]*$")] = "",
     ) -> dict[str, Any]:
         name = session_or_default(session)
-        skip = {int(x) for x in exclude.split(",") if x}
+        parts = [x for x in exclude.split(",") if x]
+        if any(len(x) > 19 for x in parts):  # not an example id (nor an int the store holds)
+            raise _BadRequest(422, "exclude lists example ids: numbers of at most 19 digits")
+        skip = {int(x) for x in parts}
         return {"tasks": tasks.next(name, n, skip), "progress": progress(name)}
 
     @app.get("/api/progress")
@@ -233,11 +256,27 @@ def make_app(config: AppConfig) -> Any:
         example = store.get_example(body.example_id)  # E403 -> 404
         if example.dataset != config.dataset:
             raise _BadRequest(404, f"Example {body.example_id} is not in {config.dataset}")
-        problem = _check_spans(body, example.text, config.labels)
+        if body.session == IMPORT_SESSION:
+            raise _BadRequest(
+                422, f"The session name {IMPORT_SESSION!r} is the importer's: pick another"
+            )
+        doc = example.doc(config.tokenizer or get_tokenizer("en"))
+        problem = _check_spans(body, doc, config.labels)
         if problem:
             raise _BadRequest(422, problem)
         spans = [s.model_dump() for s in body.spans]
-        duplicate = store.annotation_by_client_id(body.client_id) is not None
+        earlier = store.annotation_by_client_id(body.client_id)
+        duplicate = earlier is not None
+        if earlier is not None and (
+            earlier.example_id != body.example_id
+            or earlier.answer != body.answer
+            or _span_keys(earlier.spans) != _span_keys(spans)
+        ):
+            raise _BadRequest(
+                409,
+                f"client_id {body.client_id} was used for another answer (example "
+                f"{earlier.example_id}, {earlier.answer}); this one is not stored",
+            )
         saved = store.add_annotation(
             body.example_id,
             spans,
