@@ -39,7 +39,17 @@ from . import (  # noqa: E402,F401
 
 def main() -> None:
     """Entry point: run the app, turning nerkit errors into a clear message and exit code 2,
-    and printing each nerkit warning as it happens (other warnings keep Python's handling)."""
+    and printing each nerkit warning as it happens (other warnings keep Python's handling).
+
+    SIGTERM is handled like Ctrl-C (KeyboardInterrupt), so that an interrupted command
+    unwinds: atomic writes remove their temporary file and leave the target as it was.
+    """
+    import signal
+
+    def _interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         with warnings.catch_warnings():
             # Every time, not once per place: a second config or step may repeat a problem.
