@@ -243,3 +243,14 @@ def run_logged(cmd: list[str], log_path: Path) -> tuple[float, float]:
         tail = log_path.read_text(encoding="utf8")[-3000:]
         raise SystemExit(f"failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
     return wall, cpu
+
+
+def write_results(name: str, result: dict, markdown: str) -> None:
+    """Write ``results/NAME.json`` (``result``) and ``results/NAME.md`` (``markdown``) and
+    print the markdown."""
+    import json
+
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (RESULTS_DIR / f"{name}.md").write_text(markdown)
+    print(markdown)

@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO_DIR, RESULTS_DIR  # noqa: E402
+from _common import REPO_DIR, write_results  # noqa: E402
 from ner_benchmark import _machine  # noqa: E402
 from nerkit.corpus import read  # noqa: E402
 from nerkit.scoring import evaluate  # noqa: E402
@@ -130,10 +130,7 @@ def main() -> None:
         "machine": _machine(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / "small_data.json").write_text(json.dumps(result, indent=1) + "\n")
-    (RESULTS_DIR / "small_data.md").write_text(markdown(result))
-    print(markdown(result))
+    write_results("small_data", result, markdown(result))
 
 
 if __name__ == "__main__":
