@@ -75,3 +75,29 @@ def test_a_reused_client_id_for_another_answer_is_409(client_and_id) -> None:
     assert retry.status_code == 200 and retry.json()["duplicate"]  # the same answer again
     other = _answer(client, example_id, [{"start": 0, "end": 6, "label": "LOC"}])
     assert other.status_code == 409 and "another answer" in other.json()["error"]
+
+
+def test_a_busy_port_is_e504_before_the_url_is_printed(tmp_path) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from nerkit.cli import app
+    from nerkit.errors import ConfigError
+
+    texts = tmp_path / "posts.txt"
+    texts.write_text("Angela Merkel visited Paris.\n")
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    try:
+        result = CliRunner().invoke(
+            app,
+            ["annotate", "manual", "posts", str(texts), "--label", "PER", "--port", str(port),
+             "--db", str(tmp_path / "n.db")],
+        )  # fmt: skip
+    finally:
+        busy.close()
+    assert isinstance(result.exception, ConfigError) and result.exception.code == "E504"
+    assert "Open" not in result.output

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,12 +170,42 @@ def _default_labels(
     return sorted(matcher.labels) if matcher is not None else []
 
 
-def serve(launch: Launch, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Run the app with uvicorn until interrupted."""
+def listen(host: str = "127.0.0.1", port: int = 8080) -> socket.socket:
+    """The listening socket the app will serve on, bound now so that a busy or forbidden
+    address is an error (E504) before the URL is printed.
+
+    >>> sock = listen("127.0.0.1", 0)  # port 0: any free port
+    >>> sock.getsockname()[1] > 0
+    True
+    >>> sock.close()
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as err:
+        sock.close()
+        raise ConfigError(
+            "E504",
+            f"Cannot listen on {host}:{port}: {err.strerror or err}",
+            hint="Another program (or another nerkit annotate) uses that port: pass --port "
+            "with another number, or stop the other one.",
+        ) from None
+    return sock
+
+
+def serve(launch: Launch, sock: socket.socket) -> None:
+    """Run the app with uvicorn on the bound socket ``sock`` until interrupted."""
     from ..errors import missing_extra
 
     try:
         import uvicorn
     except ImportError:  # pragma: no cover - depends on the environment
         raise missing_extra("uvicorn", "web", "The annotation app (nerkit annotate)") from None
-    uvicorn.run(launch.app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(launch.app, log_level="warning"))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()

@@ -57,8 +57,10 @@ def annotate_command(
 
     Example: nerkit annotate manual brands posts.jsonl --label BRAND --patterns brands.jsonl
     """
-    from ..annotate.launch import parse_labels, prepare, serve
+    from ..annotate.launch import listen, parse_labels, prepare, serve
     from ..store import Store
+
+    sock = listen(host, port)  # a busy port fails here, before anything is imported or printed
 
     store = Store(db)
     launch = prepare(
@@ -83,6 +85,6 @@ def annotate_command(
     typer.echo(f"Open {launch.url}", err=False)
     typer.echo("(add &session=NAME per annotator; Ctrl+C stops the server)")
     try:
-        serve(launch, host, port)
+        serve(launch, sock)
     finally:
         store.close()
