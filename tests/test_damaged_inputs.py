@@ -9,9 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import nerkit
-from nerkit.errors import FormatError, ModelError, StoreError
+from nerkit.errors import FormatError, ModelError, NerkitError, StoreError
 from nerkit.models import get_model_class
 from nerkit.models.testing import TWO_SENTENCES
 
@@ -168,3 +170,40 @@ def test_training_data_without_one_entity_is_e211(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as err:
         nerkit.train(plain, None, tmp_path / "m", model="perceptron")
     assert err.value.code == "E211" and not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(
+    "meta",
+    ["{broken", "[1, 2]", '{"files": {"../../etc/passwd": "x"}}', '{"files": [1]}'],
+    ids=["not-json", "not-an-object", "outside-path", "files-not-a-map"],
+)
+def test_a_damaged_meta_json_is_e207(pipeline_dir: Path, tmp_path: Path, meta: str) -> None:
+    copy = tmp_path / "m"
+    shutil.copytree(pipeline_dir, copy)
+    (copy / "meta.json").write_text(meta)
+    with pytest.raises(ModelError) as err:
+        nerkit.load(copy)
+    assert err.value.code == "E207" and "meta.json" in str(err.value)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_mutated_model_files_load_or_fail_with_a_code(pipeline_dir: Path, data) -> None:
+    """Every file of a model directory, mutated: the model loads or a NerkitError says why."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "m"
+        shutil.copytree(pipeline_dir, copy)
+        name = data.draw(st.sampled_from(sorted(p.name for p in copy.iterdir() if p.is_file())))
+        raw = bytearray((copy / name).read_bytes())
+        for _ in range(data.draw(st.integers(1, 4))):
+            if raw:
+                raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+        (copy / name).write_bytes(bytes(raw))
+        try:
+            nerkit.load(copy)
+        except NerkitError:
+            pass

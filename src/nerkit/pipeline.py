@@ -117,9 +117,7 @@ class Pipeline:
                 f"No model directory at '{path}'",
                 hint="Pass the --output directory of `nerkit train`.",
             )
-        meta: dict[str, Any] = {}
-        if (path / "meta.json").exists():
-            meta = json.loads((path / "meta.json").read_text(encoding="utf8"))
+        meta = _read_meta(path)
         verify(path, meta.get("files") or {})
         tok_path = path / "tokenizer.json"
         tokenizer = (
@@ -181,8 +179,48 @@ def seal(path: str | Path) -> dict[str, str]:
     return files
 
 
-def verify(path: Path, files: dict[str, str]) -> None:
-    """E207 when a file ``meta.json`` records is missing or its checksum differs."""
+def _read_meta(path: Path) -> dict[str, Any]:
+    """The model directory's ``meta.json`` (empty when absent); E207 when it is not a JSON
+    object."""
+    if not (path / "meta.json").exists():
+        return {}
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        meta = err
+    if not isinstance(meta, dict):
+        raise ModelError(
+            "E207",
+            f"meta.json is not a JSON object ({meta})",
+            path=path,
+            hint="Load the unchanged directory nerkit train wrote, or train again.",
+        )
+    return meta
+
+
+def _is_model_file(name: object) -> bool:
+    """Whether ``name`` is one a checksum may be recorded for: a model file, or a file of
+    ``vectors/`` (never a path out of the directory)."""
+    if not isinstance(name, str) or name in ("", ".") or "\\" in name:
+        return False
+    parts = Path(name).parts
+    if Path(name).is_absolute() or ".." in parts:
+        return False
+    return name in MODEL_FILES or (len(parts) >= 2 and parts[0] == "vectors")
+
+
+def verify(path: Path, files: object) -> None:
+    """E207 when a file ``meta.json`` records is missing or its checksum differs, or the
+    record itself is malformed (or names a file outside the model's)."""
+    if not isinstance(files, dict) or not all(
+        _is_model_file(name) and isinstance(digest, str) for name, digest in files.items()
+    ):
+        raise ModelError(
+            "E207",
+            "meta.json's file checksums are malformed or name files outside the model",
+            path=path,
+            hint="Load the unchanged directory nerkit train wrote, or train again.",
+        )
     for name, digest in files.items():
         file = path / name
         if not file.is_file() or _sha256(file) != digest:
