@@ -39,13 +39,19 @@ class _ChunkCache(dict[str, tuple[int, ...]]):
 
     Keys are whitespace-free chunks or whitespace runs (that follow a token); the two never
     collide, so one dict serves both and a whole text is looked up with a single ``map``.
+    It holds at most ``max_size`` pieces: a stream of ever new words (a corpus of millions
+    of posts) starts it afresh rather than growing memory without end.
     """
+
+    max_size = 200_000
 
     def __init__(self, rules: CompiledRules) -> None:
         super().__init__()
         self.rules = rules
 
     def __missing__(self, piece: str) -> tuple[int, ...]:
+        if len(self) >= self.max_size:
+            self.clear()
         if not piece:
             value: tuple[int, ...] = ()
         elif piece[0].isspace():

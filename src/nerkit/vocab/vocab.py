@@ -64,7 +64,7 @@ def lexeme_strings(word: str) -> dict[str, str]:
 class Vocab:
     """A growing lexicon. Entries are never removed; ids are dense from 0 in insertion order."""
 
-    def __init__(self, max_size: int | None = 2_000_000) -> None:
+    def __init__(self, max_size: int | None = 500_000) -> None:
         # Prediction over an unbounded stream must not grow memory without limit: when a
         # call would pass ``max_size`` entries the cache starts afresh.
         self.max_size = max_size
