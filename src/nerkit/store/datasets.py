@@ -36,14 +36,8 @@ class Datasets(Connection):
         _check_name(name)
         try:
             return self._create_dataset(name, meta, exist_ok)
-        except IntegrityError:
-            if not exist_ok:
-                raise StoreError(
-                    "E402",
-                    f"Dataset '{name}' exists already",
-                    hint="Pick another name, or drop it first (nerkit db drop).",
-                ) from None
-            return self._create_dataset(name, meta, exist_ok)  # the other insert won
+        except IntegrityError:  # another insert won: the retry finds its row (E402 unless ok)
+            return self._create_dataset(name, meta, exist_ok)
 
     def _create_dataset(
         self, name: str, meta: dict[str, Any] | None, exist_ok: bool
