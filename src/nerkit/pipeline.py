@@ -161,19 +161,23 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def seal(path: str | Path) -> dict[str, str]:
+def seal(path: str | Path, only: Iterable[str] | None = None) -> dict[str, str]:
     """Record in ``meta.json`` the SHA-256 of every file of the model directory that loading
     reads (``files``), so that :func:`verify` notices a file changed, swapped or damaged since.
-    Call it again after rewriting one of them."""
+    After rewriting some of them, ``only`` re-hashes just those."""
     path = Path(path)
-    names = [n for n in MODEL_FILES if (path / n).is_file()]
-    if (path / "vectors").is_dir():
-        names += sorted(
-            str(p.relative_to(path)) for p in (path / "vectors").rglob("*") if p.is_file()
-        )
-    files = {name: _sha256(path / name) for name in names}
     meta_path = path / "meta.json"
     meta = json.loads(meta_path.read_text(encoding="utf8")) if meta_path.exists() else {}
+    if only is not None:
+        names = list(only)
+        files = {**meta.get("files", {}), **{name: _sha256(path / name) for name in names}}
+    else:
+        names = [n for n in MODEL_FILES if (path / n).is_file()]
+        if (path / "vectors").is_dir():
+            names += sorted(
+                str(p.relative_to(path)) for p in (path / "vectors").rglob("*") if p.is_file()
+            )
+        files = {name: _sha256(path / name) for name in names}
     meta["files"] = files
     meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     return files

@@ -182,7 +182,7 @@ def train(
         # The recognizer wrote its own [model] and [train]; make sure the file is the
         # resolved config even for a model type that writes less.
         _write_config(Path(output) / "config.toml", resolved, recognizer)
-        seal(output)  # config.toml was rewritten: record its checksum again
+        seal(output, ["config.toml"])  # rewritten: record its checksum again
         if log is not None:
             log.plot()
     return TrainResult(
