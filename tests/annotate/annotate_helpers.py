@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -48,3 +50,29 @@ class LiveServer:
 def write_texts(path: Path, texts: list[str]) -> Path:
     path.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf8")
     return path
+
+
+def start_server(db_url: str, source: Path, port: int, *options: str) -> subprocess.Popen[bytes]:
+    """``nerkit annotate manual posts SOURCE`` in a subprocess, once it answers /health.
+
+    Stop it with ``proc.kill()`` (the tests kill it at will: nothing acknowledged may be lost).
+    """
+    import httpx
+    import pytest
+
+    cmd = [sys.executable, "-m", "nerkit", "annotate", "manual", "posts", str(source),
+           "--label", "PER,ORG", "--port", str(port), "--token", TOKEN, "--db", db_url,
+           *options]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode() if proc.stdout else ""
+            pytest.fail(f"the server exited: {out}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    pytest.fail("the server did not start in 60 s")

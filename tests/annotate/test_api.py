@@ -129,7 +129,7 @@ def test_a_lease_that_runs_out_hands_the_example_on(store, source) -> None:
 
     load_source(store, "news", str(source))
     now = [0.0]
-    feed = Feed(store, "news", leases=Leases(60, clock=lambda: now[0]))
+    feed = Feed(store, "news", leases=Leases(store, 60, clock=lambda: now[0]))
     first = [e.id for e in feed.next("alice", 4)]
     assert feed.next("bob", 4) == []
     now[0] = 61.0

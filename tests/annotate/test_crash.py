@@ -5,36 +5,14 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
-import pytest
-from annotate_helpers import TOKEN, free_port, write_texts
+from annotate_helpers import TOKEN, free_port, start_server, write_texts
 
 H = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def start_server(db_url: str, source: Path, port: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "nerkit", "annotate", "manual", "posts", str(source),
-           "--label", "PER,ORG", "--port", str(port), "--token", TOKEN, "--db", db_url,
-           "--feed-overlap"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            pytest.fail(f"the server exited: {out}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    pytest.fail("the server did not start in 60 s")
 
 
 def test_every_acknowledged_answer_survives_sigkill(tmp_path: Path) -> None:
@@ -44,7 +22,7 @@ def test_every_acknowledged_answer_survives_sigkill(tmp_path: Path) -> None:
     source = write_texts(tmp_path / "posts.jsonl", texts)
     db_url = f"sqlite:///{tmp_path / 'nerkit.db'}"
     port = free_port()
-    proc = start_server(db_url, source, port)
+    proc = start_server(db_url, source, port, "--feed-overlap")
     base = f"http://127.0.0.1:{port}"
     acked: dict[str, tuple[int, list[dict]]] = {}
     sent: dict[str, tuple[int, list[dict]]] = {}
@@ -97,7 +75,7 @@ def test_every_acknowledged_answer_survives_sigkill(tmp_path: Path) -> None:
     assert set(stored) <= set(sent)
 
     # A restarted server takes the retries of everything sent: stored once each.
-    proc = start_server(db_url, source, port)
+    proc = start_server(db_url, source, port, "--feed-overlap")
     try:
         with httpx.Client(base_url=base, headers=H, timeout=5) as client:
             for cid, (eid, spans) in sent.items():

@@ -23,7 +23,7 @@ from ..errors import ConfigError
 from ..store import Store, StoredExample
 from ..tokens import Doc
 from .agreement import REVIEW_PREFIX, is_annotator
-from .feed import Feed, Leases
+from .feed import REVIEW_SCOPE, Feed, Leases
 from .patterns import PatternMatcher
 
 if TYPE_CHECKING:
@@ -38,9 +38,13 @@ class TaskSource(Protocol):
 
     ``answer_kind``: how the recipe's answers are stored, ``complete`` (the spans are all the
     text's entities: manual, correct, review) or ``binary`` (about the spans alone: teach).
+    ``lease_scope``: the lease an answer ends (``feed.py``), None when sessions overlap.
     """
 
     answer_kind: Kind
+
+    @property
+    def lease_scope(self) -> str | None: ...
 
     def next(self, session: str, n: int, exclude: Iterable[int] = ()) -> list[Task]: ...
 
@@ -123,8 +127,12 @@ class StreamTasks:
     def next(self, session: str, n: int, exclude: Iterable[int] = ()) -> list[Task]:
         return self.prefill(self.feed.next(session, n, exclude))
 
+    @property
+    def lease_scope(self) -> str | None:
+        return self.feed.lease_scope
+
     def answered(self, example_id: int, session: str, answer: str, spans: list[dict]) -> None:
-        self.feed.answered(example_id)
+        pass  # the answer's transaction ended the lease
 
     def progress(self, session: str) -> tuple[int, int]:
         return self.store.progress(self.dataset, session if self.feed.overlap else None)
@@ -154,7 +162,11 @@ class ReviewTasks:
     ) -> None:
         self.store, self.dataset, self.tokenizer = store, dataset, tokenizer
         self.overlap = overlap
-        self.feed = Feed(store, dataset, overlap=overlap, leases=leases)
+        self.feed = Feed(store, dataset, overlap=overlap, leases=leases, scope=REVIEW_SCOPE)
+
+    @property
+    def lease_scope(self) -> str | None:
+        return self.feed.lease_scope
 
     def answer_session(self, session: str) -> str:
         return REVIEW_PREFIX + session
@@ -198,7 +210,7 @@ class ReviewTasks:
         return tasks
 
     def answered(self, example_id: int, session: str, answer: str, spans: list[dict]) -> None:
-        self.feed.answered(example_id)
+        pass  # the answer's transaction ended the lease
 
     def progress(self, session: str) -> tuple[int, int]:
         versions, reviewed = self._versions()

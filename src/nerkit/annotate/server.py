@@ -91,7 +91,7 @@ class AppConfig:
         """Make the recipe's task stream over ``dataset`` (which must exist)."""
         check_recipe(recipe)
         store.dataset(dataset)
-        leases = Leases(lease_seconds)
+        leases = Leases(store, lease_seconds)
         tokenizer = model_tokenizer(nlp)
         tasks: TaskSource
         if recipe == "teach":
@@ -287,6 +287,7 @@ def make_app(config: AppConfig) -> Any:
             meta={"recipe": config.recipe},
             client_id=body.client_id,
             kind=tasks.answer_kind,
+            lease=tasks.lease_scope,
         )
         if not duplicate:
             tasks.answered(body.example_id, body.session, body.answer, spans)

@@ -77,7 +77,7 @@ class TeachTasks:
         self.labels = tuple(labels)
         self.matcher = matcher
         self.overlap = overlap
-        self.leases = leases or Leases()
+        self.leases = leases or Leases(store)
         self.buffer_size = buffer_size
         self.updates = 0  # answers the model has learned from
         self._buffer: dict[int, _Entry] = {}
@@ -90,6 +90,10 @@ class TeachTasks:
 
     def answer_session(self, session: str) -> str:
         return session
+
+    @property
+    def lease_scope(self) -> str | None:
+        return None if self.overlap else ""
 
     # -- scoring ---------------------------------------------------------------------------
 
@@ -153,19 +157,20 @@ class TeachTasks:
         with self._lock:
             self._fill()
             ranked = sorted(self._buffer.values(), key=lambda e: (e.margin, e.example.id))
+            wanted = [
+                e for e in ranked
+                if e.example.id not in skip and session not in e.done_by
+                and e.example.id not in answered
+            ]  # fmt: skip
+            if not self.overlap:
+                leased = set(self.leases.take([e.example.id for e in wanted], session, n))
+                wanted = [e for e in wanted if e.example.id in leased]
             out: list[Task] = []
-            for entry in ranked:
-                eid = entry.example.id
-                if eid in skip or session in entry.done_by or eid in answered:
-                    continue
-                if not self.overlap and not self.leases.take(eid, session):
-                    continue
+            for entry in wanted[:n]:
                 assert entry.suggestion is not None
                 s, e, label, score = entry.suggestion
                 suggestion = span_dict(s, e, label, "model", score)
                 out.append(task_dict(entry.example, entry.doc, [suggestion], suggestion=suggestion))
-                if len(out) >= n:
-                    break
             return out
 
     def _answered_by(self, session: str) -> set[int]:
@@ -179,7 +184,6 @@ class TeachTasks:
 
     def answered(self, example_id: int, session: str, answer: str, spans: list[dict]) -> None:
         """Drop the example from the buffer and, in the background, learn from the answer."""
-        self.leases.release(example_id)
         if self.overlap:
             self._answered_by(session).add(example_id)
         with self._lock:

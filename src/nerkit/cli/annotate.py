@@ -46,6 +46,15 @@ def annotate_command(
             help="Every example to every annotator (else each example to one annotator).",
         ),
     ] = False,
+    lease_minutes: Annotated[
+        float,
+        typer.Option(
+            "--lease-minutes",
+            min=0.01,
+            help="Without --feed-overlap: how long an example handed out stays reserved for "
+            "its annotator before it goes to the next one who asks.",
+        ),
+    ] = 10.0,
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8080,
     token: Annotated[
@@ -73,6 +82,7 @@ def annotate_command(
         patterns=patterns,
         session=session,
         overlap=feed_overlap,
+        lease_seconds=lease_minutes * 60.0,
         host=host,
         port=port,
         token=token,

@@ -13,7 +13,7 @@ from ..corpus.example import Example
 from ..errors import StoreError
 from ..tokens import Doc
 from .connection import chunks
-from .examples import Examples
+from .leases import Leasing, check_scope, finish_lease
 from .queries import deciding_answers
 from .records import (
     SpanLike,
@@ -28,7 +28,7 @@ from .rows import (
 from .schema import CLIENT_ID_LENGTH, AnnotationRow, ExampleRow, SessionRow
 
 
-class Annotations(Examples):
+class Annotations(Leasing):
     """Annotations of the store: add an answer (idempotent by client id), read them, merge them"""
 
     def add_annotation(
@@ -43,6 +43,7 @@ class Annotations(Examples):
         meta: dict[str, Any] | None = None,
         client_id: str | None = None,
         kind: str = "complete",
+        lease: str | None = None,
     ) -> StoredAnnotation:
         """Record an answer to an example; returns once it is committed.
 
@@ -52,10 +53,14 @@ class Annotations(Examples):
         the answer is about those spans alone (teach: accept, they are entities; reject,
         they are not). ``client_id`` (up to 64 characters, unique) makes the call
         idempotent: an answer whose ``client_id`` is stored already is not stored again, the
-        stored one is returned.
+        stored one is returned. ``lease`` (a lease scope, ``""`` for annotating) marks the
+        example's lease of that scope done in the same transaction, so that no session is
+        handed the example again (see ``leases.py``).
         """
         check_answer(answer)
         check_kind(kind)
+        if lease is not None:
+            check_scope(lease)
         if client_id is not None and not (0 < len(client_id) <= CLIENT_ID_LENGTH):
             raise StoreError(
                 "E411",
@@ -90,6 +95,8 @@ class Annotations(Examples):
                 )
                 s.add(row)
                 s.flush()
+                if lease is not None:
+                    finish_lease(s, example_id, lease, session)
                 record = stored_annotation(row, session)
         except IntegrityError:
             # The same client_id committed by another request meanwhile: that one stands.

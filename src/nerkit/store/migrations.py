@@ -11,7 +11,7 @@ To change the schema: change ``schema.py`` and append a step here; never edit an
 
 Example:
     >>> [m.version for m in MIGRATIONS]
-    [1, 2, 3, 4]
+    [1, 2, 3, 4, 5]
 """
 
 from __future__ import annotations
@@ -41,7 +41,14 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 
 from ..errors import StoreError
-from .schema import CLIENT_ID_LENGTH, HASH_LENGTH, NAME_LENGTH, JSONType, SchemaVersionRow
+from .schema import (
+    CLIENT_ID_LENGTH,
+    HASH_LENGTH,
+    LEASE_SCOPE_LENGTH,
+    NAME_LENGTH,
+    JSONType,
+    SchemaVersionRow,
+)
 from .url import WRITE_OPTION
 
 _PG_LOCK_KEY = 0x6E65726B  # "nerk": the advisory lock that serializes migrations
@@ -148,6 +155,24 @@ def _v4_answer_kind(conn: Connection) -> None:
     conn.execute(text("UPDATE annotations SET kind = 'binary' WHERE suggestion IS NOT NULL"))
 
 
+def _v5_leases(conn: Connection) -> None:
+    md = MetaData()
+    Table("examples", md, Column("id", Integer, primary_key=True))  # for the foreign key
+    Table(
+        "leases",
+        md,
+        Column(
+            "example_id",
+            Integer,
+            ForeignKey("examples.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        Column("scope", String(LEASE_SCOPE_LENGTH), primary_key=True),
+        Column("session", String(NAME_LENGTH), nullable=False),
+        Column("expires", Float, nullable=True),
+    ).create(conn)  # only this table: examples exists
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "datasets, examples, sessions, annotations", _v1_initial),
     Migration(2, "annotations: the suggested span and model score of teach", _v2_teach_fields),
@@ -159,6 +184,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "annotations: kind, complete or binary (teach answers, backfilled from suggestion)",
         _v4_answer_kind,
     ),
+    Migration(5, "leases: which annotator an example is handed to, until when", _v5_leases),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -5,6 +5,7 @@
 - ``sessions``: who annotated, per dataset (an annotator name, or ``import``).
 - ``annotations``: the answers; an example can have several (annotators, review). Each is
   ``complete`` (its spans are all the text's entities) or ``binary`` (about its spans alone).
+- ``leases``: which session an example is handed to, until when (annotation without overlap).
 - ``schema_version``: one row, the version ``migrations.py`` brought the database to.
 
 The tables are created and changed only by ``migrations.py``; a test checks that migrating
@@ -36,6 +37,7 @@ JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postg
 NAME_LENGTH = 200
 HASH_LENGTH = 32
 CLIENT_ID_LENGTH = 64
+LEASE_SCOPE_LENGTH = 20
 
 
 def utcnow() -> datetime:
@@ -112,6 +114,20 @@ class AnnotationRow(Base):
     # Added in schema version 4: whether the spans are all the text's entities ("complete":
     # manual, correct, review, imports) or an answer about those spans alone ("binary": teach).
     kind: Mapped[str] = mapped_column(String(10), default="complete")
+
+
+class LeaseRow(Base):
+    """Added in schema version 5: which session an example is handed to (``annotate``
+    without overlap), until ``expires`` (wall-clock seconds); NULL once it is answered."""
+
+    __tablename__ = "leases"
+
+    example_id: Mapped[int] = mapped_column(
+        ForeignKey("examples.id", ondelete="CASCADE"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(LEASE_SCOPE_LENGTH), primary_key=True)
+    session: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    expires: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class SchemaVersionRow(Base):
