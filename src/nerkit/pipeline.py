@@ -20,7 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, overload
 
-from .errors import ModelError
+from .errors import ModelError, NerkitError
 from .models.base import EntityRecognizer, ScoredSpan
 from .models.registry import get_model_class
 from .tokenizer import Tokenizer, get_tokenizer
@@ -119,29 +119,44 @@ class Pipeline:
             )
         meta = _read_meta(path)
         verify(path, meta.get("files") or {})
-        tok_path = path / "tokenizer.json"
-        tokenizer = (
-            Tokenizer.from_disk(tok_path)
-            if tok_path.exists()
-            else get_tokenizer(meta.get("lang", "en"))
-        )
-        recognizer = None
-        config_path = path / "config.toml"
-        if config_path.exists():
-            try:
-                config = tomllib.loads(config_path.read_text(encoding="utf8"))
-            except tomllib.TOMLDecodeError as err:
-                raise ModelError("E204", f"Invalid config.toml: {err}", path=config_path) from err
-            name = config.get("model", {}).get("name")
-            if not name:
-                raise ModelError(
-                    "E204",
-                    "config.toml has no [model] name",
-                    path=config_path,
-                    hint='The file should say e.g. name = "perceptron.v1" under [model].',
-                )
-            recognizer = get_model_class(name).from_disk(path)
+        try:
+            tokenizer, recognizer = _load_parts(path, meta)
+        except NerkitError:
+            raise
+        except Exception as err:  # untrusted bytes: whatever the parsers make of them
+            raise ModelError(
+                "E207",
+                f"The model files are damaged or do not belong together "
+                f"({type(err).__name__}: {str(err)[:300]})",
+                path=path,
+                hint="Load the unchanged directory nerkit train wrote, or train again.",
+            ) from None
         return cls(tokenizer, recognizer, meta)
+
+
+def _load_parts(path: Path, meta: dict[str, Any]) -> tuple[Tokenizer, EntityRecognizer | None]:
+    tok_path = path / "tokenizer.json"
+    tokenizer = (
+        Tokenizer.from_disk(tok_path)
+        if tok_path.exists()
+        else get_tokenizer(meta.get("lang", "en"))
+    )
+    config_path = path / "config.toml"
+    if not config_path.exists():
+        return tokenizer, None
+    try:
+        config = tomllib.loads(config_path.read_text(encoding="utf8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ModelError("E204", f"Invalid config.toml: {err}", path=config_path) from None
+    name = config.get("model", {}).get("name") if isinstance(config.get("model"), dict) else None
+    if not name or not isinstance(name, str):
+        raise ModelError(
+            "E204",
+            "config.toml has no [model] name",
+            path=config_path,
+            hint='The file should say e.g. name = "perceptron.v1" under [model].',
+        )
+    return tokenizer, get_model_class(name).from_disk(path)
 
 
 # The files whose checksums meta.json records: what loading reads (and vectors/ below).

@@ -96,3 +96,12 @@ def test_convert_refuses_overlaps_a_format_cannot_hold(tmp_path: Path) -> None:
     assert not (tmp_path / "ov.conll").exists()  # no half-written file either
     kept = CliRunner().invoke(app, ["convert", str(data), str(tmp_path / "ov2.jsonl")])
     assert kept.exit_code == 0 and "2 spans" in kept.output  # JSONL holds both
+
+
+def test_a_one_column_conll_file_is_e022_in_check_and_convert(tmp_path: Path) -> None:
+    """A CoNLL file of words without tags is not a file of sentences without entities."""
+    path = tmp_path / "one.conll"
+    path.write_text("EU\nrejects\nGerman\n\nPeter\n", encoding="utf8")
+    assert code_of("data", "check", str(path)) == "E022"
+    assert code_of("convert", str(path), str(tmp_path / "o.jsonl")) == "E022"
+    assert not (tmp_path / "o.jsonl").exists()

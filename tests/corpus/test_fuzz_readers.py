@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fuzzing import mutate
 from nerkit.corpus import read
 from nerkit.errors import NerkitError
 
@@ -22,41 +23,6 @@ SAMPLES = {
     "labelstudio": "labelstudio_export.json",
     "spacy-json": "spacy_tuples.json",
 }
-
-
-def mutate(raw: bytes, data: st.DataObject) -> bytes:
-    out = bytearray(raw)
-    for _ in range(data.draw(st.integers(1, 8))):
-        if not out:
-            break
-        i = data.draw(st.integers(0, len(out) - 1))
-        op = data.draw(st.sampled_from(["flip", "delete", "insert", "truncate"]))
-        if op == "flip":
-            out[i] = data.draw(st.integers(0, 255))
-        elif op == "delete":
-            del out[i]
-        elif op == "insert":
-            out[i:i] = data.draw(
-                st.sampled_from(
-                    [
-                        b"{",
-                        b"}",
-                        b"[",
-                        b"]",
-                        b",",
-                        b'"',
-                        b"\n",
-                        b"-1",
-                        b"null",
-                        b"1e999",
-                        b"\x00",
-                        b"\xff",
-                    ]
-                )
-            )
-        else:
-            del out[i:]
-    return bytes(out)
 
 
 @pytest.mark.parametrize("fmt", sorted(SAMPLES))

@@ -110,6 +110,15 @@ def _parse(path: Path) -> tuple[list[_Sentence], str]:
                 sep = "\t"
                 fields = line.rstrip().split("\t")
             n_cols = len(fields)
+            if n_cols == 1:
+                raise FormatError(
+                    "E022",
+                    "The CoNLL file's token lines have one column (the word) and no NER tag",
+                    path=path,
+                    line=lineno,
+                    hint="Give each token its tag as the last column (O, B-PER, I-PER, ...); "
+                    "text without annotations goes in a .txt or JSONL file.",
+                )
         if len(fields) != n_cols:
             raise FormatError(
                 "E011",
@@ -124,13 +133,12 @@ def _parse(path: Path) -> tuple[list[_Sentence], str]:
             docstart = []
             sentences.append(sent)
         sent.words.append(fields[0])
-        if n_cols > 1:
-            tag = fields[-1]
-            if tag not in known_tags:
-                _check_tag(tag, path, lineno)
-                known_tags.add(tag)
-            sent.tags.append(tag)
-            sent.columns.append(fields[1:-1])
+        tag = fields[-1]
+        if tag not in known_tags:
+            _check_tag(tag, path, lineno)
+            known_tags.add(tag)
+        sent.tags.append(tag)
+        sent.columns.append(fields[1:-1])
     return sentences, sep
 
 
