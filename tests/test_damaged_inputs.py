@@ -207,3 +207,20 @@ def test_mutated_model_files_load_or_fail_with_a_code(pipeline_dir: Path, data) 
             nerkit.load(copy)
         except NerkitError:
             pass
+
+
+@pytest.mark.parametrize("sealed", [False, True], ids=["recognizer-dir", "pipeline-dir"])
+def test_weights_symlinked_to_another_models_are_e207(
+    model_dir: Path, pipeline_dir: Path, tmp_path: Path, sealed: bool
+) -> None:
+    """A symlink to another model's valid weights (other shapes): the checksum in meta.json
+    says so, and without one the shapes disagree with the config."""
+    other = tmp_path / "other"
+    get_model_class("perceptron")(hash_rows=2**10, max_epochs=1).fit(TWO_SENTENCES).to_disk(other)
+    copy = tmp_path / "m"
+    shutil.copytree(pipeline_dir if sealed else model_dir, copy)
+    (copy / "weights.safetensors").unlink()
+    (copy / "weights.safetensors").symlink_to(other / "weights.safetensors")
+    with pytest.raises(ModelError) as err:
+        nerkit.load(copy)
+    assert err.value.code == "E207" and "weights.safetensors" in str(err.value)

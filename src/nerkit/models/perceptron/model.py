@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.numpy import load_file, save_file
 
 from ...corpus.answers import accepted, trainable
@@ -373,6 +373,8 @@ class PerceptronRecognizer:
         try:
             tensors = load_file(str(path / "weights.safetensors"))
             rows, values = tensors["rows"], tensors["weights"]
+            with safe_open(str(path / "weights.safetensors"), "np") as fh:
+                saved = fh.metadata() or {}
         except (OSError, ValueError, KeyError, SafetensorError) as err:
             raise ModelError(
                 "E207",
@@ -384,7 +386,11 @@ class PerceptronRecognizer:
         self.labels = tuple(labels)
         n_tags = 1 + 4 * len(labels)
         weights = np.zeros((self.settings.hash_rows, n_tags), dtype=np.float32)
-        if values.shape[1:] != (n_tags,) or (rows.size and rows.max() >= weights.shape[0]):
+        if (
+            values.shape[1:] != (n_tags,)
+            or (rows.size and rows.max() >= weights.shape[0])
+            or saved.get("hash_rows", str(self.settings.hash_rows)) != str(self.settings.hash_rows)
+        ):
             raise ModelError(
                 "E207", "weights.safetensors does not match config.toml and labels.json", path=path
             )
