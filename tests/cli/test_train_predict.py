@@ -94,7 +94,9 @@ def test_predict_command_on_text_and_jsonl(model_dir: Path, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(records) == 2
-    assert records[0]["spans"][0] == {"start": 0, "end": 11, "label": "PER", "text": "Alice Smith"}
+    span = records[0]["spans"][0]
+    assert 0.0 <= span.pop("score") <= 1.0
+    assert span == {"start": 0, "end": 11, "label": "PER", "text": "Alice Smith"}
     assert records[1]["spans"] == []
 
     jsonl_in = tmp_path / "in.jsonl"

@@ -107,13 +107,24 @@ def prepare(
         raise ConfigError("E503", f"--session {session!r}: use 1-64 letters, digits, _ . @ -")
     nlp: Pipeline | None = None
     if recipe in ("correct", "teach"):
-        if model is None:
+        if model is None and recipe == "correct" and _has_suggestions(store, dataset):
+            pass  # pre-filled with what nerkit predict --to-db stored
+        elif model is None:
             raise ConfigError(
-                "E503", f"The {recipe} recipe needs a trained model", hint="Pass --model DIR."
+                "E503",
+                f"The {recipe} recipe needs a trained model",
+                hint="Pass --model DIR"
+                + (
+                    ", or store its predictions first: nerkit predict MODEL SOURCE --to-db "
+                    f"{dataset}."
+                    if recipe == "correct"
+                    else "."
+                ),
             )
-        from ..pipeline import load
+        else:
+            from ..pipeline import load
 
-        nlp = load(model)
+            nlp = load(model)
     matcher = PatternMatcher.from_file(patterns) if patterns else None
     if recipe == "review":
         from ..corpus.readwrite import db_dataset
@@ -147,6 +158,10 @@ def prepare(
     )
     url = f"http://{host}:{port}/?token={token}&session={session}"
     return Launch(make_app(config), url, token, wanted, counts)
+
+
+def _has_suggestions(store: Store, dataset: str) -> bool:
+    return dataset in {d.name for d in store.datasets()} and store.suggestion_count(dataset) > 0
 
 
 def _default_labels(

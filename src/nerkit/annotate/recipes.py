@@ -84,12 +84,17 @@ def task_dict(ex: StoredExample, doc: Doc, spans: Sequence[dict], **extra: Any) 
 
 @dataclass
 class Prefill:
-    """Makes the pre-filled spans of a task: input spans, model predictions, pattern matches."""
+    """Makes the pre-filled spans of a task: input spans, model predictions, pattern matches.
+
+    With ``store`` (the correct recipe), an example's latest stored suggestion (``nerkit
+    predict --to-db``) stands for the model's predictions; ``nlp`` predicts the others.
+    """
 
     labels: Sequence[str]
     tokenizer: Callable[[str], Doc]
     nlp: Pipeline | None = None
     matcher: PatternMatcher | None = None
+    store: Store | None = None
 
     def __post_init__(self) -> None:
         self._model_lock = threading.Lock()
@@ -97,10 +102,18 @@ class Prefill:
     def __call__(self, examples: Sequence[StoredExample]) -> list[Task]:
         docs = [ex.doc(self.tokenizer) for ex in examples]
         predicted: list[list[dict]] = [[] for _ in examples]
-        if self.nlp is not None and self.nlp.recognizer is not None:
+        stored = self.store.suggestions(ex.id for ex in examples) if self.store else {}
+        for i, ex in enumerate(examples):
+            if ex.id in stored:
+                predicted[i] = [
+                    span_dict(s["start"], s["end"], s["label"], "model", s.get("score"))
+                    for s in stored[ex.id].spans
+                ]
+        live = [i for i, ex in enumerate(examples) if ex.id not in stored]
+        if live and self.nlp is not None and self.nlp.recognizer is not None:
             with self._model_lock:
-                scored = self.nlp.recognizer.predict_with_scores(docs)
-            for i, found in enumerate(scored):
+                scored = self.nlp.recognizer.predict_with_scores([docs[i] for i in live])
+            for i, found in zip(live, scored):
                 predicted[i] = [
                     span_dict(s.span.start_char, s.span.end_char, s.span.label, "model", s.score)
                     for s in found
@@ -201,9 +214,15 @@ class ReviewTasks:
         todo = self._todo(session, versions, reviewed)
         examples = self.feed.next(session, n, exclude, candidates=todo)
         tasks = []
+        suggested = self.store.suggestions(ex.id for ex in examples)
         for ex in examples:
             vs = sorted(versions.get(ex.id, {}).values(), key=lambda v: v["session"])
             first = next((v for v in vs if v["answer"] == "accept"), vs[0] if vs else None)
+            if ex.id in suggested:  # what the model predicted, shown last, never pre-filled
+                hint = suggested[ex.id]
+                vs.append({"session": f"model:{hint.model}", "answer": "accept",
+                           "spans": [{k: s[k] for k in ("start", "end", "label")}
+                                     for s in hint.spans]})  # fmt: skip
             spans = [span_dict(s["start"], s["end"], s["label"], "review") for s in
                      (first["spans"] if first else [])]  # fmt: skip
             tasks.append(task_dict(ex, ex.doc(self.tokenizer), spans, versions=vs))

@@ -105,7 +105,10 @@ class AppConfig:
             from .feed import Feed
 
             feed = Feed(store, dataset, overlap=overlap, leases=leases)
-            prefill = Prefill(labels, tokenizer, nlp if recipe == "correct" else None, matcher)
+            correct = recipe == "correct"
+            prefill = Prefill(
+                labels, tokenizer, nlp if correct else None, matcher, store if correct else None
+            )
             tasks = StreamTasks(store, dataset, feed, prefill)
         return cls(
             store, dataset, recipe, list(labels), tasks, token, default_session, overlap, tokenizer

@@ -1,35 +1,202 @@
-"""`nerkit predict MODEL INPUT --output OUT.jsonl`: tag texts in batches, write plain JSONL
-(the work is :func:`nerkit.predict.predict_file`)."""
+"""`nerkit predict MODEL SOURCE`: tag texts from a file, the store or a SQL query, in
+batches, into a file, the store or a SQL table (the work is :mod:`nerkit.predict.run`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from . import app
 from .db import DbOption
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 
 @app.command("predict")
 def predict_command(
     model: Annotated[Path, typer.Argument(help="Model directory written by `nerkit train`.")],
-    input: Annotated[
-        Path,
+    source: Annotated[
+        str | None,
         typer.Argument(
-            help='Plain text (one document per line), JSONL with "text", or db:DATASET (the '
-            "store's examples, answered or not; each output record keeps its example id)."
+            help='Texts: a file (plain text, JSONL with "text", or any format nerkit reads), '
+            "or db:DATASET (the store's examples, answered or not). Leave out with --query.",
         ),
-    ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file to write.")],
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write: JSONL (each record with its spans) or any "
+            "format nerkit writes, by extension or --to-format.",
+        ),
+    ] = None,
+    to_format: Annotated[
+        str | None, typer.Option("--to-format", help="Format of --output (default: extension).")
+    ] = None,
+    to_db: Annotated[
+        str | None,
+        typer.Option(
+            "--to-db",
+            help="Store the predictions as model suggestions of this dataset's "
+            "examples (SOURCE's texts are added to it first), for annotate correct and review.",
+        ),
+    ] = None,
+    to_sql: Annotated[
+        str | None,
+        typer.Option("--to-sql", help="Write one row per entity into --table of this database."),
+    ] = None,
+    table: Annotated[
+        str | None, typer.Option("--table", help="Table for --to-sql (created when missing).")
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Database to read texts from with --query.")
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Option("--query", help='SQL selecting the texts: "SELECT id, body FROM posts".'),
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id-column", help="--query's id column (default: id).")
+    ] = None,
+    text_column: Annotated[
+        str | None,
+        typer.Option(
+            "--text-column", help="--query's text column (default: text, or the only other)."
+        ),
+    ] = None,
+    from_format: Annotated[
+        str | None, typer.Option("--from", help="Format of SOURCE (default: detected).")
+    ] = None,
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split",
+            help="Plain text: a document per line, per blank-line-separated block, "
+            "or the whole file (line | blank | file).",
+        ),
+    ] = "line",
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace this model version's earlier rows (--to-db, --to-sql) "
+            "instead of resuming after them.",
+        ),
+    ] = False,
+    processes: Annotated[
+        int, typer.Option("--processes", "-p", help="Worker processes (cores) to predict on.")
+    ] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per batch.")] = 256,
     db: DbOption = None,
 ) -> None:
-    """Predict entities in INPUT and write JSONL records with their "spans"."""
+    """Predict entities in SOURCE (or the rows of --query) and write them to one destination:
+    --output FILE, --to-db DATASET or --to-sql URL --table T.
+
+    Store and SQL destinations resume: rerun after an interruption and the texts this model
+    version wrote are skipped. Example:
+    nerkit predict model --url posts.db --query "SELECT id, body FROM posts" --to-sql posts.db --table entities
+    """
     from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    from ..predict import predict_file
+    from ..errors import ConfigError
+    from ..predict import PredictCounts, count_source, predict_into, read_source, sql_records
+    from ..predict.sources import SPLITS
 
-    n = predict_file(model, input, output, batch_size, db=db)
-    Console(stderr=True).print(f"Wrote {n} records to {output}", highlight=False)
+    if (source is None) == (query is None):
+        raise ConfigError(
+            "E334", "Give SOURCE or --query (with --url), not both nor neither",
+            hint='nerkit predict MODEL posts.txt -o out.jsonl, or --url DB --query "SELECT ..."',
+        )  # fmt: skip
+    if query is not None and url is None:
+        raise ConfigError("E334", "--query needs --url, the database to run it on")
+    if split not in SPLITS:
+        raise ConfigError("E309", f"--split {split!r}", hint=f"Use one of: {', '.join(SPLITS)}.")
+    if output is not None and source is not None:
+        from ..corpus.files import check_not_input
+
+        check_not_input(output, source)
+    console = Console(stderr=True)
+    if to_db is not None:
+        source = _into_store(
+            to_db, source, url, query, text_column, from_format, split, db, console
+        )
+        query = None
+    if query is not None:
+        assert url is not None
+        records = sql_records(url, query, id_column=id_column, text_column=text_column)
+        total = count_source(None, url=url, query=query)
+    else:
+        assert source is not None
+        records = read_source(source, format=from_format, split=split, db=db)  # type: ignore[arg-type]
+        total = count_source(source, split=split, db=db)  # type: ignore[arg-type]
+    where = output or (f"{to_db} (suggestions)" if to_db else f"{to_sql} table {table}")
+    with Progress(
+        TextColumn("predict"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("predict", total=total, rate="")
+
+        def update(counts: PredictCounts) -> None:
+            elapsed = bar.tasks[task].elapsed or 0.0
+            rate = f"{counts.written / elapsed:,.0f} texts/s" if elapsed > 0 else ""
+            bar.update(task, completed=counts.read, rate=rate)
+
+        counts = predict_into(
+            model, records, output=output, format=to_format, to_db=to_db, db=db,
+            to_sql=to_sql, table=table, overwrite=overwrite, batch_size=batch_size,
+            processes=processes, on_batch=update,
+        )  # fmt: skip
+    skipped = f", {counts.skipped:,} skipped (written before)" if counts.skipped else ""
+    console.print(
+        f"Predicted {counts.written:,} texts ({counts.entities:,} entities){skipped} into {where}",
+        highlight=False,
+    )
+
+
+def _into_store(
+    dataset: str,
+    source: str | None,
+    url: str | None,
+    query: str | None,
+    text_column: str | None,
+    from_format: str | None,
+    split: str,
+    db: str | None,
+    console: Console,
+) -> str:
+    """Add SOURCE's texts (or the query's) to ``dataset``; the source is then db:DATASET."""
+    from ..corpus.readwrite import db_dataset
+    from ..store import Store, import_sql
+    from ..store.importers import untokenized
+
+    if source is not None and db_dataset(source) == dataset:
+        return source
+    with Store(db) as store:
+        if query is not None:
+            assert url is not None
+            counts = import_sql(store, dataset, url, query, text_column=text_column or "text")
+        else:
+            from ..corpus import Example
+            from ..predict import read_source
+
+            assert source is not None
+            texts = read_source(source, format=from_format, split=split, db=db)  # type: ignore[arg-type]
+            counts = store.add_examples(dataset, (Example(untokenized(r["text"])) for r in texts))
+    console.print(
+        f"{dataset}: {counts.added:,} texts added ({counts.duplicates:,} there already)",
+        highlight=False,
+    )
+    return f"db:{dataset}"

@@ -107,7 +107,7 @@ def detect_format(path: Path) -> Format:
         return _by_record(path)
     if _starts_json(first, "["):
         return _by_array(path)
-    if _looks_like_conll(path):
+    if looks_like_conll(path):
         return FORMATS["conll"]
     raise FormatError(
         "E007",
@@ -193,7 +193,7 @@ def _by_array(path: Path) -> Format:
     )
 
 
-def _looks_like_conll(path: Path) -> bool:
+def looks_like_conll(path: Path) -> bool:
     seen = 0
     for _, line in iter_lines(path):
         if not line.strip() or line.startswith("-DOCSTART-"):

@@ -13,7 +13,7 @@ from ..corpus.example import Example
 from ..errors import StoreError
 from ..tokens import Doc
 from .connection import chunks
-from .leases import Leasing, check_scope, finish_lease
+from .leases import check_scope, finish_lease
 from .queries import deciding_answers
 from .records import (
     SpanLike,
@@ -26,9 +26,10 @@ from .rows import (
     stored_annotation,
 )
 from .schema import CLIENT_ID_LENGTH, AnnotationRow, ExampleRow, SessionRow
+from .suggestions import Suggestions
 
 
-class Annotations(Leasing):
+class Annotations(Suggestions):
     """Annotations of the store: add an answer (idempotent by client id), read them, merge them"""
 
     def add_annotation(

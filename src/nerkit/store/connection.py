@@ -1,6 +1,6 @@
 """The store's connection: the engine, its read and write sessions, schema migration, and the
 lookups every part of the store shares. :class:`nerkit.store.Store` is this plus the methods
-of ``datasets.py``, ``examples.py``, ``leases.py`` and ``annotations.py``."""
+of ``datasets.py``, ``examples.py``, ``leases.py``, ``suggestions.py`` and ``annotations.py``."""
 
 from __future__ import annotations
 

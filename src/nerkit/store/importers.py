@@ -31,7 +31,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..corpus import Example, Source, get_format, resolve_format
 from ..corpus.files import check_readable, iter_lines
@@ -40,6 +40,9 @@ from ..errors import FormatError, StoreError
 from ..tokens import Doc
 from .records import ImportCounts
 from .store import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 Item = tuple[Example, bool]
 TEXT_FORMATS = ("txt", "csv")
@@ -107,26 +110,13 @@ def sql_items(
     url: str, query: str, *, text_column: str = "text", batch_size: int = 1000
 ) -> Iterator[Item]:
     """Stream ``(Example, False)`` for each row of ``query`` on the database at ``url``."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .url import resolve_url, safe_url
+    from .url import safe_url
 
-    # A plain engine, not the store's: the source is someone else's database and must not
-    # be switched to WAL or otherwise changed.
-    resolved = resolve_url(url)
-    where = safe_url(resolved)
-    parsed = make_url(resolved)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        if not Path(parsed.database).is_file():  # connecting would create an empty one
-            raise StoreError(
-                "E406",
-                f"Cannot open the database {where}: no such SQLite file",
-                path=parsed.database,
-                hint="import-sql reads an existing database: check --url.",
-            )
-    engine = create_engine(resolved)
+    engine = source_engine(url, "import-sql")
+    where = safe_url(str(engine.url))
     try:
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(
@@ -157,6 +147,38 @@ def sql_items(
         ) from None
     finally:
         engine.dispose()
+
+
+def source_engine(url: str, command: str) -> Engine:
+    """A plain engine on someone else's database at ``url`` (not the store's: it must not be
+    switched to WAL or otherwise changed); E406 for a SQLite file that does not exist, which
+    connecting would create empty."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from .url import resolve_url, safe_url
+
+    resolved = resolve_url(url)
+    where = safe_url(resolved)
+    try:
+        parsed = make_url(resolved)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            if not Path(parsed.database).is_file():
+                raise StoreError(
+                    "E406",
+                    f"Cannot open the database {where}: no such SQLite file",
+                    path=parsed.database,
+                    hint=f"{command} reads an existing database: check --url.",
+                )
+        return create_engine(parsed)
+    except ArgumentError as err:
+        raise StoreError(
+            "E406",
+            f"Cannot open the database {where}: {err}",
+            hint="--url is a SQLite file path or a SQLAlchemy URL such as "
+            "postgresql+psycopg://user@host/db.",
+        ) from None
 
 
 def _import_format(path: Path, format: str | None) -> str:

@@ -11,7 +11,7 @@ To change the schema: change ``schema.py`` and append a step here; never edit an
 
 Example:
     >>> [m.version for m in MIGRATIONS]
-    [1, 2, 3, 4, 5]
+    [1, 2, 3, 4, 5, 6]
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from .schema import (
     CLIENT_ID_LENGTH,
     HASH_LENGTH,
     LEASE_SCOPE_LENGTH,
+    MODEL_VERSION_LENGTH,
     NAME_LENGTH,
     JSONType,
     SchemaVersionRow,
@@ -173,6 +174,26 @@ def _v5_leases(conn: Connection) -> None:
     ).create(conn)  # only this table: examples exists
 
 
+def _v6_suggestions(conn: Connection) -> None:
+    md = MetaData()
+    Table("examples", md, Column("id", Integer, primary_key=True))  # for the foreign key
+    suggestions = Table(
+        "suggestions",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "example_id", Integer, ForeignKey("examples.id", ondelete="CASCADE"), nullable=False
+        ),
+        Column("model", String(NAME_LENGTH), nullable=False),
+        Column("version", String(MODEL_VERSION_LENGTH), nullable=False),
+        Column("spans", JSONType, nullable=False),
+        Column("created", DateTime(timezone=True), nullable=False),
+        UniqueConstraint("example_id", "model", "version", name="uq_suggestions_example_model"),
+    )
+    Index("ix_suggestions_example_id", suggestions.c.example_id)
+    suggestions.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "datasets, examples, sessions, annotations", _v1_initial),
     Migration(2, "annotations: the suggested span and model score of teach", _v2_teach_fields),
@@ -185,6 +206,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         _v4_answer_kind,
     ),
     Migration(5, "leases: which annotator an example is handed to, until when", _v5_leases),
+    Migration(6, "suggestions: spans a model predicted for an example", _v6_suggestions),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -6,6 +6,7 @@
 - ``annotations``: the answers; an example can have several (annotators, review). Each is
   ``complete`` (its spans are all the text's entities) or ``binary`` (about its spans alone).
 - ``leases``: which session an example is handed to, until when (annotation without overlap).
+- ``suggestions``: a model's predicted spans for an example (``predict --to-db``), not answers.
 - ``schema_version``: one row, the version ``migrations.py`` brought the database to.
 
 The tables are created and changed only by ``migrations.py``; a test checks that migrating
@@ -38,6 +39,7 @@ NAME_LENGTH = 200
 HASH_LENGTH = 32
 CLIENT_ID_LENGTH = 64
 LEASE_SCOPE_LENGTH = 20
+MODEL_VERSION_LENGTH = 64
 
 
 def utcnow() -> datetime:
@@ -128,6 +130,26 @@ class LeaseRow(Base):
     scope: Mapped[str] = mapped_column(String(LEASE_SCOPE_LENGTH), primary_key=True)
     session: Mapped[str] = mapped_column(String(NAME_LENGTH))
     expires: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class SuggestionRow(Base):
+    """Added in schema version 6: what a model predicted for an example (``nerkit predict
+    --to-db``), per model name and version: spans with scores, shown by ``annotate correct``
+    and ``review``; never an answer (training and exports read annotations only)."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (
+        UniqueConstraint("example_id", "model", "version", name="uq_suggestions_example_model"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    example_id: Mapped[int] = mapped_column(
+        ForeignKey("examples.id", ondelete="CASCADE"), index=True
+    )
+    model: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    version: Mapped[str] = mapped_column(String(MODEL_VERSION_LENGTH))
+    spans: Mapped[list[Any]] = mapped_column(default=list)
+    created: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SchemaVersionRow(Base):

@@ -27,5 +27,5 @@ class Store(Annotations):
     ``url`` is any SQLAlchemy URL (``postgresql+psycopg://user@host/db``) or a SQLite file
     path; None means ``$NERKIT_DB``, else ``./nerkit.db``. Opening applies pending schema
     migrations. Assembled from modules by concern: the connection is ``connection.py``, the
-    methods are in ``datasets.py``, ``examples.py``, ``leases.py`` and ``annotations.py``.
+    methods are in ``datasets.py``, ``examples.py``, ``leases.py``, ``suggestions.py`` and ``annotations.py``.
     """

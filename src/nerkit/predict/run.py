@@ -1,0 +1,213 @@
+"""Batch prediction from any source into any destination: what ``nerkit predict`` runs.
+
+Records stream from a source (``sources.py``) in batches through the model (on this process,
+or on ``processes`` worker processes, ``parallel.py``) into a file (JSONL with every record's
+fields, or any format nerkit writes; atomic), the store (``--to-db``: suggestions) or a SQL
+table (``--to-sql``), ``sinks.py``. Store and SQL runs resume: the ids a model version has
+written are skipped.
+
+Example:
+    >>> import pathlib, tempfile
+    >>> import nerkit
+    >>> from nerkit.predict import read_source
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "in.txt").write_text("first post\\nsecond post\\n")
+    >>> predict_into(nerkit.blank("en"), read_source(folder / "in.txt"), output=folder / "out.jsonl").written
+    2
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..corpus.files import atomic_write_lines, dumps
+from ..errors import ConfigError
+from .parallel import tag, tag_in_processes
+from .sinks import Record, Sink, SqlSink, StoreSink
+
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
+
+
+@dataclass
+class PredictCounts:
+    """What a run did: records read, skipped (written before by this model version),
+    predicted and written, and the entities found."""
+
+    read: int = 0
+    skipped: int = 0
+    written: int = 0
+    entities: int = 0
+
+
+def model_identity(path: str | Path | None, nlp: Pipeline) -> tuple[str, str]:
+    """``(name, version)`` of a model: its directory's name, and the first 12 hex digits of a
+    hash of the checksums of its files (meta.json), so retraining gives a new version."""
+    name = Path(path).resolve().name if path is not None else str(nlp.meta.get("model") or "model")
+    files = nlp.meta.get("files")
+    basis = json.dumps(files if isinstance(files, dict) else nlp.meta, sort_keys=True, default=str)
+    return name, hashlib.sha256(basis.encode()).hexdigest()[:12]
+
+
+def predict_stream(
+    nlp: Pipeline,
+    records: Iterable[Record],
+    *,
+    batch_size: int = 256,
+    processes: int = 1,
+    model_path: str | Path | None = None,
+    skip: set[str] | frozenset[str] = frozenset(),
+    counts: PredictCounts | None = None,
+) -> Iterator[list[Record]]:
+    """Batches of ``records`` with ``spans`` set (scored entities), leaving out those whose
+    id (as a string) is in ``skip``. ``processes`` > 1 needs ``model_path``."""
+    if batch_size < 1:
+        raise ConfigError(
+            "E309", f"--batch-size must be 1 or more, got {batch_size}", hint="e.g. 256"
+        )
+    if processes < 1:
+        raise ConfigError("E309", f"--processes must be 1 or more, got {processes}")
+    counts = counts if counts is not None else PredictCounts()
+
+    def wanted() -> Iterator[Record]:
+        for record in records:
+            counts.read += 1
+            if skip and str(record.get("id")) in skip:
+                counts.skipped += 1
+                continue
+            yield record
+
+    def batches() -> Iterator[list[Record]]:
+        it = wanted()
+        while batch := list(islice(it, batch_size)):
+            yield batch
+
+    if processes == 1 or model_path is None:
+        for batch in batches():
+            yield _joined(batch, tag(nlp, [r["text"] for r in batch]), counts)
+        return
+    # The records of the batches in flight wait here; their texts go to the workers.
+    held: list[list[Record]] = []
+
+    def texts() -> Iterator[list[str]]:
+        for batch in batches():
+            held.append(batch)
+            yield [r["text"] for r in batch]
+
+    for spans in tag_in_processes(model_path, texts(), processes):
+        yield _joined(held.pop(0), spans, counts)
+
+
+def _joined(
+    batch: list[Record], spans: list[list[dict[str, Any]]], counts: PredictCounts
+) -> list[Record]:
+    out = [{**r, "spans": s} for r, s in zip(batch, spans)]
+    counts.written += len(out)
+    counts.entities += sum(len(s) for s in spans)
+    return out
+
+
+def predict_into(
+    model: str | Path | Pipeline,
+    records: Iterable[Record],
+    *,
+    output: str | Path | None = None,
+    format: str | None = None,
+    to_db: str | None = None,
+    db: str | None = None,
+    to_sql: str | None = None,
+    table: str | None = None,
+    overwrite: bool = False,
+    batch_size: int = 256,
+    processes: int = 1,
+    on_batch: Callable[[PredictCounts], None] | None = None,
+) -> PredictCounts:
+    """Predict ``records`` with ``model`` into one destination: ``output`` (a file, written
+    atomically: JSONL keeps every field of each record and adds ``spans``; another format
+    (``format``, else by extension) gets the texts with their entities), ``to_db`` (a dataset
+    of the store ``db``: the records' ids are its example ids) or ``to_sql`` + ``table``.
+    ``on_batch`` is called with the counts after each batch (progress)."""
+    from ..pipeline import Pipeline as _Pipeline
+    from ..pipeline import load
+
+    chosen = [x for x in (output, to_db, to_sql) if x is not None]
+    if len(chosen) != 1:
+        raise ConfigError(
+            "E334",
+            "Give one destination: --output FILE, --to-db DATASET or --to-sql URL --table T",
+        )
+    if to_sql is not None and not table:
+        raise ConfigError("E334", "--to-sql needs --table NAME", hint="e.g. --table entities")
+    path = None if isinstance(model, _Pipeline) else Path(model)
+    nlp = model if isinstance(model, _Pipeline) else load(model)
+    name, version = model_identity(path, nlp)
+    counts = PredictCounts()
+    sink: Sink | None = None
+    if to_db is not None:
+        from ..store import Store
+
+        store = Store(db)
+        sink = StoreSink(store, to_db, name, version, overwrite=overwrite)
+    elif to_sql is not None:
+        assert table is not None
+        sink = SqlSink(to_sql, table, name, version, overwrite=overwrite)
+    stream = predict_stream(
+        nlp,
+        records,
+        batch_size=batch_size,
+        processes=processes,
+        model_path=path,
+        skip=sink.done() if sink is not None else frozenset(),
+        counts=counts,
+    )
+    if sink is None:
+        assert output is not None
+        _write_file(Path(output), format, stream, counts, on_batch, nlp)
+        return counts
+    completed = False
+    try:
+        for batch in stream:
+            sink.write(batch)
+            if on_batch is not None:
+                on_batch(counts)
+        completed = True
+    finally:
+        sink.close(completed)
+        if to_db is not None:
+            store.close()
+    return counts
+
+
+def _write_file(
+    path: Path,
+    format: str | None,
+    stream: Iterator[list[Record]],
+    counts: PredictCounts,
+    on_batch: Callable[[PredictCounts], None] | None,
+    nlp: Pipeline,
+) -> None:
+    def records() -> Iterator[Record]:
+        for batch in stream:
+            yield from batch
+            if on_batch is not None:
+                on_batch(counts)
+
+    if (format or "jsonl").lower() == "jsonl" and (format or path.suffix.lower() in ("", ".jsonl")):
+        atomic_write_lines(path, (dumps(r) for r in records()))
+        return
+    from ..corpus import Example, write
+
+    tokenizer = nlp.make_doc
+
+    def examples() -> Iterator[Example]:
+        for r in records():
+            doc = tokenizer(r["text"])
+            yield Example(doc, [(s["start"], s["end"], s["label"]) for s in r["spans"]])
+
+    write(examples(), path, format)
