@@ -42,20 +42,41 @@ SECURITY_HEADERS = [
 class Guard:
     """ASGI middleware: ``Guard(app, token)``; see the module doc."""
 
-    def __init__(self, app: ASGIApp, token: str, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        token: str | None,
+        max_body: int = MAX_BODY,
+        *,
+        csp: Callable[[str], str] | None = None,
+        unauthorized: str | None = None,
+        token_param: str = "token",
+    ) -> None:
         self.app = app
-        self.token = token.encode()
+        self.token = token.encode() if token is not None else None  # None: no check
         self.max_body = max_body
+        self.csp = csp  # path -> Content-Security-Policy (default: CSP)
+        self.unauthorized = unauthorized or (
+            "Missing or wrong token: open the URL nerkit annotate printed (it ends in "
+            "?token=...), or send the header Authorization: Bearer TOKEN."
+        )
+        self.token_param = token_param
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        policy = self.csp(scope["path"]).encode() if self.csp is not None else None
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                extra = [
+                    (k, policy if policy is not None and k == b"content-security-policy" else v)
+                    for k, v in SECURITY_HEADERS
+                    if k not in names
+                ]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
@@ -63,12 +84,7 @@ class Guard:
         if not (scope["path"] == "/health" and method in ("GET", "HEAD")) and not self._allowed(
             scope
         ):
-            await _reply(
-                send_with_headers,
-                401,
-                "Missing or wrong token: open the URL nerkit annotate printed (it ends in "
-                "?token=...), or send the header Authorization: Bearer TOKEN.",
-            )
+            await _reply(send_with_headers, 401, self.unauthorized)
             return
         headers = dict(scope.get("headers", []))
         length = headers.get(b"content-length")
@@ -100,6 +116,8 @@ class Guard:
         return f"Request body over {self.max_body:,} bytes."
 
     def _allowed(self, scope: Scope) -> bool:
+        if self.token is None:
+            return True
         headers = dict(scope.get("headers", []))
         given: list[bytes] = []
         auth = headers.get(b"authorization", b"")
@@ -108,7 +126,7 @@ class Guard:
         if b"x-nerkit-token" in headers:
             given.append(headers[b"x-nerkit-token"].strip())
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        given += [t.encode("latin-1", "replace") for t in query.get("token", [])]
+        given += [t.encode("latin-1", "replace") for t in query.get(self.token_param, [])]
         if scope["method"] in ("GET", "HEAD") and b"cookie" in headers:
             cookie: SimpleCookie = SimpleCookie()
             try:
@@ -117,7 +135,8 @@ class Guard:
                 cookie = SimpleCookie()
             if COOKIE in cookie:
                 given.append(cookie[COOKIE].value.encode("latin-1", "replace"))
-        return any(hmac.compare_digest(g, self.token) for g in given)
+        token = self.token
+        return any(hmac.compare_digest(g, token) for g in given)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
