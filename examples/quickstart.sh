@@ -64,18 +64,49 @@ for model in ("perceptron", "neural"):
         print(f"  {ent.label:<10} {ent.text!r}  [{ent.start_char}:{ent.end_char}]")
 PY
 
+step "8. Predict the unseen posts into a SQLite table, one row per entity" \
+  nerkit predict "$OUT/perceptron" "$DATA/unseen.txt" --to-sql "$OUT/posts.db" --table entities --overwrite
+
+step "9. A few rows of that table" python - "$OUT/posts.db" <<'PY'
+import sqlite3
+import sys
+
+with sqlite3.connect(sys.argv[1]) as con:
+    rows = con.execute(
+        "SELECT source_id, label, text, round(score, 2), model, model_version FROM entities "
+        "ORDER BY id LIMIT 8"
+    ).fetchall()
+print(f"{'post':>4}  {'label':<10} {'text':<28} score  model")
+for post, label, text, score, model, version in rows:
+    print(f"{post:>4}  {label:<10} {text:<28} {score:<5}  {model} {version}")
+PY
+
+step "10. The same entities as a page you can open in a browser" \
+  nerkit display "$OUT/perceptron" "$DATA/unseen.txt" --output "$OUT/unseen.html"
+
 cat <<MSG
 
-== 8. Annotate more posts in the browser, then train on them
+== 11. Serve the model, see it, annotate more
+Serve it over HTTP (docs at /docs; a page to try texts at /view):
+
+  nerkit serve $OUT/perceptron --port 8000
+  curl -s localhost:8000/v1/predict -H 'content-type: application/json' -d '{"text": "[USA-TX] [H] RTX 3080 [W] PayPal"}'
+  open http://127.0.0.1:8000/view      (or $OUT/unseen.html)
+
 Store the posts and open the annotation app (it prints a URL with its access token):
 
   nerkit db import hws-raw $DATA/unseen.txt --db $OUT/nerkit.db
   nerkit annotate manual hws-gold db:hws-raw --label $LABELS --db $OUT/nerkit.db
   nerkit annotate teach hws-gold db:hws-raw --model $OUT/perceptron --db $OUT/nerkit.db
 
+or let the model pre-annotate every post for you to correct:
+
+  nerkit predict $OUT/perceptron db:hws-raw --to-db hws-raw --db $OUT/nerkit.db
+  nerkit annotate correct hws-raw db:hws-raw --label $LABELS --db $OUT/nerkit.db
+
 Then train straight from the store:
 
   nerkit train db:hws-gold $DATA/dev.jsonl --model perceptron --output $OUT/from-store --db $OUT/nerkit.db
 
-See docs/annotate.md for the keys and the whole loop.
+See docs/annotate.md for the keys and the whole loop, docs/serve.md for the server.
 MSG
