@@ -39,7 +39,7 @@ NERKIT_MODEL = CACHE / "nerkit" / "conll2003" / "model"
 SPACY_MODEL = CACHE / "spacy" / "conll2003" / "model-best"
 LEVELS = (1, 8, 32)
 
-SPACY_APP = '''
+SPACY_APP = """
 import os
 import spacy
 from fastapi import FastAPI
@@ -64,7 +64,7 @@ def predict(body: Body):
 @app.get("/health")
 def health():
     return {"status": "ok"}
-'''
+"""
 
 
 def posts(n_words: int = 50, limit: int = 400) -> list[str]:
@@ -230,11 +230,16 @@ def main() -> None:
     out = {
         "what": "requests/s and latency of one-post requests, 1/8/32 concurrent clients",
         "posts": {"count": len(texts), "words_each": 50, "source": "conll2003/test.txt"},
-        "models": {"nerkit": str(NERKIT_MODEL.relative_to(ROOT)),
-                   "spacy": str(SPACY_MODEL.relative_to(ROOT))},  # fmt: skip
+        "models": {
+            "nerkit": str(NERKIT_MODEL.relative_to(ROOT)),
+            "spacy": str(SPACY_MODEL.relative_to(ROOT)),
+        },  # fmt: skip
         "versions": {"nerkit": nerkit.__version__, "spacy": spacy.__version__},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},  # fmt: skip
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },  # fmt: skip
         "settings": vars(args),
         "summary": summary,
         "runs": {n: {str(c): rs for c, rs in lv.items()} for n, lv in runs.items()},
