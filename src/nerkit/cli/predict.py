@@ -12,7 +12,7 @@ from . import app
 from .db import DbOption
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    pass
 
 
 @app.command("predict")
@@ -129,10 +129,17 @@ def predict_command(
         check_not_input(output, source)
     console = Console(stderr=True)
     if to_db is not None:
-        source = _into_store(
-            to_db, source, url, query, text_column, from_format, split, db, console
-        )
+        from ..predict import add_to_store
+
+        source, added = add_to_store(
+            to_db, source, url=url, query=query, text_column=text_column,
+            format=from_format, split=split, db=db,  # type: ignore[arg-type]
+        )  # fmt: skip
         query = None
+        console.print(
+            f"{to_db}: {added.added:,} texts added ({added.duplicates:,} there already)",
+            highlight=False,
+        )
     if query is not None:
         assert url is not None
         records = sql_records(url, query, id_column=id_column, text_column=text_column)
@@ -164,39 +171,3 @@ def predict_command(
         f"Predicted {counts.written:,} texts ({counts.entities:,} entities){skipped} into {where}",
         highlight=False,
     )
-
-
-def _into_store(
-    dataset: str,
-    source: str | None,
-    url: str | None,
-    query: str | None,
-    text_column: str | None,
-    from_format: str | None,
-    split: str,
-    db: str | None,
-    console: Console,
-) -> str:
-    """Add SOURCE's texts (or the query's) to ``dataset``; the source is then db:DATASET."""
-    from ..corpus.readwrite import db_dataset
-    from ..store import Store, import_sql
-    from ..store.importers import untokenized
-
-    if source is not None and db_dataset(source) == dataset:
-        return source
-    with Store(db) as store:
-        if query is not None:
-            assert url is not None
-            counts = import_sql(store, dataset, url, query, text_column=text_column or "text")
-        else:
-            from ..corpus import Example
-            from ..predict import read_source
-
-            assert source is not None
-            texts = read_source(source, format=from_format, split=split, db=db)  # type: ignore[arg-type]
-            counts = store.add_examples(dataset, (Example(untokenized(r["text"])) for r in texts))
-    console.print(
-        f"{dataset}: {counts.added:,} texts added ({counts.duplicates:,} there already)",
-        highlight=False,
-    )
-    return f"db:{dataset}"

@@ -30,9 +30,11 @@ from ..corpus.files import atomic_write_lines, dumps
 from ..errors import ConfigError
 from .parallel import tag, tag_in_processes
 from .sinks import Record, Sink, SqlSink, StoreSink
+from .sources import Split, read_source
 
 if TYPE_CHECKING:
     from ..pipeline import Pipeline
+    from ..store import ImportCounts
 
 
 @dataclass
@@ -182,6 +184,40 @@ def predict_into(
         if to_db is not None:
             store.close()
     return counts
+
+
+def add_to_store(
+    dataset: str,
+    source: str | Path | None,
+    *,
+    url: str | None = None,
+    query: str | None = None,
+    text_column: str | None = None,
+    format: str | None = None,
+    split: Split = "line",
+    db: str | None = None,
+) -> tuple[str, ImportCounts]:
+    """Add the texts of ``source`` (or of ``query`` on ``url``) to ``dataset`` of the store
+    ``db`` (texts it holds are skipped), so that their predictions can be stored as its
+    suggestions; returns ``("db:DATASET", counts)``, the source to predict."""
+    from ..corpus import Example
+    from ..corpus.readwrite import db_dataset
+    from ..store import ImportCounts, Store, import_sql
+    from ..store.importers import untokenized
+
+    if source is not None and db_dataset(source) == dataset:
+        return str(source), ImportCounts()
+    with Store(db) as store:
+        if query is not None:
+            if url is None:
+                raise ConfigError("E334", "--query needs --url, the database to run it on")
+            counts = import_sql(store, dataset, url, query, text_column=text_column or "text")
+        elif source is not None:
+            texts = read_source(source, format=format, split=split, db=db)
+            counts = store.add_examples(dataset, (Example(untokenized(r["text"])) for r in texts))
+        else:
+            raise ConfigError("E334", "Give SOURCE or --query (with --url)")
+    return f"db:{dataset}", counts
 
 
 def _write_file(
