@@ -8,10 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..errors import ConfigError
 from . import app
 from .db import DbOption
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..predict import PredictCounts
+    from ..predict.dask_engine import DaskProgress
+
     pass
 
 
@@ -91,6 +97,21 @@ def predict_command(
         int, typer.Option("--processes", "-p", help="Worker processes (cores) to predict on.")
     ] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per batch.")] = 256,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local (this machine) or dask (a Dask cluster).")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            envvar="DASK_SCHEDULER_ADDRESS",
+            help="--engine dask: the scheduler (tcp://HOST:8786); default: a local cluster "
+            "of --processes workers.",
+        ),
+    ] = None,
+    partition_rows: Annotated[
+        int, typer.Option("--partition-rows", help="--engine dask: texts per partition.")
+    ] = 10_000,
     db: DbOption = None,
 ) -> None:
     """Predict entities in SOURCE (or the rows of --query) and write them to one destination:
@@ -110,8 +131,7 @@ def predict_command(
         TimeRemainingColumn,
     )
 
-    from ..errors import ConfigError
-    from ..predict import PredictCounts, count_source, predict_into, read_source, sql_records
+    from ..predict import count_source, predict_into, read_source, sql_records
     from ..predict.sources import SPLITS
 
     if (source is None) == (query is None):
@@ -149,6 +169,17 @@ def predict_command(
         records = read_source(source, format=from_format, split=split, db=db)  # type: ignore[arg-type]
         total = count_source(source, split=split, db=db)  # type: ignore[arg-type]
     where = output or (f"{to_db} (suggestions)" if to_db else f"{to_sql} table {table}")
+    if engine not in ("local", "dask"):
+        raise ConfigError("E309", f"--engine {engine!r}", hint="Use local or dask.")
+    if engine == "dask":
+        counts = _on_dask(model, source, url, query, id_column, text_column, from_format, split,
+                          output, to_format, to_db, db, to_sql, table, overwrite, batch_size,
+                          scheduler, processes, partition_rows, console)  # fmt: skip
+        console.print(
+            f"Predicted {counts.written:,} texts ({counts.entities:,} entities) into {where}",
+            highlight=False,
+        )
+        return
     with Progress(
         TextColumn("predict"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
@@ -171,3 +202,44 @@ def predict_command(
         f"Predicted {counts.written:,} texts ({counts.entities:,} entities){skipped} into {where}",
         highlight=False,
     )
+
+
+def _on_dask(
+    model: Path, source: str | None, url: str | None, query: str | None,
+    id_column: str | None, text_column: str | None, from_format: str | None, split: str,
+    output: Path | None, to_format: str | None, to_db: str | None, db: str | None,
+    to_sql: str | None, table: str | None, overwrite: bool, batch_size: int,
+    scheduler: str | None, processes: int, partition_rows: int, console: Console,
+) -> PredictCounts:  # fmt: skip
+    import time
+
+    from ..predict.partitions import plan_partitions
+    from ..predict.run import predict_on_dask
+
+    if partition_rows < 1:
+        raise ConfigError("E309", f"--partition-rows must be 1 or more, got {partition_rows}")
+    parts = plan_partitions(
+        source, rows=partition_rows, format=from_format, split=split, db=db,  # type: ignore[arg-type]
+        url=url, query=query, id_column=id_column, text_column=text_column,
+    )  # fmt: skip
+    started = time.perf_counter()
+    shown = {"dashboard": False}
+
+    def progress(p: DaskProgress) -> None:
+        done, total = p.done, p.partitions
+        texts = p.texts
+        if not shown["dashboard"]:
+            shown["dashboard"] = True
+            link = p.dashboard
+            console.print(f"Dask: {total} partitions; dashboard {link or '(not running)'}",
+                          highlight=False)  # fmt: skip
+            return
+        rate = texts / max(1e-9, time.perf_counter() - started)
+        console.print(f"  {done}/{total} partitions, {texts:,} texts, {rate:,.0f} texts/s",
+                      highlight=False)  # fmt: skip
+
+    return predict_on_dask(
+        model, parts, output=output, format=to_format, to_db=to_db, db=db, to_sql=to_sql,
+        table=table, overwrite=overwrite, batch_size=batch_size, scheduler=scheduler,
+        processes=max(processes, 1), on_progress=progress,
+    )  # fmt: skip

@@ -181,8 +181,69 @@ def predict_into(
         completed = True
     finally:
         sink.close(completed)
-        if to_db is not None:
-            store.close()
+    return counts
+
+
+def predict_on_dask(
+    model: str | Path,
+    partitions: list[Any],
+    *,
+    output: str | Path | None = None,
+    format: str | None = None,
+    to_db: str | None = None,
+    db: str | None = None,
+    to_sql: str | None = None,
+    table: str | None = None,
+    overwrite: bool = False,
+    batch_size: int = 256,
+    scheduler: str | None = None,
+    processes: int = 2,
+    on_progress: Callable[[Any], None] | None = None,
+) -> PredictCounts:
+    """``predict_into`` on a Dask cluster (``dask_engine.py``): the same destinations and
+    outputs, the partitions (``partitions.plan_partitions``) predicted on the workers. A rerun
+    replaces what this model version wrote for each id rather than skipping it."""
+    from ..pipeline import load
+    from .dask_engine import run_on_dask
+
+    chosen = [x for x in (output, to_db, to_sql) if x is not None]
+    if len(chosen) != 1:
+        raise ConfigError(
+            "E334",
+            "Give one destination: --output FILE, --to-db DATASET or --to-sql URL --table T",
+        )
+    if to_sql is not None and not table:
+        raise ConfigError("E334", "--to-sql needs --table NAME", hint="e.g. --table entities")
+    path = Path(model)
+    nlp = load(path)  # a damaged model fails here, before any worker starts
+    name, version = model_identity(path, nlp)
+    sink: dict[str, Any] | None = None
+    if to_db is not None:
+        from ..store import Store
+
+        with Store(db) as store:
+            StoreSink(store, to_db, name, version, overwrite=overwrite)
+        sink = {"kind": "db", "dataset": to_db, "db": db, "model": name, "version": version}
+    elif to_sql is not None:
+        assert table is not None
+        SqlSink(to_sql, table, name, version, overwrite=overwrite).close(True)  # makes the table
+        sink = {"kind": "sql", "url": to_sql, "table": table, "model": name, "version": version}
+    counts = PredictCounts()
+
+    def progress(p: Any) -> None:
+        counts.read = counts.written = p.texts
+        counts.entities = p.entities
+        if on_progress is not None:
+            on_progress(p)
+
+    results = run_on_dask(path, partitions, version=version, sink=sink, scheduler=scheduler,
+                          processes=processes, batch_size=batch_size, on_progress=progress)  # fmt: skip
+    if sink is not None:
+        for _ in results:
+            pass
+        return counts
+    assert output is not None
+    _write_file(Path(output), format, results, counts, None, nlp)
     return counts
 
 

@@ -83,7 +83,7 @@ class StoreSink:
         self.store.add_suggestions(self.dataset, items, model=self.model, version=self.version)
 
     def close(self, completed: bool) -> None:
-        pass
+        self.store.close()
 
 
 class SqlSink:
@@ -147,7 +147,9 @@ class SqlSink:
             return {str(v) for v in conn.execute(query).scalars()}
 
     def write(self, batch: Sequence[Record]) -> None:
-        from sqlalchemy import insert
+        """Replace the rows of the batch's source ids (of this model version) with its
+        entities, in one transaction: a batch written twice (a retried task) is there once."""
+        from sqlalchemy import delete, insert
 
         now = datetime.now(UTC)
         rows = [
@@ -165,12 +167,31 @@ class SqlSink:
             for r in batch
             for s in r["spans"]
         ]
-        if rows:
-            with self._guard(), self.engine.begin() as conn:
+        ids = [str(r["id"]) for r in batch]
+        with self._guard(), self.engine.begin() as conn:
+            c = self.table.c
+            for start in range(0, len(ids), 500):
+                conn.execute(
+                    delete(self.table).where(
+                        c.model == self.model,
+                        c.model_version == self.version,
+                        c.source_id.in_(ids[start : start + 500]),
+                    )
+                )
+            if rows:
                 conn.execute(insert(self.table), rows)
 
     def close(self, completed: bool) -> None:
         self.engine.dispose()
+
+
+def make_sink(spec: dict[str, Any]) -> Sink:
+    """A sink from its JSON-ready description (what an engine sends its workers)."""
+    if spec["kind"] == "sql":
+        return SqlSink(spec["url"], spec["table"], spec["model"], spec["version"])
+    from ..store import Store
+
+    return StoreSink(Store(spec["db"]), spec["dataset"], spec["model"], spec["version"])
 
 
 def _entity_table(engine: Engine, name: str) -> Table:

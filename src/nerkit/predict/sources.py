@@ -122,8 +122,10 @@ def sql_records(
     id_column: str | None = None,
     text_column: str | None = None,
     batch_size: int = 1000,
+    id_range: tuple[int | None, int | None] = (None, None),
 ) -> Iterator[dict[str, Any]]:
-    """The rows of ``query`` on the database at ``url``, streamed, as ``{"id", "text"}``.
+    """The rows of ``query`` on the database at ``url``, streamed, as ``{"id", "text"}``;
+    with ``id_range`` ``(lo, hi)``, those with ``lo < id <= hi`` in id order (a partition).
 
     ``text_column`` defaults to ``text``, else the only column that is not the id;
     ``id_column`` to ``id`` when the query selects one, else the row number (from 1).
@@ -154,6 +156,13 @@ def sql_records(
             text_col = others[0]
         if text_col is None or text_col not in columns:
             raise _missing("text", text_col, columns, where)
+        lo, hi = id_range
+        if lo is not None and hi is not None and id_col is not None:
+            quoted = engine.dialect.identifier_preparer.quote(id_col)
+            inner = (
+                f"SELECT * FROM ({inner}) AS r WHERE r.{quoted} > {int(lo)} "
+                f"AND r.{quoted} <= {int(hi)} ORDER BY r.{quoted}"
+            )
         n = 0
         for row in _rows(engine, inner, id_col, batch_size):
             n += 1

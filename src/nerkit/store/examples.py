@@ -152,9 +152,33 @@ class Examples(Datasets):
             name = s.scalar(select(DatasetRow.name).where(DatasetRow.id == row.dataset_id))
             return stored_example(row, name or "")
 
-    def examples(self, dataset: str, *, batch_size: int = 500) -> Iterator[StoredExample]:
-        """Every example of ``dataset`` in the order they were added (one query per batch)."""
-        yield from self._pages(dataset, None, batch_size, answered=None)
+    def examples(
+        self,
+        dataset: str,
+        *,
+        batch_size: int = 500,
+        after: int | None = None,
+        upto: int | None = None,
+    ) -> Iterator[StoredExample]:
+        """Every example of ``dataset`` in the order they were added (one query per batch);
+        with ``after``/``upto``, those with ``after < id <= upto`` (a partition)."""
+        for ex in self._pages(dataset, after, batch_size, answered=None):
+            if upto is not None and ex.id > upto:
+                return
+            yield ex
+
+    def id_range(self, dataset: str) -> tuple[int, int] | None:
+        """The smallest and largest example id of ``dataset`` (None when it is empty)."""
+        from sqlalchemy import func
+
+        with self._read() as s:
+            ds_id = self._dataset_row(s, dataset).id
+            lo, hi = s.execute(
+                select(func.min(ExampleRow.id), func.max(ExampleRow.id)).where(
+                    ExampleRow.dataset_id == ds_id
+                )
+            ).one()
+            return None if lo is None else (int(lo), int(hi))
 
     def unanswered(
         self,
