@@ -94,8 +94,10 @@ def predict_partition(
     files: dict[str, bytes],
     sink: dict[str, Any] | None,
     batch_size: int,
-) -> tuple[int, int, list[dict[str, Any]] | None]:
-    """One task: ``(texts, entities, records or None)`` of a partition (see the module doc)."""
+    as_lines: bool = False,
+) -> tuple[int, int, list[dict[str, Any]] | str | None]:
+    """One task: ``(texts, entities, results)`` of a partition: None when it wrote them to
+    ``sink``, else its records, or with ``as_lines`` their JSONL lines as one string."""
     nlp = _worker_model(version, files)
     out: list[dict[str, Any]] = []
     writer = make_sink(sink) if sink is not None else None
@@ -118,7 +120,13 @@ def predict_partition(
     finally:
         if writer is not None:
             writer.close(True)
-    return n, found, (None if writer is not None else out)
+    if writer is not None:
+        return n, found, None
+    if as_lines:
+        from ..corpus.files import dumps
+
+        return n, found, "\n".join(dumps(r) for r in out)
+    return n, found, out
 
 
 def run_on_dask(
@@ -131,9 +139,11 @@ def run_on_dask(
     processes: int = 2,
     batch_size: int = 256,
     on_progress: Callable[[DaskProgress], None] | None = None,
-) -> Iterator[list[dict[str, Any]]]:
-    """Run every partition on the cluster; yields each partition's records in order when
-    there is no sink (a file is written from them), else nothing."""
+    as_lines: bool = False,
+) -> Iterator[list[dict[str, Any]] | str]:
+    """Run every partition on the cluster; yields each partition's records (with
+    ``as_lines``, their JSONL lines as one string) in order when there is no sink (a file is
+    written from them), else nothing."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - depends on the environment
@@ -169,7 +179,7 @@ def run_on_dask(
             if part is None:
                 return False
             pending.append(client.submit(predict_partition, part, version, files, sink,
-                                         batch_size, pure=False, retries=2))  # fmt: skip
+                                         batch_size, as_lines, pure=False, retries=2))  # fmt: skip
             return True
 
         while len(pending) < window and submit_next():

@@ -236,14 +236,20 @@ def predict_on_dask(
         if on_progress is not None:
             on_progress(p)
 
+    assert sink is not None or output is not None
+    lines = sink is None and is_jsonl(Path(output), format)  # type: ignore[arg-type]
     results = run_on_dask(path, partitions, version=version, sink=sink, scheduler=scheduler,
-                          processes=processes, batch_size=batch_size, on_progress=progress)  # fmt: skip
+                          processes=processes, batch_size=batch_size, on_progress=progress,
+                          as_lines=lines)  # fmt: skip
     if sink is not None:
         for _ in results:
             pass
         return counts
     assert output is not None
-    _write_file(Path(output), format, results, counts, None, nlp)
+    if lines:  # the workers wrote each partition's JSONL lines: the client only copies them
+        atomic_write_lines(Path(output), (b for b in results if b))  # type: ignore[misc]
+        return counts
+    _write_file(Path(output), format, results, counts, None, nlp)  # type: ignore[arg-type]
     return counts
 
 
@@ -281,6 +287,13 @@ def add_to_store(
     return f"db:{dataset}", counts
 
 
+def is_jsonl(path: Path, format: str | None) -> bool:
+    """Whether ``path`` is written as JSONL records (the default for ``.jsonl`` and no suffix)."""
+    return (format or "jsonl").lower() == "jsonl" and bool(
+        format or path.suffix.lower() in ("", ".jsonl")
+    )
+
+
 def _write_file(
     path: Path,
     format: str | None,
@@ -295,7 +308,7 @@ def _write_file(
             if on_batch is not None:
                 on_batch(counts)
 
-    if (format or "jsonl").lower() == "jsonl" and (format or path.suffix.lower() in ("", ".jsonl")):
+    if is_jsonl(path, format):
         atomic_write_lines(path, (dumps(r) for r in records()))
         return
     from ..corpus import Example, write
