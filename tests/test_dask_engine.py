@@ -204,3 +204,24 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(model, tmp_path) -
     assert killed.is_set() and counts.written == 4000
     rows = entity_rows(db, "remote")
     assert rows == entity_rows(db, "local") and len(rows) == len(set(rows))
+
+
+def test_an_experiment_on_the_cluster_gives_the_local_table(cluster, tmp_path: Path) -> None:
+    from nerkit.training.experiment import run_experiment
+
+    other = tmp_path / "small-perceptron.toml"
+    other.write_text(
+        '[experiment]\nname = "small"\n\n[model]\nname = "perceptron.v1"\nhash_rows = 4096\n'
+    )
+    configs = ["perceptron", str(other)]
+    data = [RESOURCES / "ner_tiny_train.jsonl", RESOURCES / "ner_tiny_dev.jsonl",
+            RESOURCES / "ner_tiny_dev.jsonl"]  # fmt: skip
+    options = {"seed": 0, "overrides": ["train.max_epochs=3"]}
+    with pytest.warns(Warning):  # dev and test are the same file here (W203)
+        local = run_experiment(configs, *data, tmp_path / "local", **options)
+    with pytest.warns(Warning):
+        remote = run_experiment(configs, *data, tmp_path / "remote", engine="dask",
+                                scheduler=cluster.address, **options)  # fmt: skip
+    rows = lambda r: [(x.name, x.status, x.f1, x.dev_f1) for x in r.runs]  # noqa: E731
+    assert rows(remote) == rows(local) and all(x.status == "ok" for x in remote.runs)
+    assert all((tmp_path / "remote" / "models").joinpath(n).is_dir() for n in ("perceptron", "small"))

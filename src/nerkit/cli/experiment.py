@@ -67,6 +67,20 @@ def experiment_command(
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for every config.")] = None,
     overrides: Annotated[list[str] | None, typer.Option("--set", help=_SET_HELP)] = None,
     lang: Annotated[str, typer.Option("--lang", help="Tokenizer language.")] = "en",
+    engine: Annotated[
+        str, typer.Option("--engine", help="local, or dask: each config a task on a cluster.")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            envvar="DASK_SCHEDULER_ADDRESS",
+            help="--engine dask: the scheduler (tcp://HOST:8786); default: a local cluster.",
+        ),
+    ] = None,
+    processes: Annotated[
+        int, typer.Option("--processes", help="--engine dask without --scheduler: workers.")
+    ] = 2,
 ) -> None:
     """Train each config on the same data; one table of test F1, OOV, time, speed and size."""
     from ..errors import ConfigError
@@ -100,6 +114,9 @@ def experiment_command(
         overrides=overrides or [],
         lang=lang,
         progress=_printer("experiment"),
+        engine=engine,
+        scheduler=scheduler,
+        processes=processes,
     )
     # The terminal is narrow: the per-label F1 columns go to a second table (the files have one).
     headers, rows = result.table()

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError, missing_extra
 from .parallel import tag
 from .partitions import Partition, read_partition
 from .sinks import make_sink
@@ -36,7 +35,6 @@ from .sinks import make_sink
 if TYPE_CHECKING:
     from ..pipeline import Pipeline
 
-ENV_SCHEDULER = "DASK_SCHEDULER_ADDRESS"
 _MODELS: dict[str, Pipeline] = {}
 _LOCK = threading.Lock()
 
@@ -144,27 +142,9 @@ def run_on_dask(
     """Run every partition on the cluster; yields each partition's records (with
     ``as_lines``, their JSONL lines as one string) in order when there is no sink (a file is
     written from them), else nothing."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise missing_extra("distributed", "dask", "Prediction on Dask (--engine dask)") from None
-    address = scheduler or os.environ.get(ENV_SCHEDULER) or None
-    cluster = None
-    if address is None:
-        if processes < 1:
-            raise ConfigError("E309", f"--processes must be 1 or more, got {processes}")
-        cluster = LocalCluster(n_workers=processes, threads_per_worker=1, processes=True,
-                               dashboard_address=None)  # fmt: skip
-    try:
-        client = Client(cluster if cluster is not None else address, timeout="30s")
-    except OSError as err:
-        raise ConfigError(
-            "E336",
-            f"Cannot reach the Dask scheduler at {address}: {err}",
-            hint="Start one (dask scheduler; dask worker ADDRESS) or leave out --scheduler "
-            "for a local cluster.",
-        ) from None
-    try:
+    from ..cluster import dask_client
+
+    with dask_client(scheduler, processes) as client:
         progress = DaskProgress(len(partitions), dashboard=client.dashboard_link)
         if on_progress is not None:
             on_progress(progress)
@@ -194,7 +174,3 @@ def run_on_dask(
                 on_progress(progress)
             if records is not None:
                 yield records
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()

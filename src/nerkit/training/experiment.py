@@ -33,6 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ConfigError
 from .data import check_held_out, read_splits, w201_said_once
 from .events import Progress, RunFinished, RunStarted
 from .report import dir_bytes, human_bytes, markdown_table, percent, write_json
@@ -203,12 +204,20 @@ def run_experiment(
     overrides: Sequence[str] = (),
     lang: str = "en",
     progress: Progress | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    processes: int = 2,
 ) -> ExperimentResult:
     """Train each config in turn on the same data and tabulate their test scores and costs.
 
     ``configs`` are TOML files or packaged names (empty: :data:`DEFAULT_CONFIGS`). Every
     config is checked before anything trains; errors while training one are kept in its row.
+    ``engine="dask"`` trains each config as a task on a Dask cluster (``scheduler``, else a
+    local one of ``processes`` workers): the workers read the data files and write the model
+    directories under ``output`` themselves, so both must be paths the workers see.
     """
+    if engine not in ("local", "dask"):
+        raise ConfigError("E309", f"--engine {engine!r}", hint="Use local or dask.")
     specs = load_specs(list(configs) or list(DEFAULT_CONFIGS), overrides)
     out = Path(output) if output is not None else default_output()
     train_ex, dev_ex, test_ex = read_splits(train_path, dev_path, test_path, format, lang)
@@ -245,6 +254,24 @@ def run_experiment(
         overrides=list(overrides),
         date=datetime.now().isoformat(timespec="seconds"),
     )
+    if engine == "dask":
+        from ..cluster import dask_client
+
+        paths = (str(train_path), str(dev_path), str(test_path))
+        with dask_client(scheduler, processes) as client:
+            futures = []
+            for i, spec in enumerate(specs):
+                emit(RunStarted(spec.name, i + 1, len(specs), model=spec.model))
+                futures.append(client.submit(
+                    _remote_run, spec, paths, format, lang, out.resolve(),
+                    vector_paths.get(spec.name), seed, pure=False,
+                ))  # fmt: skip
+            for spec, future in zip(specs, futures):
+                run = future.result()
+                result.runs.append(run)
+                result.write()
+                emit(RunFinished(spec.name, run.f1 if run.status == "ok" else None, run.error))
+        return result
     for i, spec in enumerate(specs):
         emit(RunStarted(spec.name, i + 1, len(specs), model=spec.model))
         run = _run_one(
@@ -254,6 +281,26 @@ def run_experiment(
         result.write()
         emit(RunFinished(spec.name, run.f1 if run.status == "ok" else None, run.error))
     return result
+
+
+def _remote_run(
+    spec: RunSpec,
+    paths: tuple[str, str, str],
+    format: str | None,
+    lang: str,
+    out: Path,
+    vectors: VectorsInfo | None,
+    seed: int | None,
+) -> RunResult:
+    """One config trained and tested on a Dask worker, which reads the data itself."""
+    train_ex, dev_ex, test_ex = read_splits(*paths, format, lang)
+    try:
+        import torch
+
+        torch.set_num_threads(1)  # one worker process per core
+    except ImportError:  # pragma: no cover - a perceptron-only install
+        pass
+    return _run_one(spec, train_ex, dev_ex, test_ex, out, vectors, seed, lambda event: None)
 
 
 def config_overrides(spec: RunSpec, vectors_path: str | None, seed: int | None) -> list[str]:
