@@ -224,4 +224,26 @@ def test_an_experiment_on_the_cluster_gives_the_local_table(cluster, tmp_path: P
                                 scheduler=cluster.address, **options)  # fmt: skip
     rows = lambda r: [(x.name, x.status, x.f1, x.dev_f1) for x in r.runs]  # noqa: E731
     assert rows(remote) == rows(local) and all(x.status == "ok" for x in remote.runs)
-    assert all((tmp_path / "remote" / "models").joinpath(n).is_dir() for n in ("perceptron", "small"))
+    assert all(
+        (tmp_path / "remote" / "models").joinpath(n).is_dir() for n in ("perceptron", "small")
+    )
+
+
+def test_the_cli_on_the_cluster(model, cluster, posts_file, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from nerkit.cli import app
+
+    run = CliRunner()
+    local = run.invoke(
+        app, ["predict", str(model), str(posts_file), "-o", str(tmp_path / "a.jsonl")]
+    )
+    remote = run.invoke(app, ["predict", str(model), str(posts_file), "-o", str(tmp_path / "b.jsonl"),
+                              "--engine", "dask", "--scheduler", cluster.address,
+                              "--partition-rows", "50"])  # fmt: skip
+    assert local.exit_code == 0 and remote.exit_code == 0, remote.output
+    assert "6 partitions" in remote.output and "Predicted 300 texts" in remote.output
+    assert (tmp_path / "a.jsonl").read_text() == (tmp_path / "b.jsonl").read_text()
+    bad = run.invoke(app, ["predict", str(model), str(posts_file), "-o", str(tmp_path / "c.jsonl"),
+                           "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{free_port()}"])  # fmt: skip
+    assert getattr(bad.exception, "code", None) == "E336"

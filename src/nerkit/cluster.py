@@ -34,7 +34,7 @@ def dask_client(scheduler: str | None = None, processes: int = 2) -> Iterator[An
             n_workers=processes, threads_per_worker=1, processes=True, dashboard_address=None
         )
     try:
-        client = Client(cluster if cluster is not None else address, timeout="30s")
+        client = Client(cluster if cluster is not None else address, timeout="10s")
     except OSError as err:
         if cluster is not None:
             cluster.close()
