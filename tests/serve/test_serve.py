@@ -134,7 +134,8 @@ def test_no_body_gets_a_500(served_once, body) -> None:
 
 @pytest.fixture(scope="module")
 def served_once(model: Path):
-    from conftest import Running
+    from serve_helpers import Running
+
     from nerkit.serve.app import ServeConfig, make_app
 
     running = Running(make_app(ServeConfig.from_path(model)))
