@@ -247,3 +247,18 @@ def test_the_cli_on_the_cluster(model, cluster, posts_file, tmp_path) -> None:
     bad = run.invoke(app, ["predict", str(model), str(posts_file), "-o", str(tmp_path / "c.jsonl"),
                            "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{free_port()}"])  # fmt: skip
     assert getattr(bad.exception, "code", None) == "E336"
+
+
+def test_a_learning_curve_on_the_cluster_gives_the_local_curve(cluster, tmp_path: Path) -> None:
+    from nerkit.training.curve import learning_curve
+
+    data = [RESOURCES / "ner_tiny_train.jsonl", RESOURCES / "ner_tiny_dev.jsonl",
+            RESOURCES / "ner_tiny_dev.jsonl"]  # fmt: skip
+    options = {"steps": (50, 100), "overrides": ["train.max_epochs=3"], "seed": 0}
+    with pytest.warns(Warning):
+        local = learning_curve("perceptron", *data, output=tmp_path / "l", **options)
+    with pytest.warns(Warning):
+        remote = learning_curve("perceptron", *data, output=tmp_path / "r", engine="dask",
+                                scheduler=cluster.address, **options)  # fmt: skip
+    points = lambda r: [(s.n_examples, s.status, s.f1, s.dev_f1) for s in r.steps]  # noqa: E731
+    assert points(remote) == points(local) and len(points(local)) == 2

@@ -163,6 +163,20 @@ def curve_command(
         bool, typer.Option("--keep-models", help="Keep each step's model under models/.")
     ] = False,
     lang: Annotated[str, typer.Option("--lang", help="Tokenizer language.")] = "en",
+    engine: Annotated[
+        str, typer.Option("--engine", help="local, or dask: each subset a task on a cluster.")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            envvar="DASK_SCHEDULER_ADDRESS",
+            help="--engine dask: the scheduler (tcp://HOST:8786); default: a local cluster.",
+        ),
+    ] = None,
+    processes: Annotated[
+        int, typer.Option("--processes", help="--engine dask without --scheduler: workers.")
+    ] = 2,
 ) -> None:
     """Train on growing shares of the training data; plot test F1 against training examples."""
     from ..errors import ConfigError
@@ -190,6 +204,9 @@ def curve_command(
         lang=lang,
         keep_models=keep_models,
         progress=_printer("curve"),
+        engine=engine,
+        scheduler=scheduler,
+        processes=processes,
     )
     headers, rows = result.table()
     print_table(headers, rows, title=f"Learning curve of {result.name} on {test_path.name}")

@@ -24,7 +24,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from .report import markdown_table, percent, plot_curve, write_json
 from .specs import load_spec
 from .train import train
 from .vectorprep import VectorsInfo, describe_vectors
+
+if TYPE_CHECKING:
+    from ..corpus import Example
 
 UNITS = ("percent", "examples")
 
@@ -181,9 +184,18 @@ def learning_curve(
     lang: str = "en",
     keep_models: bool = False,
     progress: Progress | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    processes: int = 2,
 ) -> CurveResult:
-    """Train ``config`` on nested subsets of the training data; test F1 per subset size."""
-    from ..scoring import evaluate
+    """Train ``config`` on nested subsets of the training data; test F1 per subset size.
+
+    ``engine="dask"`` trains each subset as a task on a Dask cluster (``scheduler``, else a
+    local one of ``processes`` workers); the workers read the data files (and write kept
+    models under ``output``), so those must be paths the workers see.
+    """
+    if engine not in ("local", "dask"):
+        raise ConfigError("E309", f"--engine {engine!r}", hint="Use local or dask.")
 
     spec = load_spec(config, overrides)
     resolved = spec.resolve()
@@ -221,36 +233,94 @@ def learning_curve(
         vectors=info,
         data={"train": str(train_path), "dev": str(dev_path), "test": str(test_path), "seed": seed},
     )
+    if engine == "dask":
+        from ..cluster import dask_client
+
+        paths = (str(train_path), str(dev_path), str(test_path))
+        with dask_client(scheduler, processes) as client:
+            futures = []
+            for i, n in enumerate(sizes):
+                emit(RunStarted(spec.name, i + 1, len(sizes), examples=n))
+                futures.append(client.submit(
+                    _remote_step, paths, format, lang, order, n, asked[n], config_path,
+                    out.resolve() if keep_models else None, spec.name, pure=False,
+                ))  # fmt: skip
+            for future in futures:
+                step = future.result()
+                result.steps.append(step)
+                result.write()
+                emit(RunFinished(spec.name, step.f1 if step.status == "ok" else None, step.error))
+        return result
     for i, n in enumerate(sizes):
-        subset = [train_ex[j] for j in order[:n]]
-        step = CurveStep(asked[n], n, sum(len(ex.doc) for ex in subset))
         emit(RunStarted(spec.name, i + 1, len(sizes), examples=n))
-        model_dir = out / "models" / f"{n}-examples" if keep_models else None
-        tmp = None if keep_models else Path(tempfile.mkdtemp(prefix="nerkit-curve-"))
-        try:
-            start = time.perf_counter()
-            with w201_said_once():
-                trained = train(
-                    subset,
-                    dev_ex or None,
-                    model_dir or tmp,
-                    config=config_path,
-                    callback=_epoch_callback(emit, spec.name, n),
-                )
-            step.train_seconds = trained.seconds or time.perf_counter() - start
-            step.dev_f1 = trained.evaluation.scores.f1 if trained.evaluation else None
-            scores = evaluate(trained.nlp, test_ex).scores
-            step.f1, step.precision, step.recall = scores.f1, scores.precision, scores.recall
-        except Exception as err:  # keep the other steps
-            step.status, step.error = "failed", f"{type(err).__name__}: {err}"
-            step.traceback = traceback.format_exc()
-        finally:
-            if tmp is not None:
-                shutil.rmtree(tmp, ignore_errors=True)
+        step = _curve_step(
+            train_ex, dev_ex, test_ex, order, n, asked[n], config_path,
+            out if keep_models else None, _epoch_callback(emit, spec.name, n),
+        )  # fmt: skip
         result.steps.append(step)
         result.write()
         emit(RunFinished(spec.name, step.f1 if step.status == "ok" else None, step.error))
     return result
+
+
+def _curve_step(
+    train_ex: list[Example],
+    dev_ex: list[Example],
+    test_ex: list[Example],
+    order: list[int],
+    n: int,
+    asked: float,
+    config_path: Path,
+    keep_under: Path | None,
+    callback: Callable[[Evaluated], None] | None,
+) -> CurveStep:
+    """Train on the first ``n`` examples of ``order`` and test; the model is kept under
+    ``keep_under`` when given, else deleted."""
+    from ..scoring import evaluate
+
+    subset = [train_ex[j] for j in order[:n]]
+    step = CurveStep(asked, n, sum(len(ex.doc) for ex in subset))
+    model_dir = keep_under / "models" / f"{n}-examples" if keep_under is not None else None
+    tmp = None if model_dir is not None else Path(tempfile.mkdtemp(prefix="nerkit-curve-"))
+    try:
+        start = time.perf_counter()
+        with w201_said_once():
+            trained = train(
+                subset, dev_ex or None, model_dir or tmp, config=config_path, callback=callback
+            )
+        step.train_seconds = trained.seconds or time.perf_counter() - start
+        step.dev_f1 = trained.evaluation.scores.f1 if trained.evaluation else None
+        scores = evaluate(trained.nlp, test_ex).scores
+        step.f1, step.precision, step.recall = scores.f1, scores.precision, scores.recall
+    except Exception as err:  # keep the other steps
+        step.status, step.error = "failed", f"{type(err).__name__}: {err}"
+        step.traceback = traceback.format_exc()
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return step
+
+
+def _remote_step(
+    paths: tuple[str, str, str],
+    format: str | None,
+    lang: str,
+    order: list[int],
+    n: int,
+    asked: float,
+    config_path: Path,
+    keep_under: Path | None,
+    name: str,
+) -> CurveStep:
+    """One step of the curve on a Dask worker, which reads the data itself."""
+    try:
+        import torch
+
+        torch.set_num_threads(1)  # one worker process per core
+    except ImportError:  # pragma: no cover - a perceptron-only install
+        pass
+    train_ex, dev_ex, test_ex = read_splits(*paths, format, lang)
+    return _curve_step(train_ex, dev_ex, test_ex, order, n, asked, config_path, keep_under, None)
 
 
 def _epoch_callback(emit: Progress, name: str, n: int) -> Callable[[Evaluated], None]:
