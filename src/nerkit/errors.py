@@ -15,8 +15,20 @@ Example:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from os import PathLike
+
+# Set by the CLI's SIGINT/SIGTERM handler, which also raises KeyboardInterrupt. Long loops
+# (atomic writes, batch prediction) check it too: a KeyboardInterrupt raised while the garbage
+# collector runs a finalizer is printed and swallowed, and the work would go on.
+INTERRUPTED = threading.Event()
+
+
+def check_interrupted() -> None:
+    """Raise KeyboardInterrupt if the process was asked to stop (see ``INTERRUPTED``)."""
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
 
 
 class NerkitError(Exception):

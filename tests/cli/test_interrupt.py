@@ -37,7 +37,11 @@ def test_an_interrupted_predict_leaves_no_files(tmp_path: Path, sig: signal.Sign
         time.sleep(0.05)
     assert list(tmp_path.glob(".out.jsonl.tmp*")), "predict never started writing"
     proc.send_signal(sig)
-    proc.wait(timeout=60)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"predict went on after {sig.name}: {proc.stderr.read()!r}")
     assert proc.returncode != 0
     assert not out.exists()
     assert not list(tmp_path.glob(".out.jsonl.tmp*")), "the temporary file was left behind"

@@ -44,14 +44,21 @@ def main() -> None:
     and printing each nerkit warning as it happens (other warnings keep Python's handling).
 
     SIGTERM is handled like Ctrl-C (KeyboardInterrupt), so that an interrupted command
-    unwinds: atomic writes remove their temporary file and leave the target as it was.
+    unwinds: atomic writes remove their temporary file and leave the target as it was. Both
+    also set ``errors.INTERRUPTED``, which long loops check, in case the KeyboardInterrupt
+    is raised where Python swallows it (a finalizer run by the garbage collector).
     """
     import signal
 
+    from ..errors import INTERRUPTED
+
     def _interrupt(signum: int, frame: object) -> None:
+        INTERRUPTED.set()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _interrupt)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         with warnings.catch_warnings():
             # Every time, not once per place: a second config or step may repeat a problem.

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import FormatError
+from ..errors import INTERRUPTED, FormatError
 from ..tokens import Doc
 
 TokenizerFn = Callable[[str], Doc]  # text -> its tokens
@@ -130,6 +130,8 @@ def atomic_write_lines(path: Path, lines: Iterable[str]) -> int:
     n = 0
     with atomic_target(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
         for line in lines:
+            if INTERRUPTED.is_set():  # the KeyboardInterrupt may have been swallowed
+                raise KeyboardInterrupt
             fh.write(line)
             fh.write("\n")
             n += 1

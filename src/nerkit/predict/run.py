@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..corpus.files import atomic_write_lines, dumps
-from ..errors import ConfigError
+from ..errors import ConfigError, check_interrupted
 from .parallel import tag, tag_in_processes
 from .sinks import Record, Sink, SqlSink, StoreSink
 from .sources import Split, read_source
@@ -175,6 +175,7 @@ def predict_into(
     completed = False
     try:
         for batch in stream:
+            check_interrupted()  # the KeyboardInterrupt may have been swallowed
             sink.write(batch)
             if on_batch is not None:
                 on_batch(counts)
