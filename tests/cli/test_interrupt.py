@@ -29,6 +29,9 @@ def test_an_interrupted_predict_leaves_no_files(tmp_path: Path, sig: signal.Sign
         [sys.executable, "-m", "nerkit", "predict", str(model), str(texts), "-o", str(out)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        # A test run started in the background (nohup, `cmd &`) ignores SIGINT, and a child
+        # inherits that: give predict the default disposition a user's terminal gives it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".out.jsonl.tmp*")) and time.monotonic() < deadline:
