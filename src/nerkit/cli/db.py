@@ -296,3 +296,19 @@ def agreement_command(
         table.add_row("all pairs" if i == 0 else "", "", label, f"{prf.f1:.3f}",
                       f"{prf.tp:,}", f"{prf.fp + prf.fn:,}")  # fmt: skip
     console.print(table)
+
+
+# --engine / --scheduler of the commands that can run on a Dask cluster (predict, experiment,
+# curve): the same names, variable and help everywhere.
+EngineOption = Annotated[
+    str, typer.Option("--engine", help="local (this machine) or dask (a Dask cluster).")
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="DASK_SCHEDULER_ADDRESS",
+        help="--engine dask: the scheduler (tcp://HOST:8786); default: a local cluster of "
+        "--processes workers.",
+    ),
+]

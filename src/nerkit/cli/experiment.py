@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from ..training.events import Progress
 
 from . import app
+from .db import EngineOption, SchedulerOption
 
 _SET_HELP = (
     "Override a setting in every config that has it: section.key=value; aim one with "
@@ -67,17 +68,8 @@ def experiment_command(
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for every config.")] = None,
     overrides: Annotated[list[str] | None, typer.Option("--set", help=_SET_HELP)] = None,
     lang: Annotated[str, typer.Option("--lang", help="Tokenizer language.")] = "en",
-    engine: Annotated[
-        str, typer.Option("--engine", help="local, or dask: each config a task on a cluster.")
-    ] = "local",
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            envvar="DASK_SCHEDULER_ADDRESS",
-            help="--engine dask: the scheduler (tcp://HOST:8786); default: a local cluster.",
-        ),
-    ] = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
     processes: Annotated[
         int, typer.Option("--processes", help="--engine dask without --scheduler: workers.")
     ] = 2,
@@ -163,17 +155,8 @@ def curve_command(
         bool, typer.Option("--keep-models", help="Keep each step's model under models/.")
     ] = False,
     lang: Annotated[str, typer.Option("--lang", help="Tokenizer language.")] = "en",
-    engine: Annotated[
-        str, typer.Option("--engine", help="local, or dask: each subset a task on a cluster.")
-    ] = "local",
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            envvar="DASK_SCHEDULER_ADDRESS",
-            help="--engine dask: the scheduler (tcp://HOST:8786); default: a local cluster.",
-        ),
-    ] = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
     processes: Annotated[
         int, typer.Option("--processes", help="--engine dask without --scheduler: workers.")
     ] = 2,

@@ -10,7 +10,7 @@ import typer
 
 from ..errors import ConfigError
 from . import app
-from .db import DbOption
+from .db import DbOption, EngineOption, SchedulerOption
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -97,18 +97,8 @@ def predict_command(
         int, typer.Option("--processes", "-p", help="Worker processes (cores) to predict on.")
     ] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per batch.")] = 256,
-    engine: Annotated[
-        str, typer.Option("--engine", help="local (this machine) or dask (a Dask cluster).")
-    ] = "local",
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            envvar="DASK_SCHEDULER_ADDRESS",
-            help="--engine dask: the scheduler (tcp://HOST:8786); default: a local cluster "
-            "of --processes workers.",
-        ),
-    ] = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
     partition_rows: Annotated[
         int, typer.Option("--partition-rows", help="--engine dask: texts per partition.")
     ] = 10_000,

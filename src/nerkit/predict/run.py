@@ -115,6 +115,20 @@ def _joined(
     return out
 
 
+def check_destination(
+    output: str | Path | None, to_db: str | None, to_sql: str | None, table: str | None
+) -> None:
+    """E334 unless exactly one destination is given (and ``to_sql`` with its ``table``)."""
+    chosen = [x for x in (output, to_db, to_sql) if x is not None]
+    if len(chosen) != 1:
+        raise ConfigError(
+            "E334",
+            "Give one destination: --output FILE, --to-db DATASET or --to-sql URL --table T",
+        )
+    if to_sql is not None and not table:
+        raise ConfigError("E334", "--to-sql needs --table NAME", hint="e.g. --table entities")
+
+
 def predict_into(
     model: str | Path | Pipeline,
     records: Iterable[Record],
@@ -138,14 +152,7 @@ def predict_into(
     from ..pipeline import Pipeline as _Pipeline
     from ..pipeline import load
 
-    chosen = [x for x in (output, to_db, to_sql) if x is not None]
-    if len(chosen) != 1:
-        raise ConfigError(
-            "E334",
-            "Give one destination: --output FILE, --to-db DATASET or --to-sql URL --table T",
-        )
-    if to_sql is not None and not table:
-        raise ConfigError("E334", "--to-sql needs --table NAME", hint="e.g. --table entities")
+    check_destination(output, to_db, to_sql, table)
     path = None if isinstance(model, _Pipeline) else Path(model)
     nlp = model if isinstance(model, _Pipeline) else load(model)
     name, version = model_identity(path, nlp)
@@ -207,14 +214,7 @@ def predict_on_dask(
     from ..pipeline import load
     from .dask_engine import run_on_dask
 
-    chosen = [x for x in (output, to_db, to_sql) if x is not None]
-    if len(chosen) != 1:
-        raise ConfigError(
-            "E334",
-            "Give one destination: --output FILE, --to-db DATASET or --to-sql URL --table T",
-        )
-    if to_sql is not None and not table:
-        raise ConfigError("E334", "--to-sql needs --table NAME", hint="e.g. --table entities")
+    check_destination(output, to_db, to_sql, table)
     path = Path(model)
     nlp = load(path)  # a damaged model fails here, before any worker starts
     name, version = model_identity(path, nlp)

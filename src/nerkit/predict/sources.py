@@ -137,8 +137,7 @@ def sql_records(
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..errors import StoreError
-    from ..store.importers import source_engine
+    from ..store.importers import query_failed, source_engine
     from ..store.url import safe_url
 
     engine = source_engine(url, "predict")
@@ -169,12 +168,7 @@ def sql_records(
             value = row[text_col]
             yield {"id": row[id_col] if id_col else n, "text": "" if value is None else str(value)}
     except SQLAlchemyError as err:
-        raise StoreError(
-            "E412",
-            f"The query failed: {getattr(err, 'orig', None) or err}",
-            path=where,
-            hint="Check the URL and the SQL (run it in the database's own client first).",
-        ) from None
+        raise query_failed(err, where) from None
     finally:
         engine.dispose()
 

@@ -139,14 +139,19 @@ def sql_items(
                     False,
                 )
     except SQLAlchemyError as err:
-        raise StoreError(
-            "E412",
-            f"The query failed: {getattr(err, 'orig', None) or err}",
-            path=where,
-            hint="Check the URL and the SQL (run it in the database's own client first).",
-        ) from None
+        raise query_failed(err, where) from None
     finally:
         engine.dispose()
+
+
+def query_failed(err: Exception, where: str) -> StoreError:
+    """E412 for a query on someone else's database that failed, with the database's words."""
+    return StoreError(
+        "E412",
+        f"The query failed: {getattr(err, 'orig', None) or err}",
+        path=where,
+        hint="Check the URL and the SQL (run it in the database's own client first).",
+    )
 
 
 def source_engine(url: str, command: str) -> Engine:
