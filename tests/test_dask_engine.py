@@ -19,7 +19,6 @@ import pytest
 pytest.importorskip("distributed", reason="the Dask engine needs the 'dask' extra")
 pytest.importorskip("sqlalchemy", reason="the store needs the 'store' extra")
 
-import nerkit  # noqa: E402
 from nerkit.predict import predict_into, read_source, sql_records  # noqa: E402
 from nerkit.predict.partitions import plan_partitions, read_partition  # noqa: E402
 from nerkit.predict.run import predict_on_dask  # noqa: E402
@@ -81,16 +80,6 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait(10)
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("m") / "tiny"
-    nerkit.train(
-        RESOURCES / "ner_tiny_train.jsonl", RESOURCES / "ner_tiny_dev.jsonl", out,
-        model="perceptron", overrides=["train.max_epochs=5", "model.hash_rows=4096"],
-    )  # fmt: skip
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -17,16 +17,6 @@ RESOURCES = Path(__file__).parents[1] / "resources"
 POSTS = ["Alice Smith flew to Berlin.\nShe met Bob Jones there.", "Globex opened in Paris."]
 
 
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("m") / "tiny"
-    nerkit.train(
-        RESOURCES / "ner_tiny_train.jsonl", RESOURCES / "ner_tiny_dev.jsonl", out,
-        model="perceptron", overrides=["train.max_epochs=5", "model.hash_rows=4096"],
-    )  # fmt: skip
-    return out
-
-
 def run(*args: str) -> str:
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, result.output

@@ -1,5 +1,5 @@
-"""Fixtures of the server tests: a tiny trained model and the real server (uvicorn in a
-thread on a free loopback port)."""
+"""Fixtures of the server tests: the real server (uvicorn in a thread on a free loopback
+port) of the tiny model of tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -11,21 +11,7 @@ import pytest
 pytest.importorskip("fastapi", reason="the server needs the 'web' extra (FastAPI)")
 pytest.importorskip("uvicorn", reason="the server needs the 'web' extra (uvicorn)")
 
-RESOURCES = Path(__file__).parents[1] / "resources"
-
 from serve_helpers import Running  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import nerkit
-
-    out = tmp_path_factory.mktemp("m") / "tiny"
-    nerkit.train(
-        RESOURCES / "ner_tiny_train.jsonl", RESOURCES / "ner_tiny_dev.jsonl", out,
-        model="perceptron", overrides=["train.max_epochs=5", "model.hash_rows=4096"],
-    )  # fmt: skip
-    return out
 
 
 @pytest.fixture

@@ -27,16 +27,6 @@ POSTS = [
 ] * 5  # 20 posts
 
 
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("m") / "tiny"
-    nerkit.train(
-        RESOURCES / "ner_tiny_train.jsonl", RESOURCES / "ner_tiny_dev.jsonl", out,
-        model="perceptron", overrides=["train.max_epochs=5", "model.hash_rows=4096"],
-    )  # fmt: skip
-    return out
-
-
 @pytest.fixture
 def posts_url(db_url: str) -> str:
     """``db_url`` (SQLite or PostgreSQL) with a ``posts`` table of 20 texts."""
