@@ -153,11 +153,12 @@ def predict_command(
     if query is not None:
         assert url is not None
         records = sql_records(url, query, id_column=id_column, text_column=text_column)
-        total = count_source(None, url=url, query=query)
+        total = count_source(None, url=url, query=query) if console.is_terminal else None
     else:
         assert source is not None
         records = read_source(source, format=from_format, split=split, db=db)  # type: ignore[arg-type]
-        total = count_source(source, split=split, db=db)  # type: ignore[arg-type]
+        # The total is for the progress bar alone: no second pass over the source without one.
+        total = count_source(source, split=split, db=db) if console.is_terminal else None  # type: ignore[arg-type]
     where = output or (f"{to_db} (suggestions)" if to_db else f"{to_sql} table {table}")
     if engine not in ("local", "dask"):
         raise ConfigError("E309", f"--engine {engine!r}", hint="Use local or dask.")

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ..corpus.files import atomic_write_lines, dumps
 from ..errors import ConfigError, check_interrupted
 from .parallel import tag, tag_in_processes
-from .sinks import Record, Sink, SqlSink, StoreSink
+from .sinks import Record, Sink, make_sink, sink_spec
 from .sources import Split, read_source
 
 if TYPE_CHECKING:
@@ -157,15 +157,8 @@ def predict_into(
     nlp = model if isinstance(model, _Pipeline) else load(model)
     name, version = model_identity(path, nlp)
     counts = PredictCounts()
-    sink: Sink | None = None
-    if to_db is not None:
-        from ..store import Store
-
-        store = Store(db)
-        sink = StoreSink(store, to_db, name, version, overwrite=overwrite)
-    elif to_sql is not None:
-        assert table is not None
-        sink = SqlSink(to_sql, table, name, version, overwrite=overwrite)
+    spec = sink_spec(name, version, to_db=to_db, db=db, to_sql=to_sql, table=table)
+    sink: Sink | None = make_sink(spec, overwrite=overwrite) if spec is not None else None
     stream = predict_stream(
         nlp,
         records,
@@ -218,17 +211,9 @@ def predict_on_dask(
     path = Path(model)
     nlp = load(path)  # a damaged model fails here, before any worker starts
     name, version = model_identity(path, nlp)
-    sink: dict[str, Any] | None = None
-    if to_db is not None:
-        from ..store import Store
-
-        with Store(db) as store:
-            StoreSink(store, to_db, name, version, overwrite=overwrite)
-        sink = {"kind": "db", "dataset": to_db, "db": db, "model": name, "version": version}
-    elif to_sql is not None:
-        assert table is not None
-        SqlSink(to_sql, table, name, version, overwrite=overwrite).close(True)  # makes the table
-        sink = {"kind": "sql", "url": to_sql, "table": table, "model": name, "version": version}
+    sink = sink_spec(name, version, to_db=to_db, db=db, to_sql=to_sql, table=table)
+    if sink is not None:  # checks the dataset, makes the table, --overwrite: once, here
+        make_sink(sink, overwrite=overwrite).close(True)
     counts = PredictCounts()
 
     def progress(p: Any) -> None:

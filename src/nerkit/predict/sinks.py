@@ -185,13 +185,35 @@ class SqlSink:
         self.engine.dispose()
 
 
-def make_sink(spec: dict[str, Any]) -> Sink:
-    """A sink from its JSON-ready description (what an engine sends its workers)."""
+def sink_spec(
+    model: str,
+    version: str,
+    *,
+    to_db: str | None,
+    db: str | None,
+    to_sql: str | None,
+    table: str | None,
+) -> dict[str, Any] | None:
+    """The JSON-ready description of a run's sink (None: the run writes a file)."""
+    if to_db is not None:
+        return {"kind": "db", "dataset": to_db, "db": db, "model": model, "version": version}
+    if to_sql is not None:
+        return {"kind": "sql", "url": to_sql, "table": table, "model": model, "version": version}
+    return None
+
+
+def make_sink(spec: dict[str, Any], *, overwrite: bool = False) -> Sink:
+    """A sink from its description (what an engine sends its workers); ``overwrite`` first
+    deletes that model version's earlier rows."""
     if spec["kind"] == "sql":
-        return SqlSink(spec["url"], spec["table"], spec["model"], spec["version"])
+        return SqlSink(
+            spec["url"], spec["table"], spec["model"], spec["version"], overwrite=overwrite
+        )
     from ..store import Store
 
-    return StoreSink(Store(spec["db"]), spec["dataset"], spec["model"], spec["version"])
+    return StoreSink(
+        Store(spec["db"]), spec["dataset"], spec["model"], spec["version"], overwrite=overwrite
+    )
 
 
 def _entity_table(engine: Engine, name: str) -> Table:
