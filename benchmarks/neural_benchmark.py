@@ -78,6 +78,7 @@ PACKAGED = {
     "w2v-fine-tune": "word2vec-fine-tune",
     "ft-fine-tune": "fasttext-fine-tune",
     "perceptron-w2v": "perceptron-word2vec",
+    "minilm": "transformer-minilm",
 }
 # name -> the vectors algorithm it is given, or None
 CONFIGS: dict[str, str | None] = {
@@ -86,6 +87,7 @@ CONFIGS: dict[str, str | None] = {
     "w2v-fine-tune": "word2vec",
     "ft-fine-tune": "fasttext",
     "perceptron-w2v": "word2vec",
+    "minilm": None,
 }
 DESCRIPTIONS = {
     "blank": "neural, no vectors",
@@ -93,6 +95,7 @@ DESCRIPTIONS = {
     "w2v-fine-tune": "neural + our word2vec (fine-tuned)",
     "ft-fine-tune": "neural + our fastText (fine-tuned)",
     "perceptron-w2v": "perceptron + clusters of our word2vec",
+    "minilm": "neural + all-MiniLM-L6-v2 states (frozen)",
 }
 
 

@@ -39,6 +39,7 @@ class Features:
     vec_rows: np.ndarray  # (n_tokens,) int64 row in the vector table (n_vectors: not in it)
     lengths: np.ndarray  # (n_seqs,) tokens per sequence
     n_vectors: int = 0  # rows of the vector table: ``vec_rows`` of a word not in it
+    states: np.ndarray | None = None  # (n_tokens, dim) transformer states (None: no transformer)
 
     @property
     def offsets(self) -> np.ndarray:
@@ -55,11 +56,14 @@ class Featurizer:
         affix_length: int,
         max_word_chars: int,
         vectors: Any | None = None,
+        transformer: Any | None = None,
     ) -> None:
         self.hash_rows = hash_rows
         self.affix_rows = affix_rows
         self.max_word_chars = max_word_chars
         self.vectors = vectors
+        # A callable: word lists -> (n_tokens, dim) states (see .transformer.TransformerStates).
+        self.transformer = transformer
         self.n_vectors = int(vectors.data.shape[0]) if vectors is not None else 0
         self._vocab = Vocab()
         self._cols = [
@@ -90,7 +94,8 @@ class Featurizer:
             vec_rows = rows[word_ix]
         else:
             vec_rows = np.zeros(len(words), dtype=np.int64)
-        return Features(attrs, word_ix, chars, vec_rows, lengths, self.n_vectors)
+        states = self.transformer(sequences) if self.transformer is not None else None
+        return Features(attrs, word_ix, chars, vec_rows, lengths, self.n_vectors, states)
 
     def char_rows(self, words: Sequence[str]) -> np.ndarray:
         """``(len(words), width)`` character rows; a long word keeps its start and its end."""
@@ -125,5 +130,6 @@ def select(feats: Features, seqs: Sequence[int] | np.ndarray) -> tuple[Features,
         vec_rows=feats.vec_rows[tok],
         lengths=lengths,
         n_vectors=feats.n_vectors,
+        states=None if feats.states is None else feats.states[tok],
     )
     return sub, tok

