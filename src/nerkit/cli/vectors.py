@@ -147,7 +147,11 @@ def oov_command(
     top: Annotated[int, typer.Option("--top", help="List this many frequent unknown words.")] = 10,
     lang: Annotated[str, typer.Option("--lang", help="Tokenizer language.")] = "en",
 ) -> None:
-    """Share of tokens, and of entity tokens per label, that have no vector."""
+    """Share of tokens, and of entity tokens per label, that have no vector.
+
+    With fastText subwords, a word not in the table whose vector comes from its n-grams is
+    covered; the "from subwords" column counts those.
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -155,23 +159,26 @@ def oov_command(
     from ..vectors.oov import oov_report_file
 
     report = oov_report_file(vectors, data, format, lang=lang, top=top)
+    subwords = report.subword_types > 0
     table = Table(title=f"Tokens without a vector in {data.name}")
-    for col in ("", "tokens", "without vector", "share"):
+    columns = ("", "tokens", "without vector", "share") + (("from subwords",) if subwords else ())
+    for col in columns:
         table.add_column(col, justify="left" if not col else "right")
-    table.add_row(
-        "all tokens",
-        f"{report.tokens:,}",
-        f"{report.oov_tokens:,}",
-        f"{100 * report.oov_rate:.2f}%",
-    )
-    table.add_row(
-        "entity tokens",
-        f"{report.entity_tokens:,}",
-        f"{report.oov_entity_tokens:,}",
-        f"{100 * report.entity_oov_rate:.2f}%",
-    )
+    rows = [
+        ("all tokens", report.tokens, report.oov_tokens, report.oov_rate, report.subword_tokens),
+        (
+            "entity tokens",
+            report.entity_tokens,
+            report.oov_entity_tokens,
+            report.entity_oov_rate,
+            report.subword_entity_tokens,
+        ),
+    ]
     for label, cov in sorted(report.per_label.items()):
-        table.add_row(f"  {label}", f"{cov.tokens:,}", f"{cov.oov:,}", f"{100 * cov.oov_rate:.2f}%")
+        rows.append((f"  {label}", cov.tokens, cov.oov, cov.oov_rate, cov.subword))
+    for name, tokens, oov, rate, subword in rows:
+        cells = [name, f"{tokens:,}", f"{oov:,}", f"{100 * rate:.2f}%"]
+        table.add_row(*cells, *([f"{subword:,}"] if subwords else []))
     console = Console()
     console.print(table)
     if report.top_oov:
