@@ -11,7 +11,8 @@ from . import app
 from .db import load_store_for
 
 vectors_app = typer.Typer(
-    help="Word vectors: import word2vec/GloVe/fastText files, train them, check coverage.",
+    help="Word vectors: import word2vec/GloVe/fastText files or spaCy pipelines, train them, "
+    "check coverage.",
     no_args_is_help=True,
 )
 app.add_typer(vectors_app, name="vectors")
@@ -32,7 +33,12 @@ def _progress_bar() -> Any:
 @vectors_app.command("import")
 def import_command(
     file: Annotated[
-        Path, typer.Argument(help="A word2vec (.bin/.txt), GloVe or fastText .vec file.")
+        Path,
+        typer.Argument(
+            help="A word2vec (.bin/.txt), GloVe or fastText (.vec/.bin) file, a spaCy pipeline "
+            "directory, or the name of an installed spaCy pipeline (en_core_web_lg).",
+            show_default=False,
+        ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Vectors directory to write.")],
     format: Annotated[
@@ -40,11 +46,15 @@ def import_command(
         typer.Option(
             "--format",
             "-f",
-            help="word2vec-bin, word2vec-text, glove or fasttext-vec (detected if omitted).",
+            help="word2vec-bin, word2vec-text, glove, fasttext-vec, fasttext-bin or spacy "
+            "(detected if omitted).",
         ),
     ] = None,
 ) -> None:
-    """Convert a vectors file to nerkit's directory format (safetensors + keys + meta)."""
+    """Convert vectors to nerkit's directory format (safetensors + keys + meta).
+
+    A fastText .bin model keeps its subword n-grams, so unknown words get vectors.
+    """
     from rich.console import Console
 
     from ..vectors import import_vectors
@@ -58,8 +68,9 @@ def import_command(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     Console().print(
-        f"Imported {len(vectors):,} vectors of dim {vectors.dim} ({vectors.meta['format']}) "
-        f"to [bold]{output}[/]",
+        f"Imported {len(vectors):,} vectors of dim {vectors.dim} ({vectors.meta['format']})"
+        + (f" and {len(vectors.ngrams):,} subword vectors" if vectors.ngrams is not None else "")
+        + f" to [bold]{output}[/]",
         highlight=False,
     )
 
