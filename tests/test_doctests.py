@@ -25,6 +25,7 @@ EXTRAS = {
     "nerkit.annotate.agreement": "sqlalchemy",
     "nerkit.models.neural": "torch",
     "nerkit.vectors.train": "gensim",
+    "nerkit.vectors.spacy_pipeline": "spacy",
 }
 
 

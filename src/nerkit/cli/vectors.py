@@ -11,7 +11,8 @@ from . import app
 from .db import load_store_for
 
 vectors_app = typer.Typer(
-    help="Word vectors: import word2vec/GloVe/fastText files, train them, check coverage.",
+    help="Word vectors: import word2vec/GloVe/fastText files or spaCy pipelines, train them, "
+    "check coverage.",
     no_args_is_help=True,
 )
 app.add_typer(vectors_app, name="vectors")
@@ -32,7 +33,12 @@ def _progress_bar() -> Any:
 @vectors_app.command("import")
 def import_command(
     file: Annotated[
-        Path, typer.Argument(help="A word2vec (.bin/.txt), GloVe or fastText .vec file.")
+        Path,
+        typer.Argument(
+            help="A word2vec (.bin/.txt), GloVe or fastText (.vec/.bin) file, a spaCy pipeline "
+            "directory, or the name of an installed spaCy pipeline (en_core_web_lg).",
+            show_default=False,
+        ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Vectors directory to write.")],
     format: Annotated[
@@ -40,11 +46,15 @@ def import_command(
         typer.Option(
             "--format",
             "-f",
-            help="word2vec-bin, word2vec-text, glove or fasttext-vec (detected if omitted).",
+            help="word2vec-bin, word2vec-text, glove, fasttext-vec, fasttext-bin or spacy "
+            "(detected if omitted).",
         ),
     ] = None,
 ) -> None:
-    """Convert a vectors file to nerkit's directory format (safetensors + keys + meta)."""
+    """Convert vectors to nerkit's directory format (safetensors + keys + meta).
+
+    A fastText .bin model keeps its subword n-grams, so unknown words get vectors.
+    """
     from rich.console import Console
 
     from ..vectors import import_vectors
@@ -58,8 +68,9 @@ def import_command(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     Console().print(
-        f"Imported {len(vectors):,} vectors of dim {vectors.dim} ({vectors.meta['format']}) "
-        f"to [bold]{output}[/]",
+        f"Imported {len(vectors):,} vectors of dim {vectors.dim} ({vectors.meta['format']})"
+        + (f" and {len(vectors.ngrams):,} subword vectors" if vectors.ngrams is not None else "")
+        + f" to [bold]{output}[/]",
         highlight=False,
     )
 
@@ -147,7 +158,11 @@ def oov_command(
     top: Annotated[int, typer.Option("--top", help="List this many frequent unknown words.")] = 10,
     lang: Annotated[str, typer.Option("--lang", help="Tokenizer language.")] = "en",
 ) -> None:
-    """Share of tokens, and of entity tokens per label, that have no vector."""
+    """Share of tokens, and of entity tokens per label, that have no vector.
+
+    With fastText subwords, a word not in the table whose vector comes from its n-grams is
+    covered; the "from subwords" column counts those.
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -155,23 +170,26 @@ def oov_command(
     from ..vectors.oov import oov_report_file
 
     report = oov_report_file(vectors, data, format, lang=lang, top=top)
+    subwords = report.subword_types > 0
     table = Table(title=f"Tokens without a vector in {data.name}")
-    for col in ("", "tokens", "without vector", "share"):
+    columns = ("", "tokens", "without vector", "share") + (("from subwords",) if subwords else ())
+    for col in columns:
         table.add_column(col, justify="left" if not col else "right")
-    table.add_row(
-        "all tokens",
-        f"{report.tokens:,}",
-        f"{report.oov_tokens:,}",
-        f"{100 * report.oov_rate:.2f}%",
-    )
-    table.add_row(
-        "entity tokens",
-        f"{report.entity_tokens:,}",
-        f"{report.oov_entity_tokens:,}",
-        f"{100 * report.entity_oov_rate:.2f}%",
-    )
+    rows = [
+        ("all tokens", report.tokens, report.oov_tokens, report.oov_rate, report.subword_tokens),
+        (
+            "entity tokens",
+            report.entity_tokens,
+            report.oov_entity_tokens,
+            report.entity_oov_rate,
+            report.subword_entity_tokens,
+        ),
+    ]
     for label, cov in sorted(report.per_label.items()):
-        table.add_row(f"  {label}", f"{cov.tokens:,}", f"{cov.oov:,}", f"{100 * cov.oov_rate:.2f}%")
+        rows.append((f"  {label}", cov.tokens, cov.oov, cov.oov_rate, cov.subword))
+    for name, tokens, oov, rate, subword in rows:
+        cells = [name, f"{tokens:,}", f"{oov:,}", f"{100 * rate:.2f}%"]
+        table.add_row(*cells, *([f"{subword:,}"] if subwords else []))
     console = Console()
     console.print(table)
     if report.top_oov:

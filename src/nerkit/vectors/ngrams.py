@@ -3,7 +3,8 @@
 This follows fastText (and gensim 4, whose vectors we store): the word is wrapped in ``<``
 ``>``, every character n-gram of ``min_n..max_n`` characters (on UTF-8 character boundaries)
 is hashed with fastText's FNV-1a variant (bytes read as *signed* chars) and taken modulo
-``bucket``. An unknown word's vector is the mean of its n-gram vectors.
+``bucket``. An unknown word's vector is the mean of its n-gram vectors
+(:meth:`nerkit.vectors.Vectors.subword_vectors`).
 
 Example:
     >>> [g.decode() for g in char_ngrams("ab", 3, 3)]
@@ -53,11 +54,3 @@ def ngram_buckets(word: str, min_n: int, max_n: int, bucket: int) -> np.ndarray:
     """The bucket (row of the n-gram table) of each n-gram of ``word`` (int64)."""
     grams = char_ngrams(word, min_n, max_n)
     return np.fromiter((fasttext_hash(g) % bucket for g in grams), dtype=np.int64, count=len(grams))
-
-
-def compose(word: str, ngrams: np.ndarray, min_n: int, max_n: int) -> np.ndarray | None:
-    """The mean of the n-gram vectors of ``word``, or None when it has no n-grams."""
-    rows = ngram_buckets(word, min_n, max_n, ngrams.shape[0])
-    if rows.size == 0:
-        return None
-    return np.asarray(ngrams[rows], dtype=np.float32).mean(axis=0)

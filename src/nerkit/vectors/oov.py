@@ -1,6 +1,9 @@
 """Coverage of annotated data by a vector table: the share of tokens, and of entity tokens, without a vector.
 
-A token "has a vector" when :meth:`Vectors.get_row` finds it (exactly, else lowercased).
+A token "has a vector" when :meth:`Vectors.get_row` finds it (exactly, else lowercased), or
+when the table has fastText n-grams and the token has some: its vector is composed from them
+(:meth:`Vectors.subword_vectors`), as the neural recognizer does. Those tokens are covered,
+and counted apart as covered by subwords (``subword_*``).
 Entity tokens are the tokens inside gold spans (spans not on token boundaries are expanded to
 them); they are also counted per label, since names are where coverage usually fails.
 
@@ -32,10 +35,11 @@ from .store import Vectors
 
 @dataclass
 class Coverage:
-    """Tokens counted and how many of them have no vector."""
+    """Tokens counted, how many of them have no vector, and how many get one from subwords."""
 
     tokens: int = 0
     oov: int = 0
+    subword: int = 0
 
     @property
     def oov_rate(self) -> float:
@@ -44,7 +48,8 @@ class Coverage:
 
 @dataclass
 class OOVReport:
-    """Counts of tokens without a vector, overall, inside gold spans, and per label."""
+    """Counts of tokens without a vector, overall, inside gold spans, and per label; and of
+    tokens whose vector is composed from subwords (covered, not in ``oov_*``)."""
 
     tokens: int
     oov_tokens: int
@@ -54,6 +59,9 @@ class OOVReport:
     types: int = 0  # distinct token strings
     oov_types: int = 0
     top_oov: list[tuple[str, int]] = field(default_factory=list)  # most frequent unknown words
+    subword_tokens: int = 0  # tokens not in the table whose vector comes from n-grams
+    subword_entity_tokens: int = 0
+    subword_types: int = 0
 
     @property
     def oov_rate(self) -> float:
@@ -73,8 +81,16 @@ class OOVReport:
             "entity_oov_rate": self.entity_oov_rate,
             "types": self.types,
             "oov_types": self.oov_types,
+            "subword_tokens": self.subword_tokens,
+            "subword_entity_tokens": self.subword_entity_tokens,
+            "subword_types": self.subword_types,
             "per_label": {
-                label: {"tokens": c.tokens, "oov": c.oov, "oov_rate": c.oov_rate}
+                label: {
+                    "tokens": c.tokens,
+                    "oov": c.oov,
+                    "oov_rate": c.oov_rate,
+                    "subword": c.subword,
+                }
                 for label, c in sorted(self.per_label.items())
             },
             "top_oov": self.top_oov,
@@ -82,7 +98,8 @@ class OOVReport:
 
 
 def oov_report(vectors: Vectors, examples: Iterable[Example], top: int = 20) -> OOVReport:
-    """Count the tokens of ``examples`` (and their gold entity tokens) that ``vectors`` lacks."""
+    """Count the tokens of ``examples`` (and their gold entity tokens) that ``vectors`` lacks,
+    and those it composes from subwords."""
     counts: Counter[str] = Counter()
     label_counts: dict[str, Counter[str]] = {}
     for ex in examples:
@@ -93,10 +110,18 @@ def oov_report(vectors: Vectors, examples: Iterable[Example], top: int = 20) -> 
     # Each distinct word is looked up once.
     types = list(counts)
     rows = vectors.get_rows(types) if types else np.zeros(0, dtype=np.int64)
-    known = {w for w, r in zip(types, rows.tolist()) if r >= 0}
-    oov_counts = Counter({w: c for w, c in counts.items() if w not in known})
+    unknown = [w for w, r in zip(types, rows.tolist()) if r < 0]
+    subword = (
+        {w for w in unknown if vectors.subword_buckets(w).size} if vectors.has_subwords else set()
+    )
+    missing = set(unknown) - subword
+    oov_counts = Counter({w: counts[w] for w in unknown if w in missing})
     per_label = {
-        label: Coverage(tokens=sum(c.values()), oov=sum(n for w, n in c.items() if w not in known))
+        label: Coverage(
+            tokens=sum(c.values()),
+            oov=sum(n for w, n in c.items() if w in missing),
+            subword=sum(n for w, n in c.items() if w in subword),
+        )
         for label, c in label_counts.items()
     }
     return OOVReport(
@@ -108,6 +133,9 @@ def oov_report(vectors: Vectors, examples: Iterable[Example], top: int = 20) -> 
         types=len(types),
         oov_types=len(oov_counts),
         top_oov=oov_counts.most_common(top),
+        subword_tokens=sum(counts[w] for w in subword),
+        subword_entity_tokens=sum(c.subword for c in per_label.values()),
+        subword_types=len(subword),
     )
 
 

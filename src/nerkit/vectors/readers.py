@@ -1,4 +1,5 @@
-"""Import word2vec (binary and text), GloVe and fastText ``.vec`` files into our format.
+"""Import word2vec (binary and text), GloVe and fastText ``.vec`` files into our format, and
+dispatch fastText ``.bin`` models and spaCy pipelines to their readers.
 
 Rows are parsed one at a time straight into the output file (a memory-mapped, preallocated
 float32 tensor), so importing a table of any size holds one row and the keys' bytes in memory,
@@ -10,7 +11,9 @@ Formats:
 * ``word2vec-bin``: header ``n dim``, then per row the key, a space, ``dim`` little-endian
   float32 (optionally a newline, as the original C tool writes);
 * ``word2vec-text`` and ``fasttext-vec``: header ``n dim``, then ``key v1 ... vdim`` lines;
-* ``glove``: the same lines without a header.
+* ``glove``: the same lines without a header;
+* ``fasttext-bin``: a fastText model, with its subword n-grams (:mod:`.fasttext_bin`, gensim);
+* ``spacy``: a spaCy pipeline directory or installed package (:mod:`.spacy_pipeline`).
 
 Example:
     >>> import pathlib, tempfile
@@ -36,20 +39,35 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FormatError
+from .fasttext_bin import import_fasttext_bin, is_fasttext_bin
 from .keys import KeyTable
+from .spacy_pipeline import could_be_package, import_spacy_vectors
 from .store import VECTORS_FILE, Vectors, write_keys, write_meta
 from .tensorfile import TensorWriter
 
-FORMATS: tuple[str, ...] = ("word2vec-bin", "word2vec-text", "glove", "fasttext-vec")
+FORMATS: tuple[str, ...] = (
+    "word2vec-bin",
+    "word2vec-text",
+    "glove",
+    "fasttext-vec",
+    "fasttext-bin",
+    "spacy",
+)
 _HEADER = re.compile(rb"\s*(\d+)[ \t]+(\d+)\s*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 Progress = Callable[[int, int], None]  # (rows done, rows expected)
 
 
 def detect_vectors_format(path: str | PathLike[str]) -> str:
-    """``word2vec-bin``, ``word2vec-text``, ``fasttext-vec`` (``.vec`` text) or ``glove``."""
+    """``word2vec-bin``, ``word2vec-text``, ``fasttext-vec`` (``.vec`` text), ``glove``,
+    ``fasttext-bin`` (fastText's magic number), or ``spacy`` (a directory, or a name that is no
+    path and could be an installed package)."""
     p = Path(path)
+    if p.is_dir() or could_be_package(str(path)):
+        return "spacy"
     head = _head(p)
+    if is_fasttext_bin(head):
+        return "fasttext-bin"
     first = head.split(b"\n", 1)[0]
     if _HEADER.fullmatch(first):
         rest = head[len(first) + 1 :]
@@ -75,7 +93,9 @@ def import_vectors(
 ) -> Vectors:
     """Read a vectors file (format detected when None) and write our directory to ``output``.
 
-    Returns the written table, memory-mapped from ``output``.
+    ``path`` may also be a spaCy pipeline directory or the name of an installed spaCy
+    pipeline package (format ``spacy``). Returns the written table, memory-mapped from
+    ``output``.
     """
     p = Path(path)
     fmt = format or detect_vectors_format(p)
@@ -87,6 +107,10 @@ def import_vectors(
         )
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
+    if fmt == "spacy":
+        return import_spacy_vectors(str(path), out, progress)
+    if fmt == "fasttext-bin":
+        return import_fasttext_bin(p, out, progress)
     if fmt == "word2vec-bin":
         n, dim, keys = _read_binary(p, out, progress)
     else:

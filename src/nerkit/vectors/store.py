@@ -40,7 +40,7 @@ import numpy as np
 
 from ..errors import FormatError
 from .keys import KeyIndex, KeyTable
-from .ngrams import compose
+from .ngrams import ngram_buckets
 from .tensorfile import read_header, read_tensors, save_tensors
 
 VECTORS_FILE = "vectors.safetensors"
@@ -53,8 +53,9 @@ class Vectors:
     """A word -> vector table: ``keys`` (row order), ``key2row``, ``data`` ``(n, dim)`` float32.
 
     ``get_row`` looks a word up exactly, then lowercased. With fastText n-grams
-    (``ngrams`` and ``meta`` ``min_n``/``max_n``), ``get_vector`` composes a vector for
-    unknown words.
+    (``ngrams`` and ``meta`` ``min_n``/``max_n``), :meth:`subword_vectors` composes vectors for
+    unknown words (``get_vector`` of an unknown word does, and the OOV report and the neural
+    recognizer use it), as fastText does: the mean of the word's n-gram rows.
     """
 
     def __init__(
@@ -118,11 +119,38 @@ class Vectors:
         row = self.get_row(word)
         if row >= 0:
             return np.asarray(self.data[row])
-        if self.ngrams is not None:
-            vec = compose(word, self.ngrams, int(self.meta["min_n"]), int(self.meta["max_n"]))
-            if vec is not None:
-                return vec
+        found, vecs = self.subword_vectors([word])
+        if found.size:
+            return vecs[0]
         raise KeyError(word)
+
+    @property
+    def has_subwords(self) -> bool:
+        """Whether the table composes vectors for unknown words from character n-grams."""
+        return self.ngrams is not None
+
+    def subword_buckets(self, word: str) -> np.ndarray:
+        """The rows of ``ngrams`` that make up ``word`` (empty without n-grams)."""
+        if self.ngrams is None:
+            return np.zeros(0, dtype=np.int64)
+        min_n, max_n = int(self.meta["min_n"]), int(self.meta["max_n"])
+        return ngram_buckets(word, min_n, max_n, int(self.ngrams.shape[0]))
+
+    def subword_vectors(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors composed from the n-grams of ``words`` (meant for unknown ones): the
+        positions in ``words`` of those that have n-grams, and their vectors ``(k, dim)``.
+
+        Whether a word is in the table is not looked at: callers pass the unknown words.
+        """
+        buckets = [self.subword_buckets(w) for w in words]
+        found = np.flatnonzero(np.fromiter((b.size > 0 for b in buckets), bool, len(buckets)))
+        if self.ngrams is None or not found.size:
+            return found, np.zeros((0, self.dim), dtype=np.float32)
+        counts = np.fromiter((buckets[i].size for i in found), np.int64, found.size)
+        # One gather over the (maybe memory-mapped) table for every n-gram of every word.
+        rows = np.asarray(self.ngrams[np.concatenate([buckets[i] for i in found])], np.float32)
+        sums = np.add.reduceat(rows, np.cumsum(counts) - counts, axis=0)
+        return found, (sums / counts[:, None]).astype(np.float32)
 
     # -- disk -----------------------------------------------------------------------------
 

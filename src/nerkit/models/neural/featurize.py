@@ -5,6 +5,11 @@ row: attribute values never seen in training are sent there at prediction time (
 ``Network.seen_*``), and training hides some words' identities there (word dropout) so that it
 learns something useful.
 
+Vectors with fastText subwords: a word not in the table gets the vector composed from its
+character n-grams (:meth:`nerkit.vectors.Vectors.subword_vectors`), carried in
+``Features.subword_vectors``; its ``vec_rows`` entry is ``n_vectors + 1 + j`` for row ``j``
+of those. Tables without subwords take none of this path.
+
 Example:
     >>> fz = Featurizer(hash_rows=1024, affix_rows=256, affix_length=3, max_word_chars=8)
     >>> feats = fz([["Hello", "world"], ["Hello"]])
@@ -39,6 +44,8 @@ class Features:
     vec_rows: np.ndarray  # (n_tokens,) int64 row in the vector table (n_vectors: not in it)
     lengths: np.ndarray  # (n_seqs,) tokens per sequence
     n_vectors: int = 0  # rows of the vector table: ``vec_rows`` of a word not in it
+    # (k, dim) float32 vectors composed from subwords: row j is ``vec_rows`` n_vectors + 1 + j
+    subword_vectors: np.ndarray | None = None
     states: np.ndarray | None = None  # (n_tokens, dim) transformer states (None: no transformer)
 
     @property
@@ -65,6 +72,7 @@ class Featurizer:
         # A callable: word lists -> (n_tokens, dim) states (see .transformer.TransformerStates).
         self.transformer = transformer
         self.n_vectors = int(vectors.data.shape[0]) if vectors is not None else 0
+        self.subwords = vectors is not None and bool(vectors.has_subwords)
         self._vocab = Vocab()
         self._cols = [
             COL["norm"],
@@ -88,14 +96,25 @@ class Featurizer:
         )
         distinct = list(index)
         chars = self.char_rows(distinct)
+        subword_vectors = None
         if self.vectors is not None:
             rows = np.array(self.vectors.get_rows(distinct), dtype=np.int64)
-            rows[rows < 0] = self.n_vectors
+            missing = np.flatnonzero(rows < 0)
+            rows[missing] = self.n_vectors
+            if self.subwords and missing.size:
+                found, subword_vectors = self.vectors.subword_vectors(
+                    [distinct[i] for i in missing.tolist()]
+                )
+                rows[missing[found]] = self.n_vectors + 1 + np.arange(found.size)
+                if not found.size:
+                    subword_vectors = None
             vec_rows = rows[word_ix]
         else:
             vec_rows = np.zeros(len(words), dtype=np.int64)
         states = self.transformer(sequences) if self.transformer is not None else None
-        return Features(attrs, word_ix, chars, vec_rows, lengths, self.n_vectors, states)
+        return Features(
+            attrs, word_ix, chars, vec_rows, lengths, self.n_vectors, subword_vectors, states
+        )
 
     def char_rows(self, words: Sequence[str]) -> np.ndarray:
         """``(len(words), width)`` character rows; a long word keeps its start and its end."""
@@ -123,13 +142,21 @@ def select(feats: Features, seqs: Sequence[int] | np.ndarray) -> tuple[Features,
     else:
         tok = np.zeros(0, dtype=np.int64)
     used, word_ix = np.unique(feats.word_ix[tok], return_inverse=True)
+    vec_rows, subword_vectors = feats.vec_rows[tok], feats.subword_vectors
+    if subword_vectors is not None:
+        # Keep the composed vectors these tokens use, renumbered.
+        composed = vec_rows > feats.n_vectors
+        kept, new = np.unique(vec_rows[composed] - feats.n_vectors - 1, return_inverse=True)
+        vec_rows[composed] = feats.n_vectors + 1 + new
+        subword_vectors = subword_vectors[kept] if kept.size else None
     sub = Features(
         attrs=feats.attrs[tok],
         word_ix=word_ix.astype(np.int64),
         chars=feats.chars[used] if used.size else feats.chars[:0],
-        vec_rows=feats.vec_rows[tok],
+        vec_rows=vec_rows,
         lengths=lengths,
         n_vectors=feats.n_vectors,
+        subword_vectors=subword_vectors,
         states=None if feats.states is None else feats.states[tok],
     )
     return sub, tok

@@ -31,6 +31,7 @@ class Batch:
     lengths: torch.Tensor  # (n,) on the CPU (for packing)
     positions: np.ndarray  # (n_tokens,) flat index of each real token in the (n, time) grid
     states: torch.Tensor | None = None  # (n, time, dim) transformer states
+    subword_vectors: torch.Tensor | None = None  # (k, dim): vec_rows past the table's unknown row
 
 
 def to_batch(feats: Features, device: torch.device | str = "cpu") -> Batch:
@@ -67,6 +68,7 @@ def to_batch(feats: Features, device: torch.device | str = "cpu") -> Batch:
         lengths=torch.from_numpy(lengths.copy()),
         positions=positions,
         states=states,
+        subword_vectors=None if feats.subword_vectors is None else t(feats.subword_vectors),
     )
 
 
@@ -155,19 +157,31 @@ class Network(nn.Module):
             x = self.char_cnn(x)
             x = x.masked_fill((chars == 0).unsqueeze(1), -1e4).max(dim=2).values
             parts.append(x[batch.word_ix])
-        if self.vec_mode == "fine-tune":
-            parts.append(self.vectors(batch.vec_rows))
-        elif self.vec_mode == "static":
-            static: torch.Tensor = self.static_vectors  # type: ignore[assignment]
-            n = static.shape[0]
-            found = batch.vec_rows < n
-            vec = F.embedding(batch.vec_rows.clamp(max=n - 1), static)
-            parts.append(torch.where(found.unsqueeze(2), vec, self.unknown_vector))
+        if self.vec_mode != "none":
+            parts.append(self.word_vectors(batch))
         if self.states_dim:
             if batch.states is None:
                 raise ValueError("this network reads transformer states; the batch has none")
             parts.append(self.states_norm(batch.states))
         return self.dropout(torch.cat(parts, dim=2))
+
+    def word_vectors(self, batch: Batch) -> torch.Tensor:
+        """``(n, time, dim)``: each token's row of the table, the unknown-word vector, or the
+        vector composed from its subwords (``batch.subword_vectors``, never fine-tuned)."""
+        rows = batch.vec_rows
+        if self.vec_mode == "fine-tune":
+            n = self.vectors.num_embeddings - 1  # the last row: the learned unknown vector
+            vec = self.vectors(rows.clamp(max=n))
+        else:
+            static: torch.Tensor = self.static_vectors  # type: ignore[assignment]
+            n = static.shape[0]
+            found = rows < n
+            vec = F.embedding(rows.clamp(max=n - 1), static)
+            vec = torch.where(found.unsqueeze(2), vec, self.unknown_vector)
+        if batch.subword_vectors is not None:
+            composed = F.embedding((rows - n - 1).clamp(min=0), batch.subword_vectors)
+            vec = torch.where((rows > n).unsqueeze(2), composed, vec)
+        return vec
 
     def emissions(self, batch: Batch) -> torch.Tensor:
         """Tag scores ``(n, time, n_tags)``."""
