@@ -173,3 +173,31 @@ def test_the_packaged_minilm_config_finds_its_package() -> None:
 
 def test_importing_the_model_module_does_not_import_transformers(imported_by) -> None:  # type: ignore[no-untyped-def]
     assert imported_by("import nerkit.models.neural.transformer", ["transformers"]) == set()
+
+
+def test_experiment_compares_a_transformer_base_with_blank(tmp_path: Path) -> None:
+    from nerkit.training.experiment import run_experiment
+
+    data = Path(__file__).parents[2] / "examples" / "hardwareswap"
+    config = tmp_path / "tiny-trf.toml"
+    config.write_text(
+        '[experiment]\nname = "tiny-trf"\n[model]\nname = "neural.v1"\n'
+        f'[transformer]\nsource = "{TINY_BERT.as_posix()}"\nlayers = [-1]\n',
+        encoding="utf8",
+    )
+    settings = ["model.hash_rows=4096", "model.affix_rows=1024", "model.hidden=16"]
+    settings += ["model.word_dim=16", "train.max_epochs=2", "train.threads=1"]
+    result = run_experiment(
+        ["blank", config],
+        data / "train.jsonl",
+        data / "dev.jsonl",
+        data / "test.jsonl",
+        tmp_path / "out",
+        seed=0,
+        overrides=settings,
+    )
+    headers, rows = result.table()
+    column = headers.index("transformer")
+    assert [(r[0], r[column]) for r in rows] == [("blank", "-"), ("tiny-trf", "tiny-bert")]
+    assert [r.status for r in result.runs] == ["ok", "ok"], [r.error for r in result.runs]
+    assert "transformer: tiny-bert (" in (tmp_path / "out" / "results.md").read_text()

@@ -35,7 +35,7 @@ TINY = [
     "train.threads=1",
     "perceptron:train.ensemble=1",
 ]
-COLUMNS = ["config", "vectors", "vectors trained on", "F1", "P", "R", "OOV tokens %"]
+COLUMNS = ["config", "vectors", "vectors trained on", "transformer", "F1", "P", "R", "OOV tokens %"]
 COLUMNS += ["OOV entity tokens %", "train s", "words/s", "size", "status"]
 
 

@@ -64,6 +64,7 @@ class RunResult:
     status: str = "ok"  # "ok" or "failed"
     error: str | None = None
     vectors: VectorsInfo | None = None
+    transformer: str | None = None  # the transformer base's name and source, if any
     f1: float | None = None
     precision: float | None = None
     recall: float | None = None
@@ -103,6 +104,7 @@ class ExperimentResult:
             "model",
             "vectors",
             "vectors trained on",
+            "transformer",
             "F1",
             "P",
             "R",
@@ -123,6 +125,7 @@ class ExperimentResult:
                     r.model,
                     v.label if v else "-",
                     v.trained_on if v else "-",
+                    r.transformer.split(" (", 1)[0] if r.transformer else "-",
                     percent(r.f1),
                     percent(r.precision),
                     percent(r.recall),
@@ -164,6 +167,8 @@ class ExperimentResult:
             lines.append(f"- **{r.name}** (`{r.source}`)" + (f": {r.error}" if r.error else ""))
             if r.vectors:
                 lines.append(f"  - vectors: {r.vectors.description} (`{r.vectors.path}`)")
+            if r.transformer:
+                lines.append(f"  - transformer: {r.transformer}")
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, Any]:
@@ -366,6 +371,7 @@ def _run_one(
         run.words_per_second = evaluation.words_per_second
         run.model_dir = str(model_dir)
         run.model_bytes = dir_bytes(model_dir)
+        run.transformer = transformer_base(model_dir)
         if vectors is not None:
             from ..vectors import Vectors
             from ..vectors.oov import oov_report
@@ -378,6 +384,20 @@ def _run_one(
         run.error = f"{type(err).__name__}: {err}"
         run.traceback = traceback.format_exc()
     return run
+
+
+def transformer_base(model_dir: Path) -> str | None:
+    """``NAME (SOURCE)`` of the transformer a trained model reads, from its config.toml."""
+    import tomllib
+
+    try:
+        config = tomllib.loads((model_dir / "config.toml").read_text(encoding="utf8"))
+    except (OSError, ValueError):
+        return None
+    section = config.get("transformer") or {}
+    if not section.get("source"):
+        return None
+    return f"{section.get('source_name') or section['source']} ({section['source']})"
 
 
 def _toml_escape(text: str) -> str:
