@@ -109,12 +109,9 @@ def load_base(path: str | PathLike[str], model_name: str) -> Base:
 
 def continued_config(resolved: ResolvedConfig, base: Base) -> ResolvedConfig:
     """``resolved`` with the base's settings of what the model is (every section but
-    ``[train]``; the ``labels`` setting stays: it may add labels).
-
-    Raises:
-        ConfigError: the config or ``--set`` gives such a setting a value other than the
-            base's (E342): the base's weights cannot continue in another network or table.
-    """
+    ``[train]``; not ``labels``, which may add labels) where the config and ``--set`` leave
+    them at their defaults. A setting given another value stays, and the model's
+    ``start_from`` decides whether it can continue with it (E342 when not)."""
     defaults = build_config(resolved.name, {})
     sections = dict(resolved.sections)
     for section, value in resolved.sections.items():
@@ -123,18 +120,8 @@ def continued_config(resolved: ResolvedConfig, base: Base) -> ResolvedConfig:
             continue
         given, default = asdict(value), asdict(defaults.sections[section])
         for key in given:
-            if key == "labels" or key not in theirs or given[key] == theirs[key]:
-                continue
-            if given[key] != default[key]:
-                raise ConfigError(
-                    "E342",
-                    f"{section}.{key} is {given[key]!r} but the base model has "
-                    f"{theirs[key]!r}: training cannot continue from it with another value",
-                    path=base.path,
-                    hint=f"Leave {section}.{key} out of the config and --set (the base's "
-                    "value is used), or train from scratch.",
-                )
-            given[key] = theirs[key]
+            if key != "labels" and key in theirs and given[key] == default[key]:
+                given[key] = theirs[key]
         sections[section] = type(value)(**given)
     return ResolvedConfig(resolved.name, sections)
 

@@ -151,13 +151,22 @@ class PerceptronRecognizer:
                 f"{getattr(base, 'name', type(base).__name__)}",
                 hint="Pass a model directory that `nerkit train --model perceptron` wrote.",
             )
-        if base.settings.hash_rows != self.settings.hash_rows:
-            raise ConfigError(
-                "E342",
-                f"model.hash_rows is {self.settings.hash_rows} but the base model has "
-                f"{base.settings.hash_rows}: its weights cannot continue in another table",
-                hint=f"Leave model.hash_rows out (or set it to {base.settings.hash_rows}).",
-            )
+        for name, mine, theirs in (
+            ("model.hash_rows", self.settings.hash_rows, base.settings.hash_rows),
+            ("vectors.path", self.vector_settings.path, base.vector_settings.path),
+            (
+                "vectors.cluster_sizes",
+                self.vector_settings.cluster_sizes,
+                base.vector_settings.cluster_sizes,
+            ),
+        ):
+            if mine != theirs:
+                raise ConfigError(
+                    "E342",
+                    f"{name} is {mine!r} but the base model has {theirs!r}: its weights "
+                    "cannot continue with other features",
+                    hint=f"Leave {name} out (or set it to {theirs!r}).",
+                )
         self._base = base
 
     def grown_weights(self, tagset: TagSet) -> tuple[np.ndarray, TagKeys]:
