@@ -355,10 +355,12 @@ class PerceptronRecognizer:
         calls: with clusters, building the extractor hashes every cluster id (~1 ms)."""
         fx = self._fx
         if fx is None or fx.clusters is not self.clusters_ or fx.tag_keys is not self.tag_keys_:
-            self._fx = FeatureExtractor(self.settings.hash_rows, self.clusters_, self.tag_keys_)
+            fx = self._fx = FeatureExtractor(
+                self.settings.hash_rows, self.clusters_, self.tag_keys_
+            )
         if self._tagset is None or self._tagset.labels != self.labels:
             self._tagset = TagSet(self.labels)
-        return self._fx, self._tagset
+        return fx, self._tagset
 
     # -- prediction -----------------------------------------------------------------------
 
