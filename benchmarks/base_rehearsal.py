@@ -150,7 +150,9 @@ def markdown(result: dict[str, Any]) -> str:
         old = r["conll_test_old_labels"]["f1"]
         new = r.get("fashion_test_new_label", {}).get("f1")
         lines.append(
-            f"| {title} | {100 * old:.1f} | {100 * (old - base_f1):+.1f} | "
+            f"| {title} | {100 * old:.1f} | "
+            + ("-" if title.startswith("fashion") else f"{100 * (old - base_f1):+.1f}")
+            + " | "
             + ("-" if new is None else f"{100 * new:.1f}")
             + " | "
             + (
