@@ -222,3 +222,45 @@ def test_unknown_packaged_config_lists_the_known_ones(tmp_path: Path) -> None:
     err = result.exception
     assert isinstance(err, ConfigError) and err.code == "E320"
     assert "word2vec-static" in str(err) and "perceptron" in str(err)
+
+
+def test_base_and_rehearse_continue_a_model_and_say_what_was_rehearsed(tmp_path: Path) -> None:
+    fast = ["--set", "train.max_epochs=3", *PERCEPTRON]
+    base = tmp_path / "base"
+    result = CliRunner().invoke(
+        app, ["train", str(TRAIN), "-o", str(base), "-m", "perceptron", *fast]
+    )
+    assert result.exit_code == 0, result.output
+    brands = tmp_path / "brands.jsonl"
+    brands.write_text(
+        json.dumps(
+            {
+                "text": "Alice Smith wore Gucci.",
+                "spans": [{"start": 17, "end": 22, "label": "BRAND"}],
+            }
+        )
+        + "\n"
+    )
+    texts = tmp_path / "old.txt"
+    texts.write_text("Bob Jones flew to Paris.\nCarol White works for Globex.\n")
+    args = [
+        "train",
+        str(brands),
+        "-o",
+        str(tmp_path / "m"),
+        "-m",
+        "perceptron",
+        "--base",
+        str(base),
+    ]
+    ratio = ["--set", "train.rehearsal_ratio=2"]  # one brand example: two texts at most
+    result = CliRunner().invoke(app, [*args, "--rehearse", str(texts), *ratio, *fast])
+    assert result.exit_code == 0, result.output
+    text = _flat(result.output)
+    assert f"Continued from {base} (LOC, ORG, PER)" in text
+    assert "2 rehearsal texts from" in text and "old.txt" in text
+    meta = json.loads((tmp_path / "m" / "meta.json").read_text())
+    assert meta["labels"] == ["BRAND", "LOC", "ORG", "PER"]
+    assert meta["base"]["rehearsal_examples"] == 2
+    result = CliRunner().invoke(app, [*args, *fast])  # no --rehearse: the default is said
+    assert "no --rehearse: only the new texts themselves" in _flat(result.output)

@@ -25,6 +25,14 @@ def test_complete_answer_tags_every_token():
     assert t.complete and t.rejected == []
 
 
+def test_unknown_ranges_of_a_complete_answer_are_unknown_not_o():
+    # "Bob Lee" unknown (a base model unsure of it); an entity inside the range stays known.
+    ex = Example(DOC, [(0, 3, "PER")], unknown=[(8, 15, "ORG"), (0, 3, "ORG")])
+    [t] = token_targets([ex], TAGSET)
+    assert t.tags.tolist() == [8, 0, UNKNOWN, UNKNOWN, 0, 0]
+    assert not t.complete
+
+
 def test_binary_answers_leave_the_rest_unknown_and_keep_rejects():
     answers = [
         Example(DOC, [(8, 15, "PER")], kind="binary"),

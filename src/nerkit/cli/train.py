@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -60,6 +60,22 @@ def train_command(
         typer.Option("--device", help="Neural model: train on cpu, cuda or cuda:N (train.device)."),
     ] = None,
     db: DbOption = None,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--base",
+            help="Start from this trained model (same type): its weights, vocabulary and "
+            "labels; labels of the new data are added.",
+        ),
+    ] = None,
+    rehearse: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--rehearse",
+            help="With --base: texts to rehearse the base's labels on, with its predictions "
+            "(its old training data, or a .txt file, one text per line). Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Train a named-entity recognizer and save the best model to OUTPUT."""
     from rich.console import Console
@@ -105,12 +121,16 @@ def train_command(
         callback=progress,
         dev_split=dev_split,
         db=db,
+        base=base,
+        rehearse=rehearse or (),
     )
     kept = "best model" if result.n_dev else "model"
     console.print(
         f"Trained on {result.n_train:,} examples in {result.seconds:.1f}s; "
         f"{kept} written to [bold]{output}[/]"
     )
+    if result.base is not None:
+        _print_base(console, result.base)
     if result.alignment is not None and result.alignment.misaligned:
         console.print(f"Alignment: {result.alignment}", style="yellow", highlight=False)
     if result.n_dev:
@@ -127,3 +147,29 @@ def train_command(
             f"dev P {100 * s.precision:.2f}  R {100 * s.recall:.2f}  F {100 * s.f1:.2f}",
             highlight=False,
         )
+
+
+def _print_base(console: Any, record: dict[str, Any]) -> None:
+    """Say what the model continued from and what was rehearsed."""
+    console.print(
+        f"Continued from {record['path']} ({', '.join(record['labels'])})", highlight=False
+    )
+    if not record["rehearsal"]:
+        console.print(
+            "Rehearsal off (train.rehearsal = false): the old labels may be forgotten.",
+            style="yellow",
+            highlight=False,
+        )
+        return
+    console.print(
+        f"Rehearsal: {record['spans_merged_train']:,} base predictions of "
+        f"{', '.join(record['old_labels_merged']) or 'no labels'} merged into the new "
+        f"training texts; {record['rehearsal_examples']:,} rehearsal texts"
+        + (
+            f" from {', '.join(record['rehearsal_sources'])}"
+            if record["rehearsal_sources"]
+            else " (no --rehearse: only the new texts themselves; pass the base's training "
+            "data with --rehearse to rehearse on texts like the old ones)"
+        ),
+        highlight=False,
+    )

@@ -65,7 +65,8 @@ class Target:
 
     ``entities`` are known entities, ``rejected`` spans known not to be entities (with that
     label, exactly there). ``complete``: ``entities`` are all of the text's entities; else
-    the text outside them is unknown.
+    the text outside them is unknown. ``unknown``: ranges of a complete target whose tags
+    are not known (:attr:`Example.unknown`).
     """
 
     doc: Doc
@@ -73,6 +74,7 @@ class Target:
     rejected: list[CharSpan] = field(default_factory=list)
     complete: bool = True
     source: Source | None = None
+    unknown: list[CharSpan] = field(default_factory=list)
 
 
 def merge_answers(examples: Iterable[Example]) -> list[Target]:
@@ -91,7 +93,7 @@ def merge_answers(examples: Iterable[Example]) -> list[Target]:
     merged: dict[str, Target] = {}
     for ex in data:
         if ex.kind == "complete":
-            targets.append(Target(ex.doc, list(ex.spans), [], True, ex.source))
+            targets.append(Target(ex.doc, list(ex.spans), [], True, ex.source, list(ex.unknown)))
             continue
         if ex.text in complete_texts:
             continue

@@ -43,6 +43,10 @@ class Example:
     other keys of each input span (by ``(start, end, label)``) and ``token_attrs`` those of each
     input token, so writers can give them back. ``kind`` says whether ``spans`` are all the
     text's entities (``"complete"``) or an answer about those spans only (``"binary"``).
+    ``unknown``: character ranges of a complete example whose tokens' tags are not known
+    (training leaves them unknown, ``-1``, never ``O``), e.g. where a base model was unsure
+    of a label this data never annotated (``nerkit train --base``); readers and writers
+    ignore it.
     """
 
     doc: Doc
@@ -54,6 +58,7 @@ class Example:
     span_attrs: dict[CharSpan, dict[str, Any]] = field(default_factory=dict)
     token_attrs: list[dict[str, Any]] | None = None
     kind: Kind = "complete"
+    unknown: list[CharSpan] = field(default_factory=list)
 
     @property
     def text(self) -> str:

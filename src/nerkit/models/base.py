@@ -60,6 +60,21 @@ class EntityRecognizer(Protocol):
 
 
 @runtime_checkable
+class ContinuesFrom(Protocol):
+    """A recognizer that can start from a trained model of its own type (both built-in
+    models can; ``nerkit train --base``).
+
+    ``start_from(base)`` makes the next ``fit`` begin with the base's weights, vocabulary
+    and labels instead of from scratch, with the labels of the training data the base lacks
+    added (its tags' weights kept in place by tag name; the new tags' start untrained).
+    It raises :class:`~nerkit.errors.ModelError` (E341) for a base of another type and
+    :class:`~nerkit.errors.ConfigError` (E342) when the settings of what the model is differ.
+    """
+
+    def start_from(self, base: object, /) -> None: ...
+
+
+@runtime_checkable
 class LearnsOnline(Protocol):
     """A recognizer that learns from answers as they come (both built-in models do).
 

@@ -1,7 +1,8 @@
 """What a model is trained towards, per token: the merged answers of each text as BILUO tags,
 with ``-1`` where the answers leave a token unknown, and the spans rejected there.
 
-Gold character spans are aligned strictly to the doc's tokens. A span that does not fall on
+Gold character spans are aligned strictly to the doc's tokens; a complete example's
+``unknown`` ranges leave the tokens they touch unknown. A span that does not fall on
 token boundaries cannot be a tag sequence: in a complete annotation the tokens it touches are
 unknown (never ``O``, which would teach that they are not an entity), and it is counted in the
 :class:`AlignmentReport` that training prints once.
@@ -98,9 +99,10 @@ def _token_target(target: Target, tagset: TagSet) -> TokenTargets:
             continue  # overlapping gold spans: the first one stays (``data check`` flags them)
         taken[span.start : span.end] = True
         tags[span.start : span.end] = tagset.tag_ids([(0, len(span), span.label)], len(span))
-    for miss in bad:  # the tokens the span touches
-        lo = int(np.searchsorted(doc.ends, miss.start, side="right"))
-        hi = int(np.searchsorted(doc.starts, miss.end, side="left"))
+    # The tokens a misaligned span or an unknown range touches.
+    for miss in [*((m.start, m.end) for m in bad), *((a, b) for a, b, _ in target.unknown)]:
+        lo = int(np.searchsorted(doc.ends, miss[0], side="right"))
+        hi = int(np.searchsorted(doc.starts, miss[1], side="left"))
         touched = np.arange(lo, max(lo, hi))
         tags[touched[~taken[touched]]] = UNKNOWN
     rejected, _ = _align(target, target.rejected)  # a misaligned reject cannot be predicted

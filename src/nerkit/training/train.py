@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,6 +12,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import ConfigError, ModelError, warn
+from ..models.base import ContinuesFrom
+from .base_model import (
+    Base,
+    continued_config,
+    load_base,
+    rehearsal_docs,
+    rehearsal_examples,
+    with_base_predictions,
+)
 from .config import ResolvedConfig, resolve_config
 from .data import read_data, retokenize, split_dev, warn_dev_leak
 from .events import Evaluated
@@ -23,6 +33,7 @@ if False:  # typing only; importing these eagerly would slow `import nerkit`
     from ..models.targets import AlignmentReport
     from ..pipeline import Pipeline
     from ..scoring import Evaluation
+    from ..tokens import Doc
 
 
 @dataclass
@@ -41,6 +52,8 @@ class TrainResult:
     n_train: int = 0
     n_dev: int = 0
     alignment: AlignmentReport | None = None
+    # Trained from a base model: what meta.json records of it and of the rehearsal.
+    base: dict[str, Any] | None = None
 
 
 def train(
@@ -57,6 +70,8 @@ def train(
     callback: Callable[[Evaluated], None] | None = None,
     dev_split: float | None = None,
     db: str | None = None,
+    base: str | PathLike[str] | None = None,
+    rehearse: Sequence[str | PathLike[str]] = (),
 ) -> TrainResult:
     """Train ``model`` on ``train_path``, select the epoch best on ``dev_path``, save to ``output``.
 
@@ -71,6 +86,14 @@ def train(
     ``train_path`` and ``dev_path`` may also be examples already read (learning curves and
     experiments read the data once and train on it many times), or ``db:NAME``, a dataset of
     the store in database ``db`` (a URL or SQLite file; None: the store's default).
+
+    ``base`` (a model directory of the same type) is where training starts: its weights,
+    vocabulary, tokenizer and labels, with the labels of the new data added. Unless
+    ``train.rehearsal`` is off, the base's predictions of its old labels are merged into the
+    new texts (the new data does not annotate them) and the base's predictions on the
+    ``rehearse`` texts are trained on too: each item a text (``str``) or a data or text file
+    (a path); see :mod:`nerkit.training.base_model`. ``meta.json`` records the base
+    (``base``: path, type, labels, SHA-256 of its weights; what rehearsal added).
 
     Warns (:class:`~nerkit.errors.NerkitWarning`): W201 when the dev texts are training
     texts too; W202 when no dev evaluation scored above 0.
@@ -95,9 +118,23 @@ def train(
     if seed is not None:
         overrides = [*overrides, f"train.seed={seed}"]
     resolved = resolve_config(model, config, overrides)
-    check_vectors_given(resolved, config)
-    gold_tokens = resolved.sections["train"].gold_tokens
-    tokenizer = get_tokenizer(lang)
+    based = None
+    if base is not None:
+        based = load_base(base, resolved.name)
+        resolved = continued_config(resolved, based)
+    train_settings = resolved.sections["train"]
+    if rehearse and (based is None or not train_settings.rehearsal):
+        raise ConfigError(
+            "E344",
+            "Rehearsal texts were given, but "
+            + ("there is no base model" if based is None else "train.rehearsal is false"),
+            hint="Rehearsal keeps a base model's labels: pass --base MODEL_DIR (and leave "
+            "train.rehearsal on), or leave --rehearse out.",
+        )
+    if based is None:
+        check_vectors_given(resolved, config)
+    gold_tokens = train_settings.gold_tokens
+    tokenizer = get_tokenizer(lang) if based is None else based.nlp.tokenizer
 
     def examples(data: str | Path | Sequence[Example]) -> list[Example]:
         if isinstance(data, str | PathLike):
@@ -131,8 +168,21 @@ def train(
             "that the file's spans were read (nerkit data check).",
         )
     warn_dev_leak(train_examples, dev_examples)
+    record = None
+    if based is not None:
+        train_examples, dev_examples, record = _rehearse(
+            based, train_examples, dev_examples, rehearse, train_settings, tokenizer, format
+        )
     alignment = alignment_report(train_examples)
     recognizer = get_model_class(resolved.name)(**resolved.settings())
+    if based is not None:
+        if not isinstance(recognizer, ContinuesFrom):
+            raise ModelError(
+                "E345",
+                f"The model type {resolved.name} cannot continue from a base model",
+                hint="Train it from scratch (leave --base out).",
+            )
+        recognizer.start_from(based.recognizer)
     log = TrainingLog(output) if output is not None else None
 
     def on_eval(info: dict[str, Any]) -> None:
@@ -172,6 +222,7 @@ def train(
             }
             if dev_examples
             else None,
+            "base": record,
             "training_seconds": round(seconds, 2),
             "epochs": recognizer.history_,
             "scores": evaluation.scores.to_dict() if evaluation else None,
@@ -194,7 +245,48 @@ def train(
         n_train=len(train_examples),
         n_dev=len(dev_examples),
         alignment=alignment,
+        base=record,
     )
+
+
+def _rehearse(
+    based: Base,
+    train_examples: list[Example],
+    dev_examples: list[Example],
+    rehearse: Sequence[str | PathLike[str]],
+    settings: Any,
+    tokenizer: Callable[[str], Doc],
+    format: str | None,
+) -> tuple[list[Example], list[Example], dict[str, Any]]:
+    """Training and dev examples with the base's predictions merged in, plus the rehearsal
+    examples (see :mod:`.base_model`), and what ``meta.json`` records of it."""
+    annotated = {lab for ex in train_examples for _, _, lab in ex.spans}
+    old = [lab for lab in based.labels if lab not in annotated]
+    dev_examples, dev_added = with_base_predictions(dev_examples, based.recognizer, old)
+    added, extra = 0, []
+    if settings.rehearsal:
+        train_examples, added = with_base_predictions(train_examples, based.recognizer, old)
+        limit = math.ceil(settings.rehearsal_ratio * len(train_examples))
+        if rehearse and limit:
+            # The new labels' entities: a rehearsal text does not say whether they are any.
+            names = {
+                ex.text[a:b]
+                for ex in train_examples
+                for a, b, lab in ex.spans
+                if lab not in based.labels
+            }
+            docs = rehearsal_docs(rehearse, tokenizer, format)
+            extra = rehearsal_examples(docs, based.recognizer, names, limit, settings.seed)
+    record = {
+        **based.record(),
+        "rehearsal": bool(settings.rehearsal),
+        "old_labels_merged": old,
+        "spans_merged_train": added,
+        "spans_merged_dev": dev_added,
+        "rehearsal_sources": [str(r) if not isinstance(r, str) else "<text>" for r in rehearse],
+        "rehearsal_examples": len(extra),
+    }
+    return [*train_examples, *extra], dev_examples, record
 
 
 def _write_config(path: Path, resolved: ResolvedConfig, recognizer: EntityRecognizer) -> None:

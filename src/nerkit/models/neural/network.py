@@ -134,10 +134,12 @@ class Network(nn.Module):
         self.output = nn.Linear(out_width, crf.n_tags)
         self.crf = crf
 
-    def mark_seen(self, attrs: np.ndarray) -> None:
-        """Remember which table rows the training data uses (``attrs``: ``(n_tokens, 4)``)."""
+    def mark_seen(self, attrs: np.ndarray, keep: bool = False) -> None:
+        """Remember which table rows the training data uses (``attrs``: ``(n_tokens, 4)``);
+        with ``keep``, on top of the rows seen before (continuing from a base model)."""
         for i in range(attrs.shape[1]):
-            seen = torch.zeros_like(getattr(self, f"seen{i}"))
+            before = getattr(self, f"seen{i}")
+            seen = before.clone() if keep else torch.zeros_like(before)
             seen[torch.from_numpy(attrs[:, i])] = 1
             seen[0] = 1  # the unknown row (trained by word dropout)
             getattr(self, f"seen{i}").copy_(seen)
@@ -235,4 +237,40 @@ def expand_state(
         full[out.pop(f"tables.{i}.rows")] = state[f"tables.{i}.weight"]
         out[f"tables.{i}.weight"] = full
         i += 1
+    return out
+
+
+# The parameters with one entry (or row) per tag; ``crf.transitions`` has both dimensions.
+TAG_ROWS = ("output.weight", "output.bias", "crf.start", "crf.end")
+
+
+def grown_state(
+    base: dict[str, torch.Tensor], fresh: dict[str, torch.Tensor], where: np.ndarray
+) -> dict[str, torch.Tensor]:
+    """A trained network's ``base`` state moved into a network with more tags, whose freshly
+    initialized state is ``fresh``: ``where[i]`` is the new id of the base's tag ``i`` (see
+    :func:`nerkit.models.growth.tag_map`; its last entry, the start symbol, is not used).
+    Every other weight, and the ``seen`` rows, are the base's; the new tags keep their fresh
+    output rows and zero CRF scores.
+
+    Raises:
+        KeyError, RuntimeError: the networks differ in more than their tags.
+    """
+    idx = torch.from_numpy(np.asarray(where[:-1], dtype=np.int64))
+    out: dict[str, torch.Tensor] = {}
+    for key, value in fresh.items():
+        old = base[key]
+        if key in TAG_ROWS:
+            grown = value.clone()
+            grown[idx] = old
+        elif key == "crf.transitions":
+            grown = torch.zeros_like(value)
+            grown[idx[:, None], idx[None, :]] = old
+        else:
+            if old.shape != value.shape:
+                raise RuntimeError(
+                    f"{key}: {tuple(old.shape)} in the base, {tuple(value.shape)} now"
+                )
+            grown = old.clone()
+        out[key] = grown
     return out

@@ -28,7 +28,8 @@ from ...corpus.example import Example
 from ...errors import ConfigError, ModelError, missing_extra
 from ...tokens import Doc, Span
 from ..base import ScoredSpan
-from ..fitting import fit_labels, span_prf
+from ..fitting import check_labels, fit_labels, span_prf
+from ..growth import grown_labels, tag_map
 from ..registry import register
 from ..settings_io import read_settings, settings_config, settings_kwargs, write_settings
 from ..tagset import TagSet
@@ -86,6 +87,44 @@ class NeuralRecognizer:
         self._online: OnlineLearner | None = None
         # Held by prediction and by ``update``, so no prediction reads half-updated weights.
         self._lock = threading.RLock()
+        self._base: NeuralRecognizer | None = None
+
+    def start_from(self, base: object) -> None:
+        """Make the next :meth:`fit` continue from ``base``, a trained neural model with the
+        same network settings: its weights (each tag's output row and CRF scores moved to
+        where the tag is in the grown tag set), the table rows it has seen, its vectors and
+        its labels, plus the labels the training data adds.
+
+        Raises:
+            ModelError: ``base`` is not a trained neural model (E341).
+            ConfigError: a ``[model]`` or ``[vectors]`` setting other than labels and dropout
+                differs (E342).
+        """
+        if not isinstance(base, NeuralRecognizer) or base._net is None:
+            raise ModelError(
+                "E341",
+                f"A neural model can only continue from a trained neural model, not "
+                f"{getattr(base, 'name', type(base).__name__)}",
+                hint="Pass a model directory that `nerkit train --model neural` wrote.",
+            )
+        from dataclasses import asdict
+
+        free = {"labels", "dropout", "word_dropout", "path", "source"}
+        for section, mine, theirs in (
+            ("model", self.settings, base.settings),
+            ("vectors", self.vector_settings, base.vector_settings),
+            ("transformer", self.transformer_settings, base.transformer_settings),
+        ):
+            a, b = asdict(mine), asdict(theirs)
+            for key in a:
+                if key not in free and a[key] != b[key]:
+                    raise ConfigError(
+                        "E342",
+                        f"{section}.{key} is {a[key]!r} but the base model has {b[key]!r}: "
+                        "its weights cannot continue in another network",
+                        hint=f"Leave {section}.{key} out (or set it to {b[key]!r}).",
+                    )
+        self._base = base
 
     # -- training -------------------------------------------------------------------------
 
@@ -104,7 +143,13 @@ class NeuralRecognizer:
 
         train = trainable(train)
         dev = accepted(dev or [])
-        labels = fit_labels(train, dev, self.settings.labels)
+        base = self._base
+        if base is None:
+            labels = fit_labels(train, dev, self.settings.labels)
+        else:
+            new = fit_labels(train, [], self.settings.labels)
+            labels = grown_labels(base.labels, new, self.settings.labels)
+            check_labels(dev, labels)
         tagset = TagSet(labels)
         targets = token_targets(train, tagset)
         if not targets:
@@ -113,11 +158,23 @@ class NeuralRecognizer:
         self._set_threads()
         self._device = _device(torch, self.train_settings.device)
         torch.manual_seed(self.train_settings.seed)
-        if self.vector_settings.mode != "none":
+        if base is not None:
+            self._vectors = base._vectors  # the table the base was trained with
+        elif self.vector_settings.mode != "none":
             self._vectors = _load_vectors(
                 self.vector_settings.path, self.vector_settings.dim, self.vector_settings.mode
             )
         self._states = self._load_transformer(record=True)
+        if (
+            base is not None
+            and self.transformer_settings.sha256 != base.transformer_settings.sha256
+        ):
+            raise ConfigError(
+                "E342",
+                f"transformer.source {self.transformer_settings.source!r} holds another "
+                "transformer than the base model was trained with: its weights cannot continue",
+                hint="Point transformer.source at the base's transformer (or leave it out).",
+            )
         self._featurizer = self._make_featurizer()
         if self._states is not None:
             # Training and dev texts go through the transformer once, not once an epoch.
@@ -126,7 +183,15 @@ class NeuralRecognizer:
         gold = np.concatenate([t.tags for t in targets])
         rejected = [t.rejected_tags(tagset) for t in targets]
         self._net = self._build(tagset)
-        self._net.mark_seen(feats.attrs)
+        if base is not None:
+            assert base._net is not None
+            from .network import grown_state
+
+            where = tag_map(TagSet(base.labels), tagset)
+            state = {k: v.detach().cpu() for k, v in base._net.state_dict().items()}
+            fresh = {k: v.detach().cpu() for k, v in self._net.state_dict().items()}
+            self._net.load_state_dict(grown_state(state, fresh, where))
+        self._net.mark_seen(feats.attrs, keep=base is not None)
         self._net.to(self._device)
         dev_docs = [ex.doc for ex in dev]
         dev_gold = [ex.spans for ex in dev]
@@ -147,6 +212,7 @@ class NeuralRecognizer:
         )
         if self._states is not None:
             self._states.cache = None
+        self._base = None  # learned from; its weights are in these now
         return self
 
     def _set_threads(self, threads: int | None = None) -> None:

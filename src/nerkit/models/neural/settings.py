@@ -72,6 +72,8 @@ class NeuralTrainSettings:
     predict_threads: int = 1  # CPU threads when a loaded model predicts; 0: every core
     device: str = "cpu"  # "cpu", "cuda" or "cuda:N"
     gold_tokens: bool = False  # train on the data's own tokens (CoNLL, Prodigy "tokens") instead of what the tokenizer makes of its text; only for a model that will always be given pre-tokenized text
+    rehearsal: bool = True  # with a base model (--base): train on its predictions of its old labels too (in the new texts, and in --rehearse texts), so they are not forgotten
+    rehearsal_ratio: float = 1.0  # with a base model: rehearsal texts per new training example (at most; 0: none, only the base's predictions in the new texts)
 
 
 @dataclass

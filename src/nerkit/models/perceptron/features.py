@@ -36,6 +36,7 @@ from ...vocab.attrs import FLAG_ALPHA, FLAG_UPPER, string_hash
 
 if TYPE_CHECKING:
     from ...vectors.clusters import WordClusters
+    from ..tagset import TagSet
 
 # Per-token context columns appended to the lexical attributes.
 CONTEXT_ATTRS: tuple[str, ...] = ("first", "caps_sentence")
@@ -173,12 +174,15 @@ class Batch:
 class FeatureExtractor:
     """Maps token sequences to hashed rows of a table of ``n_rows`` (a power of two) rows."""
 
-    def __init__(self, n_rows: int, clusters: WordClusters | None = None) -> None:
+    def __init__(
+        self, n_rows: int, clusters: WordClusters | None = None, tag_keys: TagKeys | None = None
+    ) -> None:
         if n_rows <= 0 or n_rows & (n_rows - 1):
             raise ValueError(f"n_rows must be a power of two, got {n_rows}")
         self.n_rows = n_rows
         self.mask = np.uint64(n_rows - 1)
         self.clusters = clusters
+        self.tag_keys = tag_keys  # None: the tag ids themselves (see TagKeys)
         sizes = clusters.sizes if clusters is not None else ()
         self.templates = {**STATIC_TEMPLATES, **cluster_templates(sizes)}
         self._col = {**_COL, **{f"cluster_k{k}": len(ALL_ATTRS) + j for j, k in enumerate(sizes)}}
@@ -256,14 +260,65 @@ class FeatureExtractor:
     def tag_word_rows(self, tag_word: np.ndarray, prev: np.ndarray) -> np.ndarray:
         """Rows of the previous-tag x attribute features: ``tag_word`` is ``(m, J)``,
         ``prev`` the ``(m,)`` previous tag ids; returns ``(m, J)`` int64."""
-        tag_h = mix(prev.astype(np.uint64) + np.uint64(1))
+        keys = prev.astype(np.uint64) if self.tag_keys is None else self.tag_keys.keys[prev]
+        tag_h = mix(keys + np.uint64(1))
         return (mix(tag_word ^ tag_h[:, None]) & self.mask).astype(np.int64)
 
     def tag_history_rows(self, n_prev: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the previous-tag feature ``(n_prev,)`` and of the previous-two-tags feature
         ``(n_prev, n_prev)`` indexed ``[tag(-2), tag(-1)]``; ``n_prev`` counts the start symbol."""
-        tags = np.arange(n_prev, dtype=np.uint64)
+        keys = self.tag_keys if self.tag_keys is not None else TagKeys.plain(n_prev)
+        if len(keys.keys) != n_prev:
+            raise ValueError(f"{len(keys.keys)} tag keys for {n_prev} previous tags")
+        tags = keys.keys
         p1 = mix(salt("prev_tag") ^ mix(tags)) & self.mask
-        pair = tags[:, None] * np.uint64(n_prev) + tags[None, :]
-        p2 = mix(salt("prev_two_tags") ^ mix(pair)) & self.mask
+        p2 = mix(salt("prev_two_tags") ^ mix(keys.pairs())) & self.mask
         return p1.astype(np.int64), p2.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class TagKeys:
+    """What the tag-history features hash for each previous tag: ``keys[tag id]`` (the start
+    symbol last) and ``pair_base``, the radix of a pair of keys.
+
+    A model trained from scratch hashes the tag ids themselves (:meth:`plain`). A model
+    continued from a base with more labels keeps the base's key for each of its tags, matched
+    by name, and gives the new tags fresh keys (:meth:`grown`): its tag-history rows are then
+    the base's, although the tag ids moved.
+
+    >>> from nerkit.models.tagset import TagSet
+    >>> old, new = TagSet(("PER",)), TagSet(("BRAND", "PER"))
+    >>> TagKeys.plain(old.n_tags + 1).grown(old, new).keys.tolist()
+    [0, 6, 7, 8, 9, 1, 2, 3, 4, 5]
+    """
+
+    keys: np.ndarray  # (n_prev,) uint64
+    pair_base: int
+
+    @classmethod
+    def plain(cls, n_prev: int) -> TagKeys:
+        return cls(np.arange(n_prev, dtype=np.uint64), n_prev)
+
+    def grown(self, old: TagSet, new: TagSet) -> TagKeys:
+        """The keys of ``new``: each tag of ``old`` keeps its key, the others get unused ones."""
+        from ..growth import tag_map
+
+        where = tag_map(old, new)
+        keys = np.full(new.n_tags + 1, -1, dtype=np.int64)
+        keys[where] = self.keys.astype(np.int64)
+        fresh = keys < 0
+        nxt = int(self.keys.max()) + 1
+        keys[fresh] = np.arange(nxt, nxt + int(fresh.sum()))
+        return TagKeys(keys.astype(np.uint64), self.pair_base)
+
+    def pairs(self) -> np.ndarray:
+        """``(n_prev, n_prev)`` uint64: one value per ``[key(-2), key(-1)]``, distinct for
+        distinct pairs. Keys below ``pair_base`` (every key of a model trained from scratch)
+        give ``a * pair_base + b``, as before keys existed; a pair with a newer key lands
+        above 2^40."""
+        a, b = self.keys[:, None], self.keys[None, :]
+        base = np.uint64(self.pair_base)
+        old = (a < base) & (b < base)
+        return np.where(old, a * base + b, np.uint64(1 << 40) + (a << np.uint64(20)) + b).astype(
+            np.uint64
+        )

@@ -20,19 +20,31 @@ NULL_ROW = 0
 
 
 class AveragedWeights:
-    """Integer perceptron weights ``(n_rows, n_tags)`` with the accumulator for averaging."""
+    """Perceptron weights ``(n_rows, n_tags)`` with the accumulator for averaging: integers
+    from scratch; floats when training continues from the ``initial`` weights of a trained
+    model (then ``U`` starts at ``initial``, so the average is ``initial`` plus the average
+    of the updates since)."""
 
-    def __init__(self, n_rows: int, n_tags: int) -> None:
-        self.W = np.zeros((n_rows, n_tags), dtype=np.int32)
-        self.U = np.zeros((n_rows, n_tags), dtype=np.int64)
-        # Rows ever updated: averaging only needs these (a few percent of a large table).
-        self.touched = np.zeros(n_rows, dtype=bool)
+    W: np.ndarray
+    U: np.ndarray
+
+    def __init__(self, n_rows: int, n_tags: int, initial: np.ndarray | None = None) -> None:
+        if initial is None:
+            self.W = np.zeros((n_rows, n_tags), dtype=np.int32)
+            self.U = np.zeros((n_rows, n_tags), dtype=np.int64)
+            # Rows ever updated: averaging only needs these (a few percent of a large table).
+            self.touched = np.zeros(n_rows, dtype=bool)
+        else:
+            assert initial.shape == (n_rows, n_tags)
+            self.W = initial.astype(np.float32)  # a copy
+            self.U = initial.astype(np.float64)
+            self.touched = np.any(initial != 0, axis=1)
         self.step = 1
 
     def update(self, rows: np.ndarray, tags: np.ndarray, deltas: np.ndarray) -> None:
         """Add ``deltas`` at ``(rows, tags)``; repeated pairs accumulate."""
-        np.add.at(self.W, (rows, tags), deltas.astype(np.int32))
-        np.add.at(self.U, (rows, tags), deltas.astype(np.int64) * self.step)
+        np.add.at(self.W, (rows, tags), deltas.astype(self.W.dtype))
+        np.add.at(self.U, (rows, tags), deltas.astype(self.U.dtype) * self.step)
         self.W[NULL_ROW] = 0
         self.U[NULL_ROW] = 0
         self.touched[rows] = True

@@ -29,6 +29,7 @@ from ...vectors.clusters import CLUSTERS_FILE, ClusterSettings, WordClusters
 from ...vocab import Vocab
 from ..base import ScoredSpan
 from ..fitting import check_labels, fit_labels, improves, span_prf
+from ..growth import grown_labels, tag_map
 from ..registry import register
 from ..settings_io import (
     check_counts,
@@ -40,7 +41,7 @@ from ..settings_io import (
 from ..tagset import TagSet
 from ..targets import TokenTargets, token_targets
 from .decode import greedy_decode
-from .features import FeatureExtractor
+from .features import FeatureExtractor, TagKeys
 from .learn import NULL_ROW, AveragedWeights, TrainingData, train_epoch
 
 NAME = "perceptron.v1"
@@ -69,6 +70,8 @@ class PerceptronTrainSettings:
     # picked on dev, and average their weights: on CoNLL-2003, 3 gave +0.6 test F1 over 1.
     ensemble: int = 3
     gold_tokens: bool = False  # train on the data's own tokens (CoNLL, Prodigy "tokens") instead of what the tokenizer makes of its text; only for a model that will always be given pre-tokenized text
+    rehearsal: bool = True  # with a base model (--base): train on its predictions of its old labels too (in the new texts, and in --rehearse texts), so they are not forgotten
+    rehearsal_ratio: float = 1.0  # with a base model: rehearsal texts per new training example (at most; 0: none, only the base's predictions in the new texts)
 
 
 def _split_settings(
@@ -127,6 +130,56 @@ class PerceptronRecognizer:
         self._vocab = Vocab()
         self._fx: FeatureExtractor | None = None
         self._tagset: TagSet | None = None
+        # Continued from a base with other labels: what the tag-history features hash per
+        # tag (None: the tag ids themselves; see TagKeys).
+        self.tag_keys_: TagKeys | None = None
+        self._base: PerceptronRecognizer | None = None
+
+    def start_from(self, base: object) -> None:
+        """Make the next :meth:`fit` continue from ``base``, a trained perceptron with the same
+        ``hash_rows``: its weights (each tag's column moved to where the tag is in the grown
+        tag set), its word clusters and its labels, plus the labels the training data adds.
+
+        Raises:
+            ModelError: ``base`` is not a trained perceptron (E341).
+            ConfigError: its ``hash_rows`` differ (E342).
+        """
+        if not isinstance(base, PerceptronRecognizer) or base.weights_ is None:
+            raise ModelError(
+                "E341",
+                f"A perceptron can only continue from a trained perceptron, not "
+                f"{getattr(base, 'name', type(base).__name__)}",
+                hint="Pass a model directory that `nerkit train --model perceptron` wrote.",
+            )
+        for name, mine, theirs in (
+            ("model.hash_rows", self.settings.hash_rows, base.settings.hash_rows),
+            ("vectors.path", self.vector_settings.path, base.vector_settings.path),
+            (
+                "vectors.cluster_sizes",
+                self.vector_settings.cluster_sizes,
+                base.vector_settings.cluster_sizes,
+            ),
+        ):
+            if mine != theirs:
+                raise ConfigError(
+                    "E342",
+                    f"{name} is {mine!r} but the base model has {theirs!r}: its weights "
+                    "cannot continue with other features",
+                    hint=f"Leave {name} out (or set it to {theirs!r}).",
+                )
+        self._base = base
+
+    def grown_weights(self, tagset: TagSet) -> tuple[np.ndarray, TagKeys]:
+        """The base's weights with its tags' columns where those tags are in ``tagset`` (new
+        tags' columns zero), and the tag keys that keep its tag-history rows."""
+        base = self._base
+        assert base is not None and base.weights_ is not None
+        old = TagSet(base.labels)
+        where = tag_map(old, tagset)[:-1]
+        weights = np.zeros((self.settings.hash_rows, tagset.n_tags), dtype=np.float32)
+        weights[:, where] = base.weights_
+        keys = base.tag_keys_ or TagKeys.plain(old.n_tags + 1)
+        return weights, keys.grown(old, tagset)
 
     # -- training -------------------------------------------------------------------------
 
@@ -144,9 +197,18 @@ class PerceptronRecognizer:
         """
         train = trainable(train)
         dev = accepted(dev or [])
-        labels = fit_labels(train, dev, self.settings.labels)
+        base, initial = self._base, None
+        if base is None:
+            labels = fit_labels(train, dev, self.settings.labels)
+            self.clusters_ = self._build_clusters()
+            self.tag_keys_ = None
+        else:
+            new = fit_labels(train, [], self.settings.labels)
+            labels = grown_labels(base.labels, new, self.settings.labels)
+            check_labels(dev, labels)
+            self.clusters_ = base.clusters_  # the base's features, word clusters included
+            initial, self.tag_keys_ = self.grown_weights(TagSet(labels))
         self.labels = labels
-        self.clusters_ = self._build_clusters()
         fx, tagset = self._features()
         targets = token_targets(train, tagset)
         if not targets:
@@ -158,10 +220,11 @@ class PerceptronRecognizer:
         n_members = max(1, self.train_settings.ensemble)
         total: np.ndarray | None = None
         for member in range(1, n_members + 1):
-            best = self._fit_one(data, fx, tagset, member, dev_docs, dev_gold, callback)
+            best = self._fit_one(data, fx, tagset, member, dev_docs, dev_gold, callback, initial)
             total = best if total is None else total + best
         assert total is not None
         self.weights_ = total / n_members if n_members > 1 else total
+        self._base = None  # learned from; its weights are in these now
         if n_members > 1 and dev:
             # The members are linear models: averaging weights averages their scores.
             scores = span_prf(self, dev_docs, dev_gold)
@@ -193,9 +256,11 @@ class PerceptronRecognizer:
         dev_docs: list[Doc],
         dev_gold: list[list[tuple[int, int, str]]],
         callback: Callable[[dict[str, Any]], None] | None,
+        initial: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Train one member (seed ``seed + member - 1``); its averaged weights best on dev."""
-        weights = AveragedWeights(self.settings.hash_rows, tagset.n_tags)
+        """Train one member (seed ``seed + member - 1``) from ``initial`` weights (None:
+        zero); its averaged weights best on dev."""
+        weights = AveragedWeights(self.settings.hash_rows, tagset.n_tags, initial)
         rng = np.random.default_rng(self.train_settings.seed + member - 1)
         best_f1, best_epoch, best = -1.0, 0, None
         for epoch in range(1, self.train_settings.max_epochs + 1):
@@ -288,11 +353,14 @@ class PerceptronRecognizer:
     def _features(self) -> tuple[FeatureExtractor, TagSet]:
         """The feature extractor and tag set of the current clusters and labels, kept between
         calls: with clusters, building the extractor hashes every cluster id (~1 ms)."""
-        if self._fx is None or self._fx.clusters is not self.clusters_:
-            self._fx = FeatureExtractor(self.settings.hash_rows, self.clusters_)
+        fx = self._fx
+        if fx is None or fx.clusters is not self.clusters_ or fx.tag_keys is not self.tag_keys_:
+            fx = self._fx = FeatureExtractor(
+                self.settings.hash_rows, self.clusters_, self.tag_keys_
+            )
         if self._tagset is None or self._tagset.labels != self.labels:
             self._tagset = TagSet(self.labels)
-        return self._fx, self._tagset
+        return fx, self._tagset
 
     # -- prediction -----------------------------------------------------------------------
 
@@ -357,11 +425,12 @@ class PerceptronRecognizer:
             )
         path = write_settings(path, self.config(), self.labels)
         rows = np.flatnonzero(np.any(self.weights_ != 0, axis=1)).astype(np.int64)
-        save_file(
-            {"rows": rows, "weights": np.ascontiguousarray(self.weights_[rows])},
-            str(path / "weights.safetensors"),
-            metadata={"format": NAME, "hash_rows": str(self.settings.hash_rows)},
-        )
+        tensors = {"rows": rows, "weights": np.ascontiguousarray(self.weights_[rows])}
+        metadata = {"format": NAME, "hash_rows": str(self.settings.hash_rows)}
+        if self.tag_keys_ is not None:
+            tensors["tag_keys"] = self.tag_keys_.keys.astype(np.int64)
+            metadata["tag_pair_base"] = str(self.tag_keys_.pair_base)
+        save_file(tensors, str(path / "weights.safetensors"), metadata=metadata)
         if self.clusters_ is not None:
             self.clusters_.to_disk(path)
 
@@ -375,6 +444,9 @@ class PerceptronRecognizer:
             rows, values = tensors["rows"], tensors["weights"]
             with safe_open(str(path / "weights.safetensors"), "np") as fh:
                 saved = fh.metadata() or {}
+            keys = None
+            if "tag_keys" in tensors:
+                keys = TagKeys(tensors["tag_keys"].astype(np.uint64), int(saved["tag_pair_base"]))
         except (OSError, ValueError, KeyError, SafetensorError) as err:
             raise ModelError(
                 "E207",
@@ -390,12 +462,14 @@ class PerceptronRecognizer:
             values.shape[1:] != (n_tags,)
             or (rows.size and rows.max() >= weights.shape[0])
             or saved.get("hash_rows", str(self.settings.hash_rows)) != str(self.settings.hash_rows)
+            or (keys is not None and len(keys.keys) != n_tags + 1)
         ):
             raise ModelError(
                 "E207", "weights.safetensors does not match config.toml and labels.json", path=path
             )
         weights[rows] = values
         self.weights_ = weights
+        self.tag_keys_ = keys
         if self.vector_settings.path:
             if not (path / CLUSTERS_FILE).is_file():
                 raise ModelError(
