@@ -201,3 +201,37 @@ def test_experiment_compares_a_transformer_base_with_blank(tmp_path: Path) -> No
     assert [(r[0], r[column]) for r in rows] == [("blank", "-"), ("tiny-trf", "tiny-bert")]
     assert [r.status for r in result.runs] == ["ok", "ok"], [r.error for r in result.runs]
     assert "transformer: tiny-bert (" in (tmp_path / "out" / "results.md").read_text()
+
+
+def test_fine_tuning_trains_the_transformer_and_saves_it(tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    from nerkit.models.neural.online import SpanAnswer
+
+    doc = Doc.from_words(["Ada", "went", "to", "Paris", "today"])
+    examples = [Example(doc, [(0, 3, "PER"), (12, 17, "LOC")])]
+    settings = {**TINY, "source": str(TINY_BERT), "fine_tune": True, "fine_tune_lr": 1e-3}
+    model = NeuralRecognizer(**{**settings, "max_epochs": 10})
+    model.fit(examples)
+    assert [(s.text, s.label) for s in model.predict([doc])[0]] == [
+        ("Ada", "PER"),
+        ("Paris", "LOC"),
+    ]
+    out = tmp_path / "model"
+    model.to_disk(out)
+    saved = load_file(str(out / "weights.safetensors"))
+    original = load_file(str(TINY_BERT / "model.safetensors"))
+    name = "encoder.layer.0.attention.self.query.weight"
+    assert not torch.equal(saved[f"transformer.{name}"], original[name])  # it trained
+    loaded = NeuralRecognizer.from_disk(out)
+    other = [Doc.from_words(["Paris", "saw", "Ada", "again"])]
+    assert [(s.span.start, round(s.score, 4)) for s in loaded.predict_with_scores(other)[0]] == [
+        (s.span.start, round(s.score, 4)) for s in model.predict_with_scores(other)[0]
+    ]
+    # Answers from teach move the network above it, not the transformer.
+    net = loaded._net
+    assert net is not None
+    before = net.transformer.state_dict()[name].clone()
+    loaded.update([SpanAnswer(other[0], 0, 1, "LOC", accept=False)], steps=3)
+    assert torch.equal(net.transformer.state_dict()[name], before)

@@ -47,6 +47,9 @@ class Features:
     # (k, dim) float32 vectors composed from subwords: row j is ``vec_rows`` n_vectors + 1 + j
     subword_vectors: np.ndarray | None = None
     states: np.ndarray | None = None  # (n_tokens, dim) transformer states (None: no transformer)
+    words: list[tuple[str, ...]] | None = (
+        None  # each sequence's words, for a fine-tuned transformer
+    )
 
     @property
     def offsets(self) -> np.ndarray:
@@ -64,6 +67,7 @@ class Featurizer:
         max_word_chars: int,
         vectors: Any | None = None,
         transformer: Any | None = None,
+        keep_words: bool = False,
     ) -> None:
         self.hash_rows = hash_rows
         self.affix_rows = affix_rows
@@ -71,6 +75,8 @@ class Featurizer:
         self.vectors = vectors
         # A callable: word lists -> (n_tokens, dim) states (see .transformer.TransformerStates).
         self.transformer = transformer
+        # A fine-tuned transformer runs inside the network, on each batch's words.
+        self.keep_words = keep_words
         self.n_vectors = int(vectors.data.shape[0]) if vectors is not None else 0
         self.subwords = vectors is not None and bool(vectors.has_subwords)
         self._vocab = Vocab()
@@ -112,8 +118,9 @@ class Featurizer:
         else:
             vec_rows = np.zeros(len(words), dtype=np.int64)
         states = self.transformer(sequences) if self.transformer is not None else None
+        kept = [tuple(seq) for seq in sequences] if self.keep_words else None
         return Features(
-            attrs, word_ix, chars, vec_rows, lengths, self.n_vectors, subword_vectors, states
+            attrs, word_ix, chars, vec_rows, lengths, self.n_vectors, subword_vectors, states, kept
         )
 
     def char_rows(self, words: Sequence[str]) -> np.ndarray:
@@ -158,5 +165,6 @@ def select(feats: Features, seqs: Sequence[int] | np.ndarray) -> tuple[Features,
         n_vectors=feats.n_vectors,
         subword_vectors=subword_vectors,
         states=None if feats.states is None else feats.states[tok],
+        words=None if feats.words is None else [feats.words[i] for i in np.asarray(seqs)],
     )
     return sub, tok

@@ -39,6 +39,7 @@ def fit_network(
     callback: Callable[[dict[str, Any]], None] | None = None,
     device: torch.device | str = "cpu",
     rejected: Sequence[Sequence[tuple[int, Sequence[int]]]] | None = None,
+    transformer_lr: float = 3e-5,
 ) -> list[dict[str, Any]]:
     """Train ``net`` in place; it ends holding the weights of the best dev evaluation.
 
@@ -48,15 +49,25 @@ def fit_network(
     precision/recall/f1 of the network as it is now (None: no dev set; the last weights win).
     ``callback`` gets one dict per evaluation: ``epoch``, ``step``, ``loss`` (mean negative
     log-likelihood per sentence since the last evaluation), ``dev``, ``best_epoch``,
-    ``best_f1``, ``seconds`` (since the last evaluation) and ``elapsed``.
+    ``best_f1``, ``seconds`` (since the last evaluation) and ``elapsed``. A fine-tuned
+    transformer's weights take steps of ``transformer_lr``.
     """
     rng = np.random.default_rng(settings.seed)
     sparse = [p for m in net.modules() if getattr(m, "sparse", False) for p in m.parameters()]
     sparse_ids = {id(p) for p in sparse}
-    dense = [p for p in net.parameters() if id(p) not in sparse_ids and p.requires_grad]
+    tuned = net.transformer_parameters()
+    tuned_ids = {id(p) for p in tuned}
+    dense = [
+        p
+        for p in net.parameters()
+        if id(p) not in sparse_ids and id(p) not in tuned_ids and p.requires_grad
+    ]
     optimizers: list[torch.optim.Optimizer] = [
         torch.optim.AdamW(dense, lr=settings.learning_rate, weight_decay=settings.weight_decay)
     ]
+    if tuned:
+        # A pretrained transformer forgets what it knew at the network's step size.
+        optimizers.append(torch.optim.AdamW(tuned, lr=transformer_lr, weight_decay=0.01))
     if sparse:
         optimizers.append(torch.optim.SparseAdam(sparse, lr=settings.learning_rate))
     # Small data is cut into smaller batches, so that an epoch still makes ``min_batches``
@@ -69,7 +80,7 @@ def fit_network(
     best_f1, best_epoch, best_eval, best_state = -1.0, 0.0, 0, None
     n_evals, step = 0, 0
     # Polyak averaging: a moving average of the weights, which is what gets scored and kept.
-    trained: list[torch.Tensor] = [*dense, *sparse]
+    trained: list[torch.Tensor] = [*dense, *tuned, *sparse]
     averaged = [p.detach().clone() for p in trained] if settings.average > 0 else None
     start = last = time.perf_counter()
     loss_sum, loss_n = 0.0, 0
@@ -95,7 +106,7 @@ def fit_network(
                 opt.zero_grad(set_to_none=True)
             (loss / len(seqs)).backward()
             if settings.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(dense, settings.grad_clip)
+                torch.nn.utils.clip_grad_norm_([*dense, *tuned], settings.grad_clip)
             for opt in optimizers:
                 opt.step()
             step += 1

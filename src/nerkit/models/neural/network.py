@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,6 +32,7 @@ class Batch:
     lengths: torch.Tensor  # (n,) on the CPU (for packing)
     positions: np.ndarray  # (n_tokens,) flat index of each real token in the (n, time) grid
     states: torch.Tensor | None = None  # (n, time, dim) transformer states
+    words: list[tuple[str, ...]] | None = None  # each sequence's words (a fine-tuned transformer)
     subword_vectors: torch.Tensor | None = None  # (k, dim): vec_rows past the table's unknown row
 
 
@@ -69,6 +71,7 @@ def to_batch(feats: Features, device: torch.device | str = "cpu") -> Batch:
         positions=positions,
         states=states,
         subword_vectors=None if feats.subword_vectors is None else t(feats.subword_vectors),
+        words=feats.words,
     )
 
 
@@ -82,6 +85,7 @@ class Network(nn.Module):
         vectors: np.ndarray | None = None,
         fine_tune_vectors: bool = False,
         states_dim: int = 0,
+        tuned: Any = None,
     ) -> None:
         super().__init__()
         s = settings
@@ -116,6 +120,11 @@ class Network(nn.Module):
                 self.unknown_vector = nn.Parameter(torch.zeros(vecs.shape[1]))
             width += int(vecs.shape[1])
         self.states_dim = states_dim
+        # A fine-tuned transformer (.transformer.TransformerStates): its model is a part of
+        # this network (trained, saved with the weights); the rest of it makes the plans.
+        self.tuned = tuned
+        if tuned is not None:
+            self.transformer = tuned.model
         if states_dim:
             # Transformer states vary in scale from layer to layer and model to model.
             self.states_norm = nn.LayerNorm(states_dim)
@@ -133,6 +142,10 @@ class Network(nn.Module):
             self.norms = nn.ModuleList(nn.LayerNorm(out_width) for _ in range(s.cnn_layers))
         self.output = nn.Linear(out_width, crf.n_tags)
         self.crf = crf
+
+    def transformer_parameters(self) -> list[nn.Parameter]:
+        """The weights of a fine-tuned transformer (trained with their own step size)."""
+        return list(self.transformer.parameters()) if self.tuned is not None else []
 
     def mark_seen(self, attrs: np.ndarray, keep: bool = False) -> None:
         """Remember which table rows the training data uses (``attrs``: ``(n_tokens, 4)``);
@@ -162,9 +175,15 @@ class Network(nn.Module):
         if self.vec_mode != "none":
             parts.append(self.word_vectors(batch))
         if self.states_dim:
-            if batch.states is None:
+            states = batch.states
+            if self.tuned is not None and batch.words is not None:
+                flat = self.tuned.token_states(self.tuned.plan(batch.words))
+                grid = torch.zeros((batch.mask.numel(), self.states_dim), device=flat.device)
+                index = torch.from_numpy(batch.positions).to(flat.device)
+                states = grid.index_copy(0, index, flat).view(*batch.mask.shape, -1)
+            if states is None:
                 raise ValueError("this network reads transformer states; the batch has none")
-            parts.append(self.states_norm(batch.states))
+            parts.append(self.states_norm(states))
         return self.dropout(torch.cat(parts, dim=2))
 
     def word_vectors(self, batch: Batch) -> torch.Tensor:

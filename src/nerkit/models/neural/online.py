@@ -139,6 +139,8 @@ class OnlineLearner:
         sparse = {
             id(p) for m in net.modules() if getattr(m, "sparse", False) for p in m.parameters()
         }
+        # A fine-tuned transformer stays as trained: a few answers would only unsettle it.
+        sparse |= {id(p) for p in net.transformer_parameters()}
         self.params = [p for p in net.parameters() if p.requires_grad and id(p) not in sparse]
         self.optimizer = torch.optim.Adam(self.params, lr=learning_rate)
 

@@ -176,7 +176,7 @@ class NeuralRecognizer:
                 hint="Point transformer.source at the base's transformer (or leave it out).",
             )
         self._featurizer = self._make_featurizer()
-        if self._states is not None:
+        if self._states is not None and not self.transformer_settings.fine_tune:
             # Training and dev texts go through the transformer once, not once an epoch.
             self._states.cache = {}
         feats = self._featurizer([t.doc.words for t in targets])
@@ -209,6 +209,7 @@ class NeuralRecognizer:
             callback,
             self._device,
             rejected if any(rejected) else None,
+            self.transformer_settings.fine_tune_lr,
         )
         if self._states is not None:
             self._states.cache = None
@@ -232,7 +233,8 @@ class NeuralRecognizer:
             s.affix_length,
             s.max_word_chars,
             vectors=self._vectors,
-            transformer=self._states,
+            transformer=None if self.transformer_settings.fine_tune else self._states,
+            keep_words=self._states is not None and self.transformer_settings.fine_tune,
         )
 
     def _load_transformer(self, record: bool) -> TransformerStates | None:
@@ -271,6 +273,7 @@ class NeuralRecognizer:
             table,
             fine_tune_vectors=self.vector_settings.mode == "fine-tune",
             states_dim=self._states.dim if self._states is not None else 0,
+            tuned=self._states if self.transformer_settings.fine_tune else None,
         )
 
     def to(self, device: str) -> NeuralRecognizer:

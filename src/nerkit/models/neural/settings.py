@@ -85,6 +85,8 @@ class TransformerSettings:
         default_factory=lambda: [-3, -2, -1]
     )  # hidden states averaged per word piece (0: embeddings, -1: last layer)
     window: int = 256  # word pieces one forward pass reads; longer texts go in overlapping windows
+    fine_tune: bool = False  # false: frozen, each text's states computed once; true: the transformer's weights train too (slow without a GPU) and are saved in the model
+    fine_tune_lr: float = 3e-5  # AdamW step size of the transformer's weights when fine-tuning
     source_name: str = ""  # written by training: the transformer's name
     sha256: str = ""  # written by training: the checksum of its model.safetensors, checked on load
 

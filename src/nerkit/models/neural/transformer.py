@@ -25,7 +25,9 @@ import hashlib
 import importlib.util
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -129,6 +131,22 @@ def describe(path: Path) -> tuple[str, str]:
     return name, file_checksum(check_weights(path))
 
 
+@dataclass
+class Plan:
+    """How the word pieces of some sequences go through the transformer and back to tokens.
+
+    Windows are ``[CLS] pieces [SEP]`` rows sorted by width (so that consecutive rows batch
+    with little padding); every piece is read from one window, at one column.
+    """
+
+    input_ids: np.ndarray  # (n_windows, width) int64, padded
+    mask: np.ndarray  # (n_windows, width) int64 attention mask
+    piece_window: np.ndarray  # (n_pieces,) the window row each piece is read from
+    piece_column: np.ndarray  # (n_pieces,) its column in that row
+    piece_token: np.ndarray  # (n_pieces,) the token, counted over all the sequences, it is of
+    n_tokens: int
+
+
 class TransformerStates:
     """Per-token hidden states of a local transformer (frozen), with an optional cache.
 
@@ -202,17 +220,23 @@ class TransformerStates:
             else:
                 todo.append(i)
         if todo:
-            with self._lock:
-                computed = self._compute([list(sequences[i]) for i in todo])
-            for i, states in zip(todo, computed):
-                out[i] = states
+            seqs = [sequences[i] for i in todo]
+            with self._lock, self._torch.inference_mode():
+                was_training = self.model.training
+                self.model.eval()
+                states = self.token_states(self.plan(seqs)).float().numpy()
+                self.model.train(was_training)
+            at = 0
+            for i, seq in zip(todo, seqs):
+                out[i] = states[at : at + len(seq)]
+                at += len(seq)
                 if cache is not None:
-                    cache[tuple(sequences[i])] = states.astype(np.float16)
+                    cache[tuple(seq)] = out[i].astype(np.float16)  # type: ignore[union-attr]
         parts = [np.asarray(o, dtype=np.float32) for o in out if o is not None]
         return np.concatenate(parts) if parts else np.zeros((0, self.dim), np.float32)
 
-    def _compute(self, sequences: list[list[str]]) -> list[np.ndarray]:
-        torch = self._torch
+    def plan(self, sequences: Sequence[Sequence[str]]) -> Plan:
+        """Tokenize ``sequences`` into word pieces and cut them into windows (see :class:`Plan`)."""
         tok = self.tokenizer
         # Words the tokenizer would split on whitespace are joined with "_" so that one
         # word of ours stays one word of its.
@@ -221,68 +245,83 @@ class TransformerStates:
         cls_id, sep_id = tok.cls_token_id, tok.sep_token_id
         if cls_id is None or sep_id is None:
             cls_id = sep_id = tok.bos_token_id if tok.bos_token_id is not None else 0
-        windows: list[tuple[int, int, int]] = []  # (sequence, first piece, end piece)
-        owner: list[np.ndarray] = []  # per sequence: the window each piece is taken from
         span = self.window - 2
-        for s in range(len(sequences)):
-            n = len(encoded["input_ids"][s])
+        windows: list[tuple[int, int, int]] = []  # (sequence, first piece, end piece)
+        pieces: list[tuple[int, int, int, int]] = []  # (window, column, token, piece order)
+        first_token = 0
+        for s, seq in enumerate(sequences):
+            ids = encoded["input_ids"][s]
+            word_ids = encoded.word_ids(s)
+            n = len(ids)
             starts = [0] if n <= span else list(range(0, n - span // 2, span // 2))
             bounds = [(a, min(a + span, n)) for a in starts]
-            pieces = np.arange(n)
-            room = np.stack([np.minimum(pieces - a, b - 1 - pieces) for a, b in bounds])
-            room[:, :] = np.where(
-                (pieces >= np.array([a for a, _ in bounds])[:, None])
-                & (pieces < np.array([b for _, b in bounds])[:, None]),
-                room,
-                -1,
-            )
-            owner.append(len(windows) + room.argmax(axis=0))
+            for p in range(n):
+                if word_ids[p] is None:
+                    continue
+                # The window where the piece has the most context on its narrower side.
+                best = max(
+                    (k for k, (a, b) in enumerate(bounds) if a <= p < b),
+                    key=lambda k: min(p - bounds[k][0], bounds[k][1] - 1 - p),
+                )
+                a = bounds[best][0]
+                pieces.append((len(windows) + best, p - a + 1, first_token + word_ids[p], 0))
             windows.extend((s, a, b) for a, b in bounds)
-        states: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(windows)
+            first_token += len(seq)
         order = sorted(range(len(windows)), key=lambda w: windows[w][2] - windows[w][1])
-        batch: list[int] = []
+        row_of = np.empty(len(windows), dtype=np.int64)
+        row_of[order] = np.arange(len(windows))
+        width = max([b - a for _, a, b in windows] + [0]) + 2
+        input_ids = np.full((len(windows), width), tok.pad_token_id or 0, dtype=np.int64)
+        mask = np.zeros((len(windows), width), dtype=np.int64)
+        for w, (s, a, b) in enumerate(windows):
+            row = [cls_id, *encoded["input_ids"][s][a:b], sep_id]
+            input_ids[row_of[w], : len(row)] = row
+            mask[row_of[w], : len(row)] = 1
+        table = np.array([p[:3] for p in pieces], dtype=np.int64).reshape(-1, 3)
+        return Plan(
+            input_ids=input_ids,
+            mask=mask,
+            piece_window=row_of[table[:, 0]],
+            piece_column=table[:, 1],
+            piece_token=table[:, 2],
+            n_tokens=first_token,
+        )
 
-        def run(ids: list[int]) -> None:
-            width = max(windows[w][2] - windows[w][1] for w in ids) + 2
-            input_ids = torch.zeros((len(ids), width), dtype=torch.long)
-            input_ids.fill_(tok.pad_token_id or 0)
-            mask = torch.zeros((len(ids), width), dtype=torch.long)
-            for r, w in enumerate(ids):
-                s, a, b = windows[w]
-                row = [cls_id, *encoded["input_ids"][s][a:b], sep_id]
-                input_ids[r, : len(row)] = torch.tensor(row)
-                mask[r, : len(row)] = 1
-            with torch.inference_mode():
-                hidden = self.model(
-                    input_ids=input_ids, attention_mask=mask, output_hidden_states=True
-                ).hidden_states
-                mixed = torch.stack([hidden[k] for k in self.layers]).mean(0).float().numpy()
-            for r, w in enumerate(ids):
-                _, a, b = windows[w]
-                states[w] = mixed[r, 1 : 1 + b - a]
-
-        for w in order:
-            width = windows[w][2] - windows[w][1] + 2
-            if batch and (len(batch) + 1) * width > BATCH_PIECES:
-                run(batch)
-                batch = []
-            batch.append(w)
-        if batch:
-            run(batch)
-        result: list[np.ndarray] = []
-        for s, seq in enumerate(sequences):
-            word_ids = np.array(
-                [-1 if w is None else w for w in encoded.word_ids(s)], dtype=np.int64
+    def token_states(self, plan: Plan) -> Any:
+        """``(plan.n_tokens, dim)`` torch tensor: the mean of the chosen layers, averaged over
+        each token's pieces (zeros for a token without pieces). Gradients flow when the caller
+        is not in inference mode (fine-tuning)."""
+        torch = self._torch
+        device = next(self.model.parameters()).device
+        widths = plan.mask.sum(axis=1)
+        window = torch.from_numpy(plan.piece_window).to(device)
+        column = torch.from_numpy(plan.piece_column).to(device)
+        picked_idx: list[Any] = []
+        picked: list[Any] = []
+        start = 0
+        while start < len(widths):
+            end = start + 1  # rows are sorted by width: widths[end - 1] is a batch's widest
+            while end < len(widths) and (end + 1 - start) * widths[end] <= BATCH_PIECES:
+                end += 1
+            w = int(widths[end - 1])
+            hidden = self.model(
+                input_ids=torch.from_numpy(plan.input_ids[start:end, :w]).to(device),
+                attention_mask=torch.from_numpy(plan.mask[start:end, :w]).to(device),
+                output_hidden_states=True,
+            ).hidden_states
+            mixed = torch.stack([hidden[k] for k in self.layers]).mean(0)
+            sel = torch.nonzero((window >= start) & (window < end)).squeeze(1)
+            picked_idx.append(sel)
+            picked.append(mixed[window[sel] - start, column[sel]])
+            start = end
+        n_pieces = len(plan.piece_window)
+        if picked:
+            pieces = torch.zeros((n_pieces, self.dim), device=device).index_copy(
+                0, torch.cat(picked_idx), torch.cat(picked).float()
             )
-            n = len(word_ids)
-            piece_states = np.zeros((n, self.dim), np.float32)
-            for w in np.unique(owner[s]):
-                at = np.flatnonzero(owner[s] == w)
-                piece_states[at] = states[w][at - windows[w][1]]
-            summed = np.zeros((len(seq), self.dim), np.float32)
-            counts = np.zeros(len(seq), np.float32)
-            keep = word_ids >= 0
-            np.add.at(summed, word_ids[keep], piece_states[keep])
-            np.add.at(counts, word_ids[keep], 1.0)
-            result.append(summed / np.maximum(counts, 1.0)[:, None])
-        return result
+        else:
+            pieces = torch.zeros((0, self.dim), device=device)
+        token = torch.from_numpy(plan.piece_token).to(device)
+        summed = torch.zeros((plan.n_tokens, self.dim), device=device).index_add(0, token, pieces)
+        counts = np.bincount(plan.piece_token, minlength=plan.n_tokens).astype(np.float32)
+        return summed / torch.from_numpy(np.maximum(counts, 1.0)).to(device).unsqueeze(1)
