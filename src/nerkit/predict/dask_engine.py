@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .parallel import tag
+from .parallel import one_thread, tag
 from .partitions import Partition, read_partition
 from .sinks import make_sink
 
@@ -76,13 +76,8 @@ def _worker_model(version: str, files: dict[str, bytes]) -> Pipeline:
                 os.replace(staging, folder)
             except OSError:  # another process of this machine put it there first
                 pass
-        try:
-            import torch
-
-            torch.set_num_threads(1)
-        except ImportError:  # pragma: no cover - a perceptron-only install
-            pass
         _MODELS[version] = load(folder)
+        one_thread()
         return _MODELS[version]
 
 

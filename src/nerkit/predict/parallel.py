@@ -38,17 +38,24 @@ def tag(nlp: Pipeline, texts: list[str]) -> list[list[dict[str, Any]]]:
     return out
 
 
-def _init(model: str) -> None:
-    global _NLP
+def one_thread() -> None:
+    """Make torch in this worker process use one CPU thread. Called after loading a model,
+    which sets the threads it was configured with: several workers each using every core
+    make each of them many times slower."""
     try:
         import torch
 
         torch.set_num_threads(1)
     except ImportError:  # pragma: no cover - a perceptron-only install
         pass
+
+
+def _init(model: str) -> None:
+    global _NLP
     from ..pipeline import load
 
     _NLP = load(model)
+    one_thread()
 
 
 def _tag(texts: list[str]) -> list[list[dict[str, Any]]]:
