@@ -79,6 +79,7 @@ PACKAGED = {
     "ft-fine-tune": "fasttext-fine-tune",
     "perceptron-w2v": "perceptron-word2vec",
     "minilm": "transformer-minilm",
+    "minilm-w2v": "transformer-minilm-word2vec",
 }
 # name -> the vectors algorithm it is given, or None
 CONFIGS: dict[str, str | None] = {
@@ -88,6 +89,7 @@ CONFIGS: dict[str, str | None] = {
     "ft-fine-tune": "fasttext",
     "perceptron-w2v": "word2vec",
     "minilm": None,
+    "minilm-w2v": "word2vec",
 }
 DESCRIPTIONS = {
     "blank": "neural, no vectors",
@@ -96,6 +98,7 @@ DESCRIPTIONS = {
     "ft-fine-tune": "neural + our fastText (fine-tuned)",
     "perceptron-w2v": "perceptron + clusters of our word2vec",
     "minilm": "neural + all-MiniLM-L6-v2 states (frozen)",
+    "minilm-w2v": "neural + all-MiniLM-L6-v2 states + our word2vec (both frozen)",
 }
 
 

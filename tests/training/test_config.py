@@ -62,6 +62,8 @@ def test_bad_file(tmp_path: Path) -> None:
         ("fasttext-fine-tune", "neural.v1", "fine-tune"),
         ("perceptron", "perceptron.v1", None),
         ("perceptron-word2vec", "perceptron.v1", None),
+        ("transformer-minilm", "neural.v1", "none"),
+        ("transformer-minilm-word2vec", "neural.v1", "static"),
     ],
 )
 def test_packaged_configs_resolve_by_name_and_by_file(
@@ -76,6 +78,8 @@ def test_packaged_configs_resolve_by_name_and_by_file(
         "fasttext-fine-tune",
         "perceptron",
         "perceptron-word2vec",
+        "transformer-minilm",
+        "transformer-minilm-word2vec",
     }
     # The [model] name of the file wins over the default model type; [experiment] is set aside.
     by_name = resolve_config("neural" if model == "perceptron.v1" else "perceptron", name)
