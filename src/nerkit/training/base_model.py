@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from ..errors import ConfigError, ModelError
 from ..tokens import CharSpan, Doc
 from .config import ResolvedConfig, build_config
 
-if False:  # typing only
+if TYPE_CHECKING:
     from ..models.base import EntityRecognizer
     from ..pipeline import Pipeline
 
