@@ -77,8 +77,8 @@ _PAIRINGS: tuple[tuple[str, Callable[[CharSpan, CharSpan], bool]], ...] = (
 
 def classify(gold: Iterable[CharSpan], pred: Iterable[CharSpan]) -> list[Outcome]:
     """The outcome of every gold and predicted entity of one document, in text order."""
-    gold_left = sorted(tuple(s) for s in gold)  # type: ignore[misc]
-    pred_left = sorted(tuple(s) for s in pred)  # type: ignore[misc]
+    gold_left: list[CharSpan] = sorted((s, e, lab) for s, e, lab in gold)
+    pred_left: list[CharSpan] = sorted((s, e, lab) for s, e, lab in pred)
     out: list[Outcome] = []
     for kind, matches in _PAIRINGS:
         for g in list(gold_left):
