@@ -238,7 +238,8 @@ def _errors(evaluation: Evaluation, analysis: Analysis, labels: Sequence[str]) -
         gold = render_one({"text": text, "spans": _records(evaluation.gold[i])}, labels)
         pred = render_one({"text": text, "spans": _records(evaluation.pred[i])}, labels)
         out.append(
-            f'<div class="doc" data-index="{i}"><h3>document {i + 1}: {len(errors)} errors</h3>'
+            f'<div class="doc" data-index="{i}"><h3>document {i + 1}: '
+            f"{len(errors)} error{'s' if len(errors) > 1 else ''}</h3>"
             f'{rows}<div class="sides"><div><h4>gold</h4>{gold}</div>'
             f"<div><h4>predicted</h4>{pred}</div></div></div>"
         )
@@ -266,18 +267,21 @@ def _calibration(analysis: Analysis) -> str:
 def _curve(analysis: Analysis) -> str:
     head = '<h2 id="training">Training curve</h2>'
     series: dict[str, list[tuple[float, float]]] = {}
-    for i, r in enumerate(analysis.training_log):
-        f1 = r.get("dev_f1")
+    final = []  # records of a whole model rather than an epoch (e.g. an averaged ensemble)
+    for r in analysis.training_log:
+        f1, epoch = r.get("dev_f1"), r.get("epoch")
         if not isinstance(f1, int | float):
             continue
-        x = r.get("epoch") if isinstance(r.get("epoch"), int | float) else i + 1
+        if not isinstance(epoch, int | float):
+            final.append(f"{escape(str(epoch))}: {_pct(f1)}")
+            continue
         name = f"model {r['member']}" if r.get("member") is not None else "dev F1"
-        series.setdefault(name, []).append((float(x), float(f1)))  # type: ignore[arg-type]
+        series.setdefault(name, []).append((float(epoch), float(f1)))
     if not series:
         return head + '<p class="note">The model directory has no training log with dev F1.</p>'
-    return head + svg.lines(
-        series, title="Dev F1 while training", x_label="epoch", y_label="dev F1"
-    )
+    note = f'<p class="note">Final model dev F1 ({"; ".join(final)}).</p>' if final else ""
+    chart = svg.lines(series, title="Dev F1 while training", x_label="epoch", y_label="dev F1")
+    return head + chart + note
 
 
 def render_report(

@@ -78,11 +78,13 @@ def lines(
     title: str,
     x_label: str,
     y_label: str,
-    width: int = 460,
+    width: int = 520,
     height: int = 260,
 ) -> str:
-    """Lines of ``(x, y)`` points, y in 0..1 shown as 0..100; one colour per series."""
-    left, bottom, top, right = 44, 36, 12, 16
+    """Lines of ``(x, y)`` points, y in 0..1 shown as 0..100; one colour per series, named
+    at the right when there are several."""
+    left, bottom, top = 44, 36, 12
+    right = 100 if len(series) > 1 else 16
     plot_w, plot_h = width - left - right, height - top - bottom
     xs = [x for points in series.values() for x, _ in points] or [0.0, 1.0]
     x0, x1 = min(xs), max(xs)
@@ -123,7 +125,7 @@ def lines(
         )
         if len(series) > 1:
             out.append(
-                f'<text x="{left + 8}" y="{top + 14 + 14 * k}" fill="{colour}">'
+                f'<text x="{left + plot_w + 10}" y="{top + 14 + 16 * k}" fill="{colour}">'
                 f"{escape(name)}</text>"
             )
     out.append("</svg>")
