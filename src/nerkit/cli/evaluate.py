@@ -163,7 +163,9 @@ def evaluate_command(
     if html_out is not None and analysis is not None:
         from ..report import render_report
 
-        page = render_report(result, analysis, title=f"{model.name} on {data.name}", labels=nlp.labels)
+        page = render_report(
+            result, analysis, title=f"{model.name} on {data.name}", labels=nlp.labels
+        )
         html_out.write_text(page, encoding="utf8")
         console.print(f"Report written to {html_out}")
 
