@@ -70,7 +70,7 @@ class Pipeline:
         while batch := list(islice(it, batch_size)):
             docs = [self.tokenizer(t) for t in batch]
             if with_scores:
-                yield from zip(docs, self._annotate_scored(docs))
+                yield from zip(docs, self.pipe_docs_scored(docs))
             else:
                 yield from self.pipe_docs(docs)
 
@@ -81,8 +81,9 @@ class Pipeline:
                 doc.ents = spans
         return list(docs)
 
-    def _annotate_scored(self, docs: list[Doc]) -> list[list[ScoredSpan]]:
-        """Set ``ents`` on ``docs`` and return each doc's scored spans."""
+    def pipe_docs_scored(self, docs: list[Doc]) -> list[list[ScoredSpan]]:
+        """Set ``ents`` on already tokenized docs (in place) and return each doc's scored
+        spans (the model's confidence in each entity)."""
         if self.recognizer is None:
             return [[] for _ in docs]
         scored = self.recognizer.predict_with_scores(docs)

@@ -141,3 +141,23 @@ def test_only_complete_accepted_examples_are_scored(model_dir: Path, tmp_path: P
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     _, scores = evaluate(model_dir, path)
     assert scores["examples"] == 1 and scores["tp"] + scores["fn"] == 2
+
+
+def test_the_report_and_its_numbers(model_dir: Path, test_file: Path, tmp_path: Path) -> None:
+    html = tmp_path / "report.html"
+    output, scores = evaluate(model_dir, test_file, "--html", html, "--seed", "5")
+    assert "micro F1 95% interval [" in output and f"Report written to {html}" in output
+    report = scores["report"]
+    assert report["intervals"]["resamples"] == 1000 and report["intervals"]["seed"] == 5
+    micro = report["intervals"]["micro"]["f1"]
+    assert micro["value"] == scores["f1"] and micro["low"] <= micro["value"] <= micro["high"]
+    types = report["error_types"]["all"]
+    gold = sum(s["support"] for s in scores["per_label"].values())
+    assert gold == sum(types[t] for t in types if t != "spurious")
+    assert types["correct"] == scores["tp"]
+    assert sum(b["count"] for b in report["calibration"]["bins"]) == scores["tp"] + scores["fp"]
+    assert sum(v["support"] for v in report["by_entity_length"].values()) == gold
+    page = html.read_text()
+    assert page.startswith("<!doctype html>") and "Errors in context" in page
+    _, again = evaluate(model_dir, test_file, "--seed", "5")
+    assert again["report"]["intervals"] == report["intervals"]

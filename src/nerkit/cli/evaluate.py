@@ -1,5 +1,6 @@
 """`nerkit evaluate MODEL DATA`: exact-match P/R/F per label, recall on seen and unseen
-entities, and prediction speed."""
+entities, and prediction speed; with `--html` / `--json` the report: bootstrap intervals,
+error types, scores by length, calibration, errors in context."""
 
 from __future__ import annotations
 
@@ -24,8 +25,24 @@ def evaluate_command(
         str | None, typer.Option("--format", "-f", help="Data format (detected if omitted).")
     ] = None,
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="Also write the scores as JSON here.")
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Also write the scores and the report's numbers (intervals, error types, "
+            "lengths, calibration) as JSON here.",
+        ),
     ] = None,
+    html_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Also write the report, one self-contained HTML page, here.",
+        ),
+    ] = None,
+    resamples: Annotated[
+        int, typer.Option("--resamples", help="Bootstrap resamples of the documents.", min=1)
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
     batch_size: Annotated[
         int, typer.Option("--batch-size", help="Docs per prediction batch.")
     ] = 256,
@@ -57,6 +74,8 @@ def evaluate_command(
     from ..corpus import accepted, read
     from ..pipeline import load
     from ..scoring import evaluate, recorded_train_data
+    from ..scoring.analysis import analyse
+    from ..training.log import read_log
 
     nlp = load(model)
     load_store_for(data, train)
@@ -75,7 +94,11 @@ def evaluate_command(
         batch_size=batch_size,
         tokens="gold" if gold_tokens else "raw",
         train=train_examples,
+        with_scores=html_out is not None or json_out is not None,
     )
+    analysis = None
+    if html_out is not None or json_out is not None:
+        analysis = analyse(result, n_resamples=resamples, seed=seed, training_log=read_log(model))
     scores, split = result.scores, result.seen_unseen
     table = Table(title=f"{model} on {data}")
     for col in ("label", "precision", "recall", "F1", "support"):
@@ -95,6 +118,13 @@ def evaluate_command(
     )
     table.add_row("macro F1", "", "", f"{100 * scores.macro_f1:.2f}", "")
     console.print(table)
+    if analysis is not None:
+        f1, types = analysis.intervals.micro["f1"], analysis.type_counts
+        console.print(
+            f"micro F1 95% interval [{100 * f1.low:.2f}, {100 * f1.high:.2f}] "
+            f"({resamples} bootstrap resamples of the documents, seed {seed}); "
+            + ", ".join(f"{n} {t.replace('_', ' and ')}" for t, n in types.items())
+        )
     if split is not None:
         seen_table = Table(title="Recall on entities seen / unseen in training")
         for col in ("label", "seen", "recall seen", "unseen", "recall unseen"):
@@ -127,10 +157,17 @@ def evaluate_command(
         f"{result.n_examples} examples, {result.n_words} words, "
         f"{result.words_per_second:,.0f} words/s ({how})"
     )
-    if json_out is not None:
-        json_out.write_text(
-            json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf8"
+    if json_out is not None and analysis is not None:
+        out = {**result.to_dict(), "report": analysis.to_dict()}
+        json_out.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf8")
+    if html_out is not None and analysis is not None:
+        from ..report import render_report
+
+        page = render_report(
+            result, analysis, title=f"{model.name} on {data.name}", labels=nlp.labels
         )
+        html_out.write_text(page, encoding="utf8")
+        console.print(f"Report written to {html_out}")
 
 
 def _recall_cells(r: Recall) -> tuple[str, str]:

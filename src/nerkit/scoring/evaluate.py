@@ -12,7 +12,9 @@ from .seen import SeenUnseen, annotated_entities, seen_unseen_recall
 
 if TYPE_CHECKING:
     from ..corpus.example import Example
+    from ..models.base import ScoredSpan
     from ..pipeline import Pipeline
+    from ..tokens import CharSpan, Doc
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,13 @@ class Evaluation:
     tokens: Tokens = "raw"
     seen_unseen: SeenUnseen | None = None
     n_train_entities: int | None = None  # distinct entity texts of the training data
+    # What the report analyses (not in to_dict): per example its predicted doc (the tokens
+    # predicted on), its gold and predicted character spans, and with ``with_scores`` the
+    # model's confidence in each predicted span (same order as ``pred``).
+    docs: list[Doc] = field(default_factory=list, repr=False)
+    gold: list[list[CharSpan]] = field(default_factory=list, repr=False)
+    pred: list[list[CharSpan]] = field(default_factory=list, repr=False)
+    pred_scores: list[list[float]] | None = field(default=None, repr=False)
 
     @property
     def words_per_second(self) -> float:
@@ -87,6 +96,7 @@ def evaluate(
     *,
     tokens: Tokens = "raw",
     train: Iterable[Example] | None = None,
+    with_scores: bool = False,
 ) -> Evaluation:
     """Predict the examples and score against their gold character spans (exact match).
 
@@ -102,7 +112,8 @@ def evaluate(
     Pass complete gold only (:func:`nerkit.corpus.accepted`): every example's spans are taken
     as all its entities. With ``train`` (the training examples), the result also holds the
     recall on gold entities the training data annotated and on the others
-    (:mod:`nerkit.scoring.seen`).
+    (:mod:`nerkit.scoring.seen`). With ``with_scores`` the model also gives its confidence
+    in each entity (``pred_scores``, for the report's calibration), within the timing.
 
     Raises:
         ConfigError: E329, ``tokens`` is neither "raw" nor "gold".
@@ -127,17 +138,29 @@ def evaluate(
         return Doc(ex.doc.text, ex.doc.starts, ex.doc.ends, check=False)
 
     nlp.pipe_docs([gold_doc(ex) for ex in examples[:8]])  # warm-up; leaves the tokenizer alone
+    scored: list[list[ScoredSpan]] = []
     if tokens == "raw":
         start = time.perf_counter()
-        docs = list(nlp.pipe((ex.doc.text for ex in examples), batch_size=batch_size))
+        raw = (ex.doc.text for ex in examples)
+        if with_scores:
+            pairs = list(nlp.pipe(raw, batch_size=batch_size, with_scores=True))
+            docs, scored = [d for d, _ in pairs], [s for _, s in pairs]
+        else:
+            docs = list(nlp.pipe(raw, batch_size=batch_size))
     else:
         docs = [gold_doc(ex) for ex in examples]
         start = time.perf_counter()
         for i in range(0, len(docs), batch_size):
-            nlp.pipe_docs(docs[i : i + batch_size])
+            if with_scores:
+                scored.extend(nlp.pipe_docs_scored(docs[i : i + batch_size]))
+            else:
+                nlp.pipe_docs(docs[i : i + batch_size])
     seconds = time.perf_counter() - start
-    gold = [[tuple(s) for s in ex.spans] for ex in examples]
-    pred = [[(e.start_char, e.end_char, e.label) for e in doc.ents] for doc in docs]
+    gold: list[list[CharSpan]] = [[tuple(s) for s in ex.spans] for ex in examples]  # type: ignore[misc]
+    if with_scores:
+        pred = [[(s.span.start_char, s.span.end_char, s.span.label) for s in d] for d in scored]
+    else:
+        pred = [[(e.start_char, e.end_char, e.label) for e in doc.ents] for doc in docs]
     scores = score_spans(gold, pred)
     seen_unseen, n_train_entities = None, None
     if train is not None:
@@ -154,6 +177,10 @@ def evaluate(
         tokens=tokens,
         seen_unseen=seen_unseen,
         n_train_entities=n_train_entities,
+        docs=docs,
+        gold=gold,
+        pred=pred,
+        pred_scores=[[s.score for s in d] for d in scored] if with_scores else None,
     )
 
 

@@ -75,3 +75,20 @@ class TrainingLog:
         fig.savefig(out, dpi=100)
         plt.close(fig)
         return out
+
+
+def read_log(directory: str | Path) -> list[dict[str, Any]]:
+    """The records of ``DIR/training_log.jsonl``; none when the file is missing. A line that
+    is not a JSON object (a run killed mid-write) is left out."""
+    path = Path(directory) / LOG_FILE
+    if not path.is_file():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
