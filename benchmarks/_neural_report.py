@@ -15,6 +15,8 @@ SYSTEM_ORDER = (
     "neural_w2v-static",
     "neural_w2v-fine-tune",
     "neural_ft-fine-tune",
+    "neural_minilm",
+    "neural_minilm-w2v",
 )
 
 
@@ -106,6 +108,7 @@ def _targets(results: dict[str, dict[str, Any]]) -> list[str]:
                 f"- {name}, the config best on dev ({best}), raw text >= {goal:.0f}: "
                 f"{v:.1f}: {_mark(v >= goal)}"
             )
+    out.extend(_transformer_targets(results))
     for name, res in results.items():
         best = res.get("neural_best_on_dev")
         nk = res["systems"].get(f"neural_{best}", {}).get("speed")
@@ -116,6 +119,33 @@ def _targets(results: dict[str, dict[str, Any]]) -> list[str]:
                 f"- {name}, prediction words/s neural ({best}) vs spaCy: "
                 f"{nk['words_per_second']:,.0f} vs {sp['words_per_second']:,.0f} "
                 f"({r:.2f}x)"
+            )
+    return out
+
+
+def _transformer_targets(results: dict[str, dict[str, Any]]) -> list[str]:
+    """Issue #15: the MiniLM base against the best word-vector config (picked on dev)."""
+    out = []
+    for name, margin in (("conll2003", 1.5), ("fashion_brands", 3.0), ("drugs", 3.0)):
+        res = results.get(name)
+        if not res or "neural_minilm" not in res["systems"]:
+            continue
+        w2v = [k for k in ("neural_w2v-static", "neural_w2v-fine-tune") if k in res["systems"]]
+        if not w2v:
+            continue
+        pick = max(w2v, key=lambda k: res["systems"][k]["dev_raw_text"]["f1"])
+        base, trf = _f1(res, pick), _f1(res, "neural_minilm")
+        assert base is not None and trf is not None
+        out.append(
+            f"- {name}, transformer-minilm >= best word-vector config on dev ({pick}) + "
+            f"{margin}: {trf:.1f} vs {base:.1f} + {margin}: {_mark(trf >= base + margin)}"
+        )
+        speed = res["systems"]["neural_minilm"].get("speed")
+        if speed:
+            wps = speed["words_per_second"]
+            out.append(
+                f"- {name}, transformer-minilm prediction >= 1,000 words/s: {wps:,.0f}: "
+                f"{_mark(wps >= 1000)}"
             )
     return out
 
@@ -155,7 +185,7 @@ def write_neural_table() -> str:
         keys += [k for k in res["systems"] if k not in keys]
         for key in keys:
             lines.append(_row(name, key, res["systems"][key], best))
-    lines += ["", "## Targets (issue #8: raw text, where users are)", ""] + _targets(results)
+    lines += ["", "## Targets (issues #8 and #15: raw text, where users are)", ""] + _targets(results)
     curve = RESULTS_DIR / "curve_conll2003.md"
     if curve.exists():
         lines += [

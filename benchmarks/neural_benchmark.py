@@ -319,11 +319,9 @@ def run_set(name: str, args: argparse.Namespace) -> dict[str, Any]:
     result["best_on_dev"] = max(
         (k for k in candidates if k in systems), key=lambda k: systems[k]["dev_raw_text"]["f1"]
     )
-    timed = (
-        [best]
-        if args.speed_configs == "best"
-        else [c for c in args.speed_configs.split(",") if c in neural_preds]
-    )
+    # "best" is the config picked on dev; names add others (e.g. "best,minilm").
+    asked = [best if c == "best" else c for c in args.speed_configs.split(",")]
+    timed = [c for c in dict.fromkeys(asked) if c in neural_preds]
     for c in timed:
         predictors[f"neural_{c}"] = neural_preds[c]
     print(f"[speed] {name}: {args.repeats} rounds over {', '.join(predictors)}", flush=True)
@@ -364,7 +362,7 @@ def main() -> None:
     parser.add_argument(
         "--speed-configs",
         default="best",
-        help="neural configs to time: 'best' (best on dev) or a list",
+        help="neural configs to time: 'best' (best on dev) and/or config names, comma-separated",
     )
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
