@@ -185,7 +185,8 @@ def write_neural_table() -> str:
         keys += [k for k in res["systems"] if k not in keys]
         for key in keys:
             lines.append(_row(name, key, res["systems"][key], best))
-    lines += ["", "## Targets (issues #8 and #15: raw text, where users are)", ""] + _targets(results)
+    title = "## Targets (issues #8 and #15: raw text, where users are)"
+    lines += ["", title, ""] + _targets(results)
     curve = RESULTS_DIR / "curve_conll2003.md"
     if curve.exists():
         lines += [
