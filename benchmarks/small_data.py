@@ -8,6 +8,9 @@ Writes ``results/small_data.{json,md}``.
 
 Usage:
     python benchmarks/small_data.py [--sizes 10,20,40,84] [--seeds 0,1,2]
+        [--models perceptron,neural,transformer-minilm]
+
+A model name other than ``perceptron`` and ``neural`` is a packaged config (``--config``).
 """
 
 from __future__ import annotations
@@ -33,16 +36,22 @@ DATA = REPO_DIR / "examples" / "hardwareswap"
 MODELS = ("perceptron", "neural")
 
 
-def run(sizes: list[int], seeds: list[int]) -> list[dict[str, Any]]:
+def _train(posts: Any, dev: Any, model: str, seed: int) -> Any:
+    if model in ("perceptron", "neural"):
+        return train(posts, dev, model=model, seed=seed)
+    return train(posts, dev, config=model, seed=seed)
+
+
+def run(sizes: list[int], seeds: list[int], models: list[str]) -> list[dict[str, Any]]:
     train_posts, dev, test = (read(DATA / f"{s}.jsonl") for s in ("train", "dev", "test"))
     rows = []
     for n in sizes:
-        for model in MODELS:
+        for model in models:
             for seed in seeds:
                 start = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    result = train(train_posts[:n], dev, model=model, seed=seed)
+                    result = _train(train_posts[:n], dev, model, seed)
                 ev = evaluate(result.nlp, test)
                 row = {
                     "posts": n,
@@ -60,6 +69,7 @@ def run(sizes: list[int], seeds: list[int]) -> list[dict[str, Any]]:
 
 def markdown(result: dict[str, Any]) -> str:
     sizes, rows = result["sizes"], result["runs"]
+    models = result.get("models", list(MODELS))
 
     def mean(model: str, n: int) -> float:
         return 100 * statistics.mean(
@@ -77,7 +87,7 @@ def markdown(result: dict[str, Any]) -> str:
         "| model | " + " | ".join(f"{n} posts" for n in sizes) + " |",
         "|---|" + "---:|" * len(sizes),
     ]
-    for model in MODELS:
+    for model in models:
         lines.append(f"| {model} | " + " | ".join(f"{mean(model, n):.1f}" for n in sizes) + " |")
     lines += ["", "## Targets (issue #8)", ""]
     if 84 in sizes:
@@ -120,13 +130,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,20,40,84")
     parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--models", default=",".join(MODELS))
     args = parser.parse_args()
+    models = [m for m in args.models.split(",") if m]
     sizes = [int(s) for s in args.sizes.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
     result = {
         "sizes": sizes,
         "seeds": seeds,
-        "runs": run(sizes, seeds),
+        "models": models,
+        "runs": run(sizes, seeds, models),
         "machine": _machine(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
