@@ -210,6 +210,18 @@ def eval_nerkit(
     return eval_nerkit_dir(_nerkit_model_dir(name), test, batch_size, seen=seen)
 
 
+def _torch_threads() -> int | None:
+    """torch's CPU threads in this process (None: torch not imported)."""
+    torch = sys.modules.get("torch")
+    return None if torch is None else int(torch.get_num_threads())
+
+
+def _set_torch_threads(n: int | None) -> None:
+    torch = sys.modules.get("torch")
+    if torch is not None and n is not None and torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+
+
 def eval_nerkit_dir(
     path: Path,
     test: list[Sample],
@@ -222,8 +234,12 @@ def eval_nerkit_dir(
     from nerkit import Doc
 
     nlp = nerkit.load(path)
+    # Loading sets torch's threads to what the model asks for (a transformer model: every
+    # core, the others one); torch's setting is per process, so each pass sets it again.
+    threads = _torch_threads()
 
     def on_gold_tokens(part: list[Sample]) -> list[CharSpans]:
+        _set_torch_threads(threads)
         docs = [
             Doc(
                 s.text,
@@ -240,6 +256,7 @@ def eval_nerkit_dir(
         return out
 
     def on_texts(texts: Sequence[str]) -> list[CharSpans]:
+        _set_torch_threads(threads)
         return [
             [(e.start_char, e.end_char, e.label) for e in doc.ents]
             for doc in nlp.pipe(texts, batch_size=batch_size)

@@ -60,6 +60,7 @@ from ner_benchmark import (  # noqa: E402
     _nerkit_model_dir,
     _relative,
     _time_systems,
+    _torch_threads,
     eval_nerkit_dir,
     eval_spacy,
     train_entities,
@@ -331,14 +332,6 @@ def run_set(name: str, args: argparse.Namespace) -> dict[str, Any]:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / f"neural_{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
-
-
-def _torch_threads() -> int | None:
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch.get_num_threads()
 
 
 def main() -> None:
