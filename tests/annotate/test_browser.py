@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from annotate_helpers import write_texts
 
-CHROMIUM = "/usr/bin/chromium"
+from browser import open_page, require_browser
+
 DOCS = Path(__file__).parents[2] / "docs"
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}", allow_module_level=True)
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need playwright (the 'browser' extra)"
-)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+sync_api = require_browser()
 
 
 @pytest.fixture(scope="module")
@@ -34,17 +28,8 @@ def playwright() -> Iterator[object]:
 
 @pytest.fixture
 def page(playwright, tmp_path: Path) -> Iterator[object]:
-    context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=ARGS,
-        viewport={"width": 1100, "height": 600},
-    )  # fmt: skip
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    try:
+    with open_page(playwright, tmp_path / "profile", 1100, 600) as page:
         yield page
-    finally:
-        context.close()
-        shutil.rmtree(tmp_path / "profile", ignore_errors=True)
 
 
 def tok(page, text: str):

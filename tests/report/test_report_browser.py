@@ -4,42 +4,25 @@ on the page `nerkit evaluate --html` wrote; the screenshot in docs/ is taken her
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from browser import open_page, require_browser
 from nerkit.cli import app
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).parents[2]
 DOCS = ROOT / "docs"
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}", allow_module_level=True)
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need playwright (the 'browser' extra)"
-)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+sync_api = require_browser()
 SECTIONS = ["scores", "error-types", "groups", "errors-in-context", "calibration", "training"]
 
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=ARGS,
-            viewport={"width": 1100, "height": 900},
-        )  # fmt: skip
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+    with sync_api.sync_playwright() as p, open_page(p, tmp_path / "profile", 1100, 900) as page:
+        yield page
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ server's /view page and on a page `nerkit display` wrote (issue #11)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,35 +10,19 @@ import pytest
 from typer.testing import CliRunner
 
 import nerkit
+from browser import open_page, require_browser
 from nerkit.cli import app
 from nerkit.display import label_color
 
-CHROMIUM = "/usr/bin/chromium"
 DOCS = Path(__file__).parents[2] / "docs"
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}", allow_module_level=True)
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need playwright (the 'browser' extra)"
-)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+sync_api = require_browser()
 TEXT = "Alice Smith flew to Berlin on Friday to meet Globex <b>people</b>."
 
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=ARGS,
-            viewport={"width": 900, "height": 420},
-        )  # fmt: skip
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+    with sync_api.sync_playwright() as p, open_page(p, tmp_path / "profile", 900, 420) as page:
+        yield page
 
 
 def shown(page) -> list[tuple[str, str, str]]:
