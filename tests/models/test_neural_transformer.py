@@ -235,3 +235,29 @@ def test_fine_tuning_trains_the_transformer_and_saves_it(tmp_path: Path) -> None
     before = net.transformer.state_dict()[name].clone()
     loaded.update([SpanAnswer(other[0], 0, 1, "LOC", accept=False)], steps=3)
     assert torch.equal(net.transformer.state_dict()[name], before)
+
+
+def test_a_missing_transformer_stops_training_before_it_starts(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from nerkit.cli import app
+
+    data = Path(__file__).parents[1] / "resources"
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(data / "ner_tiny_train.jsonl"),
+            str(data / "ner_tiny_dev.jsonl"),
+            "--config",
+            "transformer-minilm",
+            "--output",
+            str(tmp_path / "model"),
+            "--set",
+            "transformer.source=no-such-org/no-such-model",
+        ],
+    )
+    assert result.exit_code != 0
+    assert "E350" in str(result.exception) + result.output
+    assert "dev F" not in result.output  # no progress table before the error
+    assert not (tmp_path / "model").exists()

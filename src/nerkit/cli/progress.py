@@ -30,17 +30,22 @@ def _cell(value: float | int | None) -> str:
 
 
 def train_table(console: Console, model_name: str) -> Progress:
-    """Print the header of ``nerkit train``'s table; returns the callback printing its rows.
+    """Say which model trains; returns the callback printing the table's rows (its header
+    with the first, so that an error found before training is not printed under it).
     The perceptron's cost column counts wrongly tagged tokens, the neural model's is its loss;
     "best" is starred only where dev F1 improved."""
     cost = "errors" if model_name.startswith("perceptron") else "loss"
     console.print(f"Training {model_name}", style="bold")
     header = [c.format(cost=cost) for c in COLUMNS]
-    console.print("  ".join(f"{c:>7}" for c in header), style="bold")
+    started = False
 
     def row(event: Event) -> None:
+        nonlocal started
         if not isinstance(event, Evaluated):
             return
+        if not started:
+            console.print("  ".join(f"{c:>7}" for c in header), style="bold")
+            started = True
         dev = event.dev
         cells = [
             str(event.member or ""),

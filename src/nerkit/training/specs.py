@@ -219,6 +219,16 @@ def check_vectors_given(resolved: ResolvedConfig, config: str | Path | None = No
     )
 
 
+def check_transformer_given(resolved: ResolvedConfig) -> None:
+    """Stop before training when ``[transformer] source`` names no local model with
+    safetensors weights (E350-E352), instead of after the progress display has begun."""
+    source: str = getattr(resolved.sections.get("transformer"), "source", "")
+    if source:
+        from ..models.neural.transformer import check_weights, resolve_source
+
+        check_weights(resolve_source(source))
+
+
 def _check_experiment(spec: RunSpec) -> None:
     if spec.experiment.vectors not in ("", *VECTOR_KINDS):
         raise ConfigError(

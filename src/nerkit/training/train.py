@@ -25,7 +25,7 @@ from .config import ResolvedConfig, resolve_config
 from .data import read_data, retokenize, split_dev, warn_dev_leak
 from .events import Evaluated
 from .log import TrainingLog
-from .specs import check_vectors_given
+from .specs import check_transformer_given, check_vectors_given
 
 if False:  # typing only; importing these eagerly would slow `import nerkit`
     from ..corpus.example import Example
@@ -133,6 +133,7 @@ def train(
         )
     if based is None:
         check_vectors_given(resolved, config)
+    check_transformer_given(resolved)
     gold_tokens = train_settings.gold_tokens
     tokenizer = get_tokenizer(lang) if based is None else based.nlp.tokenizer
 

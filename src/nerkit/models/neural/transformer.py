@@ -247,7 +247,7 @@ class TransformerStates:
             cls_id = sep_id = tok.bos_token_id if tok.bos_token_id is not None else 0
         span = self.window - 2
         windows: list[tuple[int, int, int]] = []  # (sequence, first piece, end piece)
-        pieces: list[tuple[int, int, int, int]] = []  # (window, column, token, piece order)
+        pieces: list[tuple[int, int, int]] = []  # (window, column, token)
         first_token = 0
         for s, seq in enumerate(sequences):
             ids = encoded["input_ids"][s]
@@ -264,7 +264,7 @@ class TransformerStates:
                     key=lambda k: min(p - bounds[k][0], bounds[k][1] - 1 - p),
                 )
                 a = bounds[best][0]
-                pieces.append((len(windows) + best, p - a + 1, first_token + word_ids[p], 0))
+                pieces.append((len(windows) + best, p - a + 1, first_token + word_ids[p]))
             windows.extend((s, a, b) for a, b in bounds)
             first_token += len(seq)
         order = sorted(range(len(windows)), key=lambda w: windows[w][2] - windows[w][1])
@@ -277,7 +277,7 @@ class TransformerStates:
             row = [cls_id, *encoded["input_ids"][s][a:b], sep_id]
             input_ids[row_of[w], : len(row)] = row
             mask[row_of[w], : len(row)] = 1
-        table = np.array([p[:3] for p in pieces], dtype=np.int64).reshape(-1, 3)
+        table = np.array(pieces, dtype=np.int64).reshape(-1, 3)
         return Plan(
             input_ids=input_ids,
             mask=mask,
