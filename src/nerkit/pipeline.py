@@ -20,6 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, overload
 
+from .corpus.files import file_sha256
 from .errors import ModelError, NerkitError
 from .models.base import EntityRecognizer, ScoredSpan
 from .models.registry import get_model_class
@@ -170,13 +171,6 @@ MODEL_FILES = (
 )
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def seal(path: str | Path, only: Iterable[str] | None = None) -> dict[str, str]:
     """Record in ``meta.json`` the SHA-256 of every file of the model directory that loading
     reads (``files``), so that :func:`verify` notices a file changed, swapped or damaged since.
@@ -186,14 +180,14 @@ def seal(path: str | Path, only: Iterable[str] | None = None) -> dict[str, str]:
     meta = json.loads(meta_path.read_text(encoding="utf8")) if meta_path.exists() else {}
     if only is not None:
         names = list(only)
-        files = {**meta.get("files", {}), **{name: _sha256(path / name) for name in names}}
+        files = {**meta.get("files", {}), **{name: file_sha256(path / name) for name in names}}
     else:
         names = [n for n in MODEL_FILES if (path / n).is_file()]
         if (path / "vectors").is_dir():
             names += sorted(
                 str(p.relative_to(path)) for p in (path / "vectors").rglob("*") if p.is_file()
             )
-        files = {name: _sha256(path / name) for name in names}
+        files = {name: file_sha256(path / name) for name in names}
     meta["files"] = files
     meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     return files
@@ -243,7 +237,7 @@ def verify(path: Path, files: object) -> None:
         )
     for name, digest in files.items():
         file = path / name
-        if not file.is_file() or _sha256(file) != digest:
+        if not file.is_file() or file_sha256(file) != digest:
             what = "is missing" if not file.is_file() else "has changed since the model was saved"
             raise ModelError(
                 "E207",

@@ -4,6 +4,7 @@ file is replaced only once it is complete)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -18,6 +19,13 @@ from ..tokens import Doc
 TokenizerFn = Callable[[str], Doc]  # text -> its tokens
 
 _SNIFF_BYTES = 8192
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 (hex) of a file's bytes, read in blocks: what meta.json records of model
+    files and training data, and a transformer's checksum."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 @lru_cache(maxsize=1)

@@ -9,9 +9,10 @@ file, a store dataset (``db:NAME``, which may have grown since) or a missing fil
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
+
+from ..corpus.files import file_sha256
 
 
 def recorded_train_data(meta: dict[str, Any]) -> tuple[Path | None, str]:
@@ -33,9 +34,8 @@ def recorded_train_data(meta: dict[str, Any]) -> tuple[Path | None, str]:
     digest = info.get("sha256")
     if not digest:
         return None, f"meta.json has no hash of its training data '{recorded}' to check it by"
-    with open(path, "rb") as fh:
-        if digest != hashlib.file_digest(fh, "sha256").hexdigest():
-            return None, f"its training data '{recorded}' (meta.json) has changed since training"
+    if digest != file_sha256(path):
+        return None, f"its training data '{recorded}' (meta.json) has changed since training"
     note = f"'{recorded}', the model's training data (meta.json)"
     split = (meta.get("dev_data") or {}).get("split")
     if split:

@@ -18,7 +18,6 @@ on): it does not annotate them either, and the new model finding them is no mist
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..corpus.example import Example
+from ..corpus.files import file_sha256
 from ..errors import ConfigError, ModelError
 from ..tokens import CharSpan, Doc
 from .config import ResolvedConfig, build_config
@@ -102,8 +102,10 @@ def load_base(path: str | PathLike[str], model_name: str) -> Base:
             f"from a {model_name.split('.v')[0]} base.",
         )
     nlp = Pipeline.from_disk(path)  # checks every file against meta.json's checksums
-    with open(path / "weights.safetensors", "rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    # The checksum loading has just verified; a model saved before checksums were recorded
+    # is hashed here.
+    weights = "weights.safetensors"
+    digest = (nlp.meta.get("files") or {}).get(weights) or file_sha256(path / weights)
     return Base(path, nlp, config, digest)
 
 

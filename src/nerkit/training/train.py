@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -11,6 +10,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
 
+from ..corpus.files import file_sha256
 from ..errors import ConfigError, ModelError, warn
 from ..models.base import ContinuesFrom
 from .base_model import (
@@ -304,5 +304,4 @@ def _is_path(data: object) -> bool:
 def _file_hash(path: object) -> str | None:
     if not isinstance(path, str | PathLike) or not Path(path).is_file():
         return None
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+    return file_sha256(path)

@@ -21,7 +21,6 @@ Example (a missing directory):
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import threading
 from collections.abc import Sequence
@@ -31,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ...corpus.files import file_sha256
 from ...errors import ConfigError, missing_extra
 
 WEIGHTS = "model.safetensors"
@@ -110,15 +110,6 @@ def check_weights(path: Path) -> Path:
     )
 
 
-def file_checksum(path: Path) -> str:
-    """sha256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def describe(path: Path) -> tuple[str, str]:
     """``(name, checksum)`` of the transformer at ``path``: what a trained model records."""
     import json
@@ -128,7 +119,7 @@ def describe(path: Path) -> tuple[str, str]:
     except (OSError, ValueError) as err:
         raise ConfigError("E351", f"Cannot read config.json: {err}", path=path) from err
     name = str(config.get("_name_or_path") or path.name) if isinstance(config, dict) else path.name
-    return name, file_checksum(check_weights(path))
+    return name, file_sha256(check_weights(path))
 
 
 @dataclass
