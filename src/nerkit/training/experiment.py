@@ -371,7 +371,8 @@ def _run_one(
         run.words_per_second = evaluation.words_per_second
         run.model_dir = str(model_dir)
         run.model_bytes = dir_bytes(model_dir)
-        run.transformer = transformer_base(model_dir)
+        if trained.nlp.recognizer is not None:
+            run.transformer = transformer_base(trained.nlp.recognizer.config())
         if vectors is not None:
             from ..vectors import Vectors
             from ..vectors.oov import oov_report
@@ -386,14 +387,8 @@ def _run_one(
     return run
 
 
-def transformer_base(model_dir: Path) -> str | None:
-    """``NAME (SOURCE)`` of the transformer a trained model reads, from its config.toml."""
-    import tomllib
-
-    try:
-        config = tomllib.loads((model_dir / "config.toml").read_text(encoding="utf8"))
-    except (OSError, ValueError):
-        return None
+def transformer_base(config: dict[str, Any]) -> str | None:
+    """``NAME (SOURCE)`` of the transformer a trained model reads (its resolved config)."""
     section = config.get("transformer") or {}
     if not section.get("source"):
         return None
