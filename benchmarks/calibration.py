@@ -1,7 +1,10 @@
 """Do the span scores mean what they say? Expected calibration error on unseen test text.
 
 Each model type is trained with its packaged defaults by ``nerkit train TRAIN DEV``, which
-calibrates its span scores on DEV when training ends. The test texts are then predicted from
+calibrates its span scores on DEV when training ends; ``nerkit calibrate MODEL DEV --train
+TRAIN`` then runs the same fit again (so a model trained before calibration existed, e.g. with
+``--reuse-neural`` the neural_benchmark.py model of the same config and data, is measured as a
+user would calibrate it). The test texts are then predicted from
 raw text through the public API (``nerkit.load(dir).pipe(texts, with_scores=True)``) and
 every predicted entity is marked right (same boundaries and label as a gold entity) or not.
 The expected calibration error (ECE, 10 equal-width bins, weighted by entities) is reported
@@ -16,7 +19,7 @@ is no peer row.
 
 Usage:
     python benchmarks/calibration.py [--sets conll2003,fashion_brands,drugs]
-        [--models perceptron,neural] [--force] [--threads N]
+        [--models perceptron,neural] [--force] [--threads N] [--reuse-neural]
 
 Models are cached in benchmarks/cache/calibration (--force retrains); results go to
 benchmarks/results/calibration.json, .md and calibration_SET_MODEL.svg.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -49,24 +53,52 @@ GOAL = 0.05
 THRESHOLDS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95)
 
 
-def _train(set_name: str, model: str, threads: int, force: bool) -> dict[str, Any]:
+def _model(set_name: str, model: str, threads: int, force: bool, reuse: bool) -> dict[str, Any]:
+    """Train ``model`` on ``set_name`` with ``nerkit train TRAIN DEV`` (or, with ``reuse``
+    and a neural model, take neural_benchmark.py's model of the same packaged config and
+    data), then fit its scores with ``nerkit calibrate MODEL DEV --train TRAIN``: the same fit
+    ``nerkit train`` runs when it ends, run here so that a model trained before calibration
+    existed is measured as a user would calibrate it."""
     out = OUT / set_name / model
     done = OUT / set_name / f"{model}.json"
-    if not force and done.exists():
-        return json.loads(done.read_text())
     files = split_files(set_name)
-    cmd = [sys.executable, "-m", "nerkit", "train", str(files["train"]), str(files["dev"])]
-    cmd += ["--model", model, "--output", str(out)]
-    if model != "perceptron":
-        cmd += ["--set", f"train.threads={threads}"]
-    wall, cpu = run_logged(cmd, OUT / set_name / f"{model}.log")
-    info = {
-        "command": " ".join(["nerkit", *cmd[3:]]).replace(str(OUT) + "/", ""),
-        "train_seconds": round(wall, 1),
-        "train_cpu_seconds": round(cpu, 1),
-        "calibration": json.loads((out / "calibration.json").read_text()),
-    }
+    info: dict[str, Any]
+    if not force and done.exists():
+        info = json.loads(done.read_text())
+    elif (
+        reuse
+        and model == "neural"
+        and (CACHE_DIR / "neural" / set_name / "blank" / "model").is_dir()
+    ):
+        src = CACHE_DIR / "neural" / set_name / "blank"
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.copytree(src / "model", out)
+        meta = json.loads((src / "train_meta.json").read_text())
+        info = {
+            "command": meta.get("command", "neural_benchmark.py blank"),
+            "train_seconds": meta.get("train_seconds"),
+            "train_cpu_seconds": meta.get("train_cpu_seconds"),
+            "trained_by": "benchmarks/neural_benchmark.py (config blank = packaged neural defaults)",
+        }
+    else:
+        cmd = [sys.executable, "-m", "nerkit", "train", str(files["train"]), str(files["dev"])]
+        cmd += ["--model", model, "--output", str(out)]
+        if model != "perceptron":
+            cmd += ["--set", f"train.threads={threads}"]
+        wall, cpu = run_logged(cmd, OUT / set_name / f"{model}.log")
+        info = {
+            "command": " ".join(["nerkit", *cmd[3:]]).replace(str(OUT) + "/", ""),
+            "train_seconds": round(wall, 1),
+            "train_cpu_seconds": round(cpu, 1),
+            "trained_by": "this benchmark",
+        }
     done.write_text(json.dumps(info, indent=1) + "\n")
+    cmd = [sys.executable, "-m", "nerkit", "calibrate", str(out), str(files["dev"])]
+    cmd += ["--train", str(files["train"])]
+    run_logged(cmd, OUT / set_name / f"{model}.calibrate.log")
+    info["calibrate_command"] = " ".join(["nerkit", *cmd[3:]]).replace(str(OUT) + "/", "")
+    info["calibration"] = json.loads((out / "calibration.json").read_text())
     return info
 
 
@@ -120,14 +152,16 @@ def _svg(title: str, bins: list[dict[str, Any]]) -> str:
     return body.replace("<svg ", f'<svg data-title="{title}" ', 1)
 
 
-def run(sets: list[str], models: list[str], threads: int, force: bool) -> dict[str, Any]:
+def run(
+    sets: list[str], models: list[str], threads: int, force: bool, reuse: bool
+) -> dict[str, Any]:
     import nerkit
 
     rows: list[dict[str, Any]] = []
     for set_name in sets:
         test = load_set(set_name)["test"]
         for model in models:
-            info = _train(set_name, model, threads, force)
+            info = _model(set_name, model, threads, force, reuse)
             nlp = nerkit.load(OUT / set_name / model)
             calibrated = _summary(*_unpack(_predicted(nlp, test)))
             nlp.recognizer.calibration_ = None  # the same model's raw scores
@@ -163,7 +197,8 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"Generated by `python benchmarks/calibration.py` ({result['date']}; "
         f"{result['machine']}). Each model trained with its packaged defaults by "
-        "`nerkit train TRAIN DEV`, which fits its scores on DEV when training ends; test texts "
+        "`nerkit train TRAIN DEV` (*trained by*), its scores fitted on DEV by `nerkit calibrate "
+        "MODEL DEV --train TRAIN` (the fit `nerkit train` runs when it ends); test texts "
         "predicted from raw text (`nerkit.load(dir).pipe(texts, with_scores=True)`). *right*: "
         "the share of predicted entities that exactly match a gold entity; *mean score*: their "
         "mean calibrated score (a calibrated model has the two close); ECE: 10 equal-width "
@@ -171,13 +206,15 @@ def markdown(result: dict[str, Any]) -> str:
         "(perceptron: mean softmax probability of the chosen tags; neural: the CRF's "
         "probability of the span). *dev ECE*: on the dev entities it was fitted on.",
         "",
-        "| set | model | entities | right | mean score | **ECE** | ECE raw | dev ECE | diagram |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| set | model | trained by | entities | right | mean score | **ECE** | ECE raw | "
+        "dev ECE | diagram |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in result["rows"]:
         c, raw = r["calibrated"], r["raw"]
         lines.append(
-            f"| {r['set']} | {r['model']} | {c['entities']:,} | {100 * c['accuracy']:.1f}% | "
+            f"| {r['set']} | {r['model']} | {r.get('trained_by', 'this benchmark')} | "
+            f"{c['entities']:,} | {100 * c['accuracy']:.1f}% | "
             f"{100 * c['mean_score']:.1f}% | **{c['ece']:.3f}** | {raw['ece']:.3f} | "
             f"{r['calibration'].get('dev_ece', float('nan')):.3f} | "
             f"[svg](calibration_{r['set']}_{r['model']}.svg) |"
@@ -212,8 +249,15 @@ def main() -> None:
     parser.add_argument("--models", default="perceptron,neural")
     parser.add_argument("--threads", type=int, default=2, help="torch threads of neural training")
     parser.add_argument("--force", action="store_true", help="retrain cached models")
+    parser.add_argument(
+        "--reuse-neural",
+        action="store_true",
+        help="take neural_benchmark.py's trained blank neural model instead of training one",
+    )
     args = parser.parse_args()
-    result = run(parse_sets(args.sets), args.models.split(","), args.threads, args.force)
+    result = run(
+        parse_sets(args.sets), args.models.split(","), args.threads, args.force, args.reuse_neural
+    )
     write_results("calibration", result, markdown(result))
 
 

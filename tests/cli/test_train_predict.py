@@ -163,3 +163,23 @@ def test_train_says_scores_are_calibrated_and_predict_threshold(
     )  # fmt: skip
     assert getattr(result.exception, "code", None) == "E381"
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_calibrate_command_refits_and_reseals(model_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(model_dir, model)
+    before = json.loads((model / "calibration.json").read_text())
+    result = CliRunner().invoke(app, ["calibrate", str(model), str(TRAIN), "--train", str(DEV)])
+    assert result.exit_code == 0, result.output
+    assert "Calibrated on" in result.output
+    after = json.loads((model / "calibration.json").read_text())
+    n_train = sum(len(ex.spans) for ex in accepted(read(TRAIN)))
+    assert after["dev_entities"] != before["dev_entities"] and after["dev_entities"] >= n_train - 2
+    nlp = nerkit.load(model)  # the checksums in meta.json were updated
+    assert nlp.recognizer.calibration_.record["dev_entities"] == after["dev_entities"]
+    blank = tmp_path / "blank"
+    nerkit.blank().to_disk(blank)
+    result = CliRunner().invoke(app, ["calibrate", str(blank), str(DEV)])
+    assert getattr(result.exception, "code", None) == "E382"

@@ -23,6 +23,7 @@ app.add_typer(data_app, name="data")
 # Each module registers its commands on `app` (or a sub-app) when imported.
 from . import (  # noqa: E402,F401
     annotate,
+    calibrate,
     compare,
     config,
     convert,

@@ -218,12 +218,21 @@ class NeuralRecognizer:
         )
         self.calibration_ = None
         if dev and self.predict_settings.calibrate:
-            raw = self._predict(dev_docs, with_scores=True, raw=True)
-            self.calibration_ = calibrate_on("logit", raw, dev_docs, dev_gold, seen_keys(train))
+            self.calibrate(dev, train)
         if self._states is not None:
             self._states.cache = None
         self._base = None  # learned from; its weights are in these now
         return self
+
+    def calibrate(self, dev: Sequence[Example], train: Sequence[Example]) -> SpanCalibration | None:
+        """Fit the span scores on the complete ``dev`` answers (``train``: the training
+        examples, whose entities count as seen); None when it predicts no dev entity."""
+        dev = accepted(dev)
+        docs = [ex.doc for ex in dev]
+        raw = self._predict(docs, with_scores=True, raw=True)
+        gold = [ex.spans for ex in dev]
+        self.calibration_ = calibrate_on("logit", raw, docs, gold, seen_keys(train))
+        return self.calibration_
 
     def _set_threads(self, threads: int | None = None) -> None:
         """Use ``threads`` CPU threads (the training setting when None; 0: every core)."""

@@ -250,11 +250,18 @@ class PerceptronRecognizer:
                 callback(info)
         self.calibration_ = None
         if dev and self.predict_settings.calibrate:
-            raw = self._predict(dev_docs, with_probs=True, raw=True)
-            self.calibration_ = calibrate_on(
-                "log_margin", raw, dev_docs, dev_gold, seen_keys(train)
-            )
+            self.calibrate(dev, train)
         return self
+
+    def calibrate(self, dev: Sequence[Example], train: Sequence[Example]) -> SpanCalibration | None:
+        """Fit the span scores on the complete ``dev`` answers (``train``: the training
+        examples, whose entities count as seen); None when it predicts no dev entity."""
+        dev = accepted(dev)
+        docs = [ex.doc for ex in dev]
+        raw = self._predict(docs, with_probs=True, raw=True)
+        gold = [ex.spans for ex in dev]
+        self.calibration_ = calibrate_on("log_margin", raw, docs, gold, seen_keys(train))
+        return self.calibration_
 
     def _build_clusters(self) -> WordClusters | None:
         vs = self.vector_settings
