@@ -10,6 +10,12 @@ are scored on complete accepted answers. Before anything trains, the data is che
 out, as :class:`~nerkit.errors.NerkitWarning`: W201 when dev texts are training texts, W204
 when test texts are, W203 when dev and test are the same data (the same file or texts in both).
 
+With ``seeds=N`` each config is trained N times (training seeds ``seed``, ``seed + 1``, ...;
+see :mod:`nerkit.training.seeds`): its row shows test F1 as mean ± sample standard deviation
+over the seeds, and every config is tested against the best one (highest mean F1) by the
+paired bootstrap over the test documents, each config's per-document counts summed over its
+seeds; a difference the test does not support is marked ≈.
+
 Configs that ask for vectors by kind (``[experiment] vectors = "word2vec"``) get them from
 ``vectors_w2v``/``vectors_ft``, or vectors trained on ``vectors_raw`` plus the training texts
 (cached in ``OUTPUT/vectors/`` and reused when the inputs and settings are the same).
@@ -28,7 +34,7 @@ import re
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,12 +43,28 @@ from ..errors import ConfigError
 from .data import check_held_out, read_splits, w201_said_once
 from .events import Progress, RunFinished, RunStarted
 from .report import dir_bytes, human_bytes, markdown_table, percent, write_json
+from .seeds import (
+    NOT_SUPPORTED,
+    RESAMPLES,
+    check_seeds,
+    doc_micro_counts,
+    mark,
+    mean_pm_sd,
+    mean_sd,
+    median,
+    pooled_test,
+    run_seeds,
+    seed_step,
+)
 from .specs import RunSpec, load_specs
 from .train import train
 from .vectorprep import VectorsInfo, describe_vectors, prepare_vectors
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ..corpus.example import Example
+    from ..scoring.bootstrap import PairedTest
 
 DEFAULT_CONFIGS = (
     "blank",
@@ -55,8 +77,43 @@ DEFAULT_CONFIGS = (
 
 
 @dataclass
+class SeedRun:
+    """One training of a config with one seed: its test scores and cost, or its error."""
+
+    seed: int | None  # the training seed (None: the config's own train.seed)
+    status: str = "ok"  # "ok" or "failed"
+    error: str | None = None
+    f1: float | None = None
+    precision: float | None = None
+    recall: float | None = None
+    per_label_f1: dict[str, float] = field(default_factory=dict)
+    dev_f1: float | None = None
+    train_seconds: float | None = None
+    words_per_second: float | None = None
+    model_bytes: int | None = None
+    model_dir: str | None = None
+    transformer: str | None = None
+    oov_rate: float | None = None
+    entity_oov_rate: float | None = None
+    oov: dict[str, Any] | None = None
+    scores: dict[str, Any] = field(default_factory=dict)
+    traceback: str | None = None
+    # Per test document the micro tp, fp, fn: what the paired test reads (not in the JSON).
+    counts: np.ndarray | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "counts"}
+
+
+@dataclass
 class RunResult:
-    """One config's row: scores on the test data, vectors, cost; or the error that stopped it."""
+    """One config's row: scores on the test data, vectors, cost; or the error that stopped it.
+
+    With several seeds, F1, precision, recall, per-label F1 and dev F1 are means over the
+    seeds that trained, ``f1_sd`` their sample standard deviation, training time, speed and
+    size medians; ``per_seed`` holds each run. ``status`` is "partial" when some seeds failed
+    (the numbers are then of the others).
+    """
 
     name: str
     source: str
@@ -79,6 +136,23 @@ class RunResult:
     scores: dict[str, Any] = field(default_factory=dict)
     oov: dict[str, Any] | None = None
     traceback: str | None = None
+    seeds: list[int | None] = field(default_factory=list)  # each run's training seed
+    f1_sd: float | None = None  # sample standard deviation of test F1 over the seeds
+    per_seed: list[SeedRun] = field(default_factory=list)
+    best: bool = False  # the highest mean F1 (tested against with several seeds)
+    vs_best: PairedTest | None = None  # the paired test of this config (B) against the best (A)
+
+    def counts(self) -> list[np.ndarray]:
+        """The per-document counts of every seed that trained (for the paired test)."""
+        return [r.counts for r in self.per_seed if r.status == "ok" and r.counts is not None]
+
+    def to_dict(self) -> dict[str, Any]:
+        skip = ("vectors", "per_seed", "vs_best")
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+        out["vectors"] = asdict(self.vectors) if self.vectors else None
+        out["per_seed"] = [r.to_dict() for r in self.per_seed]
+        out["vs_best"] = self.vs_best.to_dict() if self.vs_best else None
+        return out
 
 
 @dataclass
@@ -91,6 +165,30 @@ class ExperimentResult:
     seed: int | None = None
     overrides: list[str] = field(default_factory=list)
     date: str = ""
+    seeds: int = 1  # runs per config
+
+    def compare_with_best(self) -> None:
+        """Mark the config of the highest mean F1 ``best`` and test every other one against
+        it (``vs_best``): the paired bootstrap over the test documents, each config's
+        per-document counts summed over its seeds (:func:`~nerkit.training.seeds.pooled_test`).
+        """
+        scored = [r for r in self.runs if r.f1 is not None and r.counts()]
+        for r in self.runs:
+            r.best, r.vs_best = False, None
+        if not scored:
+            return
+        best = max(scored, key=lambda r: r.f1 or 0.0)  # the first of equal ones
+        best.best = True
+        for r in scored:
+            if r is not best:
+                r.vs_best = pooled_test(best.counts(), r.counts())
+
+    def add(self, run: RunResult) -> None:
+        """Add a config's row, test the rows against the best (several seeds), write."""
+        self.runs.append(run)
+        if self.seeds > 1:
+            self.compare_with_best()
+        self.write()
 
     @property
     def labels(self) -> list[str]:
@@ -106,6 +204,7 @@ class ExperimentResult:
             "vectors trained on",
             "transformer",
             "F1",
+            *(["vs best"] if self.seeds > 1 else []),
             "P",
             "R",
             *(f"F1 {label}" for label in labels),
@@ -126,7 +225,11 @@ class ExperimentResult:
                     v.label if v else "-",
                     v.trained_on if v else "-",
                     r.transformer.split(" (", 1)[0] if r.transformer else "-",
-                    percent(r.f1),
+                    *(
+                        [mean_pm_sd(r.f1, r.f1_sd), _vs_best(r)]
+                        if self.seeds > 1
+                        else [percent(r.f1)]
+                    ),
                     percent(r.precision),
                     percent(r.recall),
                     *(
@@ -147,12 +250,17 @@ class ExperimentResult:
         """The table with what it was measured on, the vectors and any errors."""
         headers, rows = self.table()
         d = self.data
+        if self.seeds > 1:
+            start = self.seed if self.seed is not None else "each config's train.seed"
+            seeds = f"Seeds: {self.seeds} per config, from {start} (each row's below)."
+        else:
+            seeds = f"Seed: {self.seed if self.seed is not None else 'per config'}."
         lines = [
             f"# Experiment {self.date}",
             "",
             f"Trained on `{d['train']}` ({d['n_train']} examples), best epoch picked on "
             f"`{d['dev']}` ({d['n_dev']}), scored on `{d['test']}` ({d['n_test']} examples, "
-            f"{d['test_words']} words). Seed: {self.seed if self.seed is not None else 'per config'}."
+            f"{d['test_words']} words). {seeds}"
             + (f" Overrides: `{' '.join(self.overrides)}`." if self.overrides else ""),
             "",
             markdown_table(headers, rows),
@@ -163,8 +271,26 @@ class ExperimentResult:
             "directory.",
             "",
         ]
+        if self.seeds > 1:
+            lines += [
+                "With several seeds: F1 is the mean ± the sample standard deviation over the "
+                "seeds; P, R and F1 per label are means, train s, words/s and size medians. "
+                "vs best: F1 points from the best config (highest mean F1), from each config's "
+                "per-document counts summed over its seeds; "
+                f"{NOT_SUPPORTED}: the paired bootstrap over the test documents "
+                f"({RESAMPLES} resamples) does not support the difference (its 95% interval "
+                "includes 0), so on data like this the config may be as good as the best.",
+                "",
+            ]
         for r in self.runs:
-            lines.append(f"- **{r.name}** (`{r.source}`)" + (f": {r.error}" if r.error else ""))
+            seeds = ", ".join(str(s) for s in r.seeds) if self.seeds > 1 else ""
+            lines.append(
+                f"- **{r.name}** (`{r.source}`)"
+                + (f", seeds {seeds}" if seeds else "")
+                + (f": {r.error}" if r.error else "")
+            )
+            if r.vs_best is not None:
+                lines.append(f"  - vs best: {_test_line(r.vs_best)}")
             if r.vectors:
                 lines.append(f"  - vectors: {r.vectors.description} (`{r.vectors.path}`)")
             if r.transformer:
@@ -177,8 +303,9 @@ class ExperimentResult:
             "data": self.data,
             "seed": self.seed,
             "overrides": self.overrides,
+            "seeds": self.seeds,
             "labels": self.labels,
-            "runs": [asdict(r) for r in self.runs],
+            "runs": [r.to_dict() for r in self.runs],
         }
 
     def write(self) -> None:
@@ -206,6 +333,7 @@ def run_experiment(
     vectors_ft: str | Path | None = None,
     format: str | None = None,
     seed: int | None = None,
+    seeds: int = 1,
     overrides: Sequence[str] = (),
     lang: str = "en",
     progress: Progress | None = None,
@@ -220,10 +348,23 @@ def run_experiment(
     ``engine="dask"`` trains each config as a task on a Dask cluster (``scheduler``, else a
     local one of ``processes`` workers): the workers read the data files and write the model
     directories under ``output`` themselves, so both must be paths the workers see.
+
+    ``seeds=N`` trains each config N times, with training seeds ``seed``, ``seed + 1``, ...
+    (without ``seed``: from each config's own ``train.seed``; a perceptron with
+    ``train.ensemble = k`` steps by k, since its members take seeds seed ... seed + k - 1),
+    into ``models/NAME/seed-S/`` with ``configs/NAME/seed-S.toml``; with Dask each run is a
+    task. The row is the mean ± sample sd of test F1 over the seeds, and every config is
+    tested against the best (:meth:`ExperimentResult.compare_with_best`) from the test
+    predictions the runs made: nothing is trained or predicted again for the test.
+
+    Raises:
+        ConfigError: E309, an unknown engine; E360, ``seeds`` below 1; the configs' errors.
     """
     if engine not in ("local", "dask"):
         raise ConfigError("E309", f"--engine {engine!r}", hint="Use local or dask.")
+    check_seeds(seeds)
     specs = load_specs(list(configs) or list(DEFAULT_CONFIGS), overrides)
+    plan = [(spec, _spec_seeds(spec, seed, seeds)) for spec in specs]
     out = Path(output) if output is not None else default_output()
     train_ex, dev_ex, test_ex = read_splits(train_path, dev_path, test_path, format, lang)
     check_held_out(train_ex, dev_ex, test_ex, dev_path, test_path)
@@ -258,34 +399,116 @@ def run_experiment(
         seed=seed,
         overrides=list(overrides),
         date=datetime.now().isoformat(timespec="seconds"),
+        seeds=seeds,
     )
+    total = seeds * len(specs)
+    # The seed is in the events (and the directories' names) only when there are several.
+    shown = (lambda s: s) if seeds > 1 else (lambda s: None)
+
+    def finished(spec: RunSpec, run: SeedRun) -> None:
+        f1 = run.f1 if run.status == "ok" else None
+        emit(RunFinished(spec.name, f1, run.error, seed=shown(run.seed)))
+
     if engine == "dask":
         from ..cluster import dask_client
 
         paths = (str(train_path), str(dev_path), str(test_path))
         with dask_client(scheduler, processes) as client:
-            futures = []
-            for i, spec in enumerate(specs):
-                emit(RunStarted(spec.name, i + 1, len(specs), model=spec.model))
-                futures.append(client.submit(
-                    _remote_run, spec, paths, format, lang, out.resolve(),
-                    vector_paths.get(spec.name), seed, pure=False,
-                ))  # fmt: skip
-            for spec, future in zip(specs, futures):
-                run = future.result()
-                result.runs.append(run)
-                result.write()
-                emit(RunFinished(spec.name, run.f1 if run.status == "ok" else None, run.error))
+            futures: list[Any] = []
+            for spec, spec_seeds in plan:
+                for s in spec_seeds:  # every run a task: seeds train in parallel too
+                    emit(RunStarted(spec.name, len(futures) + 1, total, model=spec.model,
+                                    seed=shown(s)))  # fmt: skip
+                    futures.append(client.submit(
+                        _remote_run, spec, paths, format, lang, out.resolve(),
+                        vector_paths.get(spec.name), s, seeds > 1, pure=False,
+                    ))  # fmt: skip
+            done = iter(futures)
+            for spec, spec_seeds in plan:
+                runs = []
+                for _ in spec_seeds:
+                    runs.append(next(done).result())
+                    finished(spec, runs[-1])
+                result.add(config_row(spec, vector_paths.get(spec.name), runs))
         return result
-    for i, spec in enumerate(specs):
-        emit(RunStarted(spec.name, i + 1, len(specs), model=spec.model))
-        run = _run_one(
-            spec, train_ex, dev_ex, test_ex, out, vector_paths.get(spec.name), seed, emit
-        )
-        result.runs.append(run)
-        result.write()
-        emit(RunFinished(spec.name, run.f1 if run.status == "ok" else None, run.error))
+    index = 0
+    for spec, spec_seeds in plan:
+        runs = []
+        for s in spec_seeds:
+            index += 1
+            emit(RunStarted(spec.name, index, total, model=spec.model, seed=shown(s)))
+            vectors_info = vector_paths.get(spec.name)
+            runs.append(_run_one(
+                spec, train_ex, dev_ex, test_ex, out, vectors_info, s, emit, seeds > 1
+            ))  # fmt: skip
+            finished(spec, runs[-1])
+        result.add(config_row(spec, vector_paths.get(spec.name), runs))
     return result
+
+
+def _spec_seeds(spec: RunSpec, seed: int | None, n: int) -> list[int | None]:
+    """The training seeds of a config's ``n`` runs (:func:`~nerkit.training.seeds.run_seeds`)."""
+    settings = spec.resolve().sections.get("train")
+    return run_seeds(seed, n, getattr(settings, "seed", 0), seed_step(settings))
+
+
+def config_row(spec: RunSpec, vectors: VectorsInfo | None, runs: list[SeedRun]) -> RunResult:
+    """A config's row from its runs: means of the scores of the seeds that trained, the
+    sample sd of F1, medians of time, speed and size (one run: its own numbers)."""
+    row = RunResult(
+        name=spec.name, source=spec.source, model=spec.model, vectors=vectors,
+        seeds=[r.seed for r in runs], per_seed=runs,
+    )  # fmt: skip
+    ok = [r for r in runs if r.status == "ok"]
+    failed = [r for r in runs if r.status != "ok"]
+    if failed:
+        row.status = "partial" if ok else "failed"
+        row.traceback = failed[0].traceback
+        row.error = (
+            failed[0].error
+            if len(runs) == 1
+            else "; ".join(f"seed {r.seed}: {r.error}" for r in failed)
+        )
+    if not ok:
+        return row
+    first = ok[0]
+    row.f1, row.f1_sd = mean_sd([r.f1 for r in ok if r.f1 is not None])
+    row.precision = mean_sd([r.precision for r in ok if r.precision is not None])[0]
+    row.recall = mean_sd([r.recall for r in ok if r.recall is not None])[0]
+    row.dev_f1 = mean_sd([r.dev_f1 for r in ok if r.dev_f1 is not None])[0]
+    labels = sorted({label for r in ok for label in r.per_label_f1})
+    row.per_label_f1 = {
+        label: mean_sd([r.per_label_f1.get(label, 0.0) for r in ok])[0] or 0.0
+        for label in labels
+    }
+    row.train_seconds = median([r.train_seconds for r in ok if r.train_seconds is not None])
+    row.words_per_second = median(
+        [r.words_per_second for r in ok if r.words_per_second is not None]
+    )
+    size = median([r.model_bytes for r in ok if r.model_bytes is not None])
+    row.model_bytes = None if size is None else round(size)
+    row.model_dir = first.model_dir if len(runs) == 1 else str(Path(first.model_dir or "").parent)
+    row.transformer = first.transformer
+    row.oov_rate, row.entity_oov_rate, row.oov = first.oov_rate, first.entity_oov_rate, first.oov
+    row.scores = first.scores if len(runs) == 1 else {}
+    return row
+
+
+def _vs_best(run: RunResult) -> str:
+    """The "vs best" cell: "best", the difference from the best (≈: not supported), or "-"."""
+    if run.best:
+        return "best"
+    return mark(run.vs_best) if run.vs_best is not None else "-"
+
+
+def _test_line(test: PairedTest) -> str:
+    d = test.difference
+    verdict = "supported" if test.supported else "not supported"
+    return (
+        f"{100 * d.value:+.2f} F1 points, 95% interval [{100 * d.low:+.2f}, "
+        f"{100 * d.high:+.2f}], {verdict}; the best scores higher in "
+        f"{100 * test.a_wins:.0f}% of the resamples"
+    )
 
 
 def _remote_run(
@@ -296,8 +519,9 @@ def _remote_run(
     out: Path,
     vectors: VectorsInfo | None,
     seed: int | None,
-) -> RunResult:
-    """One config trained and tested on a Dask worker, which reads the data itself."""
+    several: bool,
+) -> SeedRun:
+    """One run of a config trained and tested on a Dask worker, which reads the data itself."""
     train_ex, dev_ex, test_ex = read_splits(*paths, format, lang)
     try:
         import torch
@@ -305,7 +529,9 @@ def _remote_run(
         torch.set_num_threads(1)  # one worker process per core
     except ImportError:  # pragma: no cover - a perceptron-only install
         pass
-    return _run_one(spec, train_ex, dev_ex, test_ex, out, vectors, seed, lambda event: None)
+    return _run_one(
+        spec, train_ex, dev_ex, test_ex, out, vectors, seed, lambda event: None, several
+    )
 
 
 def config_overrides(spec: RunSpec, vectors_path: str | None, seed: int | None) -> list[str]:
@@ -344,14 +570,18 @@ def _run_one(
     vectors: VectorsInfo | None,
     seed: int | None,
     emit: Progress,
-) -> RunResult:
+    several: bool = False,
+) -> SeedRun:
+    """Train ``spec`` with ``seed`` and test it; with ``several`` seeds its config and model
+    go under ``NAME/seed-S``. An error is kept in the run, not raised."""
     from ..scoring import evaluate
 
-    run = RunResult(name=spec.name, source=spec.source, model=spec.model, vectors=vectors)
+    run = SeedRun(seed=seed)
+    where = safe_name(spec.name) + (f"/seed-{seed}" if several else "")
     try:
         extra = config_overrides(spec, vectors.path if vectors else None, seed)
-        config = write_config(spec, extra, out / "configs" / f"{safe_name(spec.name)}.toml")
-        model_dir = out / "models" / safe_name(spec.name)
+        config = write_config(spec, extra, out / "configs" / f"{where}.toml")
+        model_dir = out / "models" / where
         start = time.perf_counter()
         with w201_said_once():
             trained = train(
@@ -369,6 +599,7 @@ def _run_one(
         run.per_label_f1 = {label: prf.f1 for label, prf in s.per_label.items()}
         run.scores = s.to_dict()
         run.words_per_second = evaluation.words_per_second
+        run.counts = doc_micro_counts(evaluation.gold, evaluation.pred)
         run.model_dir = str(model_dir)
         run.model_bytes = dir_bytes(model_dir)
         if trained.nlp.recognizer is not None:
@@ -403,6 +634,7 @@ __all__ = [
     "DEFAULT_CONFIGS",
     "ExperimentResult",
     "RunResult",
+    "SeedRun",
     "describe_vectors",
     "run_experiment",
 ]
