@@ -478,8 +478,7 @@ def config_row(spec: RunSpec, vectors: VectorsInfo | None, runs: list[SeedRun]) 
     row.dev_f1 = mean_sd([r.dev_f1 for r in ok if r.dev_f1 is not None])[0]
     labels = sorted({label for r in ok for label in r.per_label_f1})
     row.per_label_f1 = {
-        label: mean_sd([r.per_label_f1.get(label, 0.0) for r in ok])[0] or 0.0
-        for label in labels
+        label: mean_sd([r.per_label_f1.get(label, 0.0) for r in ok])[0] or 0.0 for label in labels
     }
     row.train_seconds = median([r.train_seconds for r in ok if r.train_seconds is not None])
     row.words_per_second = median(
