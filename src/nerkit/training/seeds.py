@@ -23,8 +23,8 @@ Example:
     [None]
     >>> run_seeds(5, 3, 0), run_seeds(None, 3, 2), run_seeds(0, 3, 0, step=3)
     ([5, 6, 7], [2, 3, 4], [0, 3, 6])
-    >>> mean_sd([0.5, 0.7, 0.9])
-    (0.7, 0.2)
+    >>> mean_sd([0.5, 0.75, 1.0])  # the sample sd (n - 1), as statistics.stdev
+    (0.75, 0.25)
     >>> same = [doc_micro_counts([[(0, 3, "PER")], []], [[(0, 3, "PER")], [(0, 2, "PER")]])]
     >>> same[0].tolist()
     [[1, 0, 0], [0, 1, 0]]
