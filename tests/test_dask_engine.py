@@ -253,3 +253,42 @@ def test_a_learning_curve_on_the_cluster_gives_the_local_curve(cluster, tmp_path
                                 scheduler=cluster.address, **options)  # fmt: skip
     points = lambda r: [(s.n_examples, s.status, s.f1, s.dev_f1) for s in r.steps]  # noqa: E731
     assert points(remote) == points(local) and len(points(local)) == 2
+
+
+def test_several_seeds_on_the_cluster_give_the_local_tables(cluster, tmp_path: Path) -> None:
+    from nerkit.training.curve import learning_curve
+    from nerkit.training.experiment import run_experiment
+
+    data = [RESOURCES / "ner_tiny_train.jsonl", RESOURCES / "ner_tiny_dev.jsonl",
+            RESOURCES / "ner_tiny_dev.jsonl"]  # fmt: skip
+    other = tmp_path / "small-perceptron.toml"
+    other.write_text(
+        '[experiment]\nname = "small"\n[model]\nname = "perceptron.v1"\nhash_rows = 64\n'
+    )
+    fast = ["train.max_epochs=3", "train.ensemble=1", "model.hash_rows=4096"]
+    options = {"seed": 1, "seeds": 2}
+    runs = {}
+    for engine in ("local", "dask"):
+        where = {"engine": engine, "scheduler": cluster.address} if engine == "dask" else {}
+        with pytest.warns(Warning):  # dev and test are the same file here (W203)
+            runs[engine] = (
+                run_experiment(["perceptron", other], *data, tmp_path / f"e-{engine}",
+                               overrides=[*fast, "small:model.hash_rows=64"], **options,
+                               **where),  # type: ignore[arg-type]
+                learning_curve("perceptron", *data, output=tmp_path / f"c-{engine}",
+                               steps=(50, 100), overrides=fast, **options,
+                               **where),  # type: ignore[arg-type]
+            )  # fmt: skip
+    (local, local_curve), (remote, remote_curve) = runs["local"], runs["dask"]
+    rows = lambda r: [  # noqa: E731
+        (x.name, x.status, x.seeds, [s.f1 for s in x.per_seed], x.f1_sd, x.best,
+         x.vs_best.difference.value if x.vs_best else None) for x in r.runs
+    ]  # fmt: skip
+    assert rows(remote) == rows(local) and [x.seeds for x in local.runs] == [[1, 2], [1, 2]]
+    assert all(x.status == "ok" for x in remote.runs) and remote.runs[1].vs_best is not None
+    assert (tmp_path / "e-dask" / "models" / "small" / "seed-2").is_dir()
+    points = lambda r: [  # noqa: E731
+        (s.n_examples, s.seeds, [p.f1 for p in s.per_seed], s.gain.difference.value if s.gain else None)
+        for s in r.steps
+    ]  # fmt: skip
+    assert points(remote_curve) == points(local_curve) and remote_curve.steps[1].gain is not None

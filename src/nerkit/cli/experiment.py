@@ -13,6 +13,11 @@ if TYPE_CHECKING:
 from . import app
 from .db import EngineOption, SchedulerOption
 
+_SEEDS_HELP = (
+    "Train each {what} this many times, with seeds --seed, --seed + 1, ...{extra}: F1 as "
+    "mean ± sd over the seeds, and ≈ where the paired bootstrap over the test documents does "
+    "not support {diff}."
+)
 _SET_HELP = (
     "Override a setting in every config that has it: section.key=value; aim one with "
     "NAME:section.key=value (a config or model name, e.g. perceptron:train.ensemble=1)."
@@ -66,6 +71,18 @@ def experiment_command(
         str | None, typer.Option("--format", "-f", help="Data format (detected if omitted).")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for every config.")] = None,
+    seeds: Annotated[
+        int,
+        typer.Option(
+            "--seeds",
+            min=1,
+            help=_SEEDS_HELP.format(
+                what="config",
+                extra=" (without --seed: from each config's own)",
+                diff="its difference from the best config",
+            ),
+        ),
+    ] = 1,
     overrides: Annotated[list[str] | None, typer.Option("--set", help=_SET_HELP)] = None,
     lang: Annotated[str, typer.Option("--lang", help="Tokenizer language.")] = "en",
     engine: EngineOption = "local",
@@ -78,6 +95,7 @@ def experiment_command(
     from ..errors import ConfigError
     from ..training.experiment import DEFAULT_CONFIGS, run_experiment
     from ..training.report import print_table
+    from ..training.seeds import NOT_SUPPORTED
 
     for name in configs or []:
         if Path(name).is_file() and Path(name).suffix != ".toml":
@@ -103,6 +121,7 @@ def experiment_command(
         vectors_ft=vectors_ft,
         format=format,
         seed=seed,
+        seeds=seeds,
         overrides=overrides or [],
         lang=lang,
         progress=_printer("experiment"),
@@ -123,6 +142,12 @@ def experiment_command(
             ["label", *(r[0] for r in rows)],
             [[h[3:], *(r[c] for r in rows)] for h, c in zip(labels, cols)],
             "F1 per label on test (%)",
+        )
+    if seeds > 1:
+        typer.echo(
+            f"F1: mean ± sample sd over {seeds} seeds. vs best: F1 points from the best config; "
+            f"{NOT_SUPPORTED}: the paired bootstrap over the test documents does not support "
+            "the difference (the config may be as good as the best). Intervals in results.md."
         )
     typer.echo(f"Wrote {result.output / 'results.md'} and {result.output / 'results.json'}")
 
@@ -150,6 +175,16 @@ def curve_command(
         str | None, typer.Option("--format", "-f", help="Data format (detected if omitted).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the shuffle and training.")] = 0,
+    seeds: Annotated[
+        int,
+        typer.Option(
+            "--seeds",
+            min=1,
+            help=_SEEDS_HELP.format(
+                what="step", extra=", each its own shuffle", diff="its gain over the step before"
+            ),
+        ),
+    ] = 1,
     overrides: Annotated[list[str] | None, typer.Option("--set", help=_SET_HELP)] = None,
     keep_models: Annotated[
         bool, typer.Option("--keep-models", help="Keep each step's model under models/.")
@@ -165,6 +200,7 @@ def curve_command(
     from ..errors import ConfigError
     from ..training.curve import learning_curve
     from ..training.report import print_table
+    from ..training.seeds import NOT_SUPPORTED
 
     try:
         values = [float(s) for s in steps.split(",") if s.strip()]
@@ -183,6 +219,7 @@ def curve_command(
         vectors=vectors,
         format=format,
         seed=seed,
+        seeds=seeds,
         overrides=overrides or [],
         lang=lang,
         keep_models=keep_models,
@@ -193,4 +230,10 @@ def curve_command(
     )
     headers, rows = result.table()
     print_table(headers, rows, title=f"Learning curve of {result.name} on {test_path.name}")
+    if seeds > 1:
+        typer.echo(
+            f"test F1: mean ± sample sd over {seeds} seeds (each its own shuffle). gain: F1 "
+            f"points over the step before; {NOT_SUPPORTED}: the paired bootstrap over the test "
+            "documents does not support the gain."
+        )
     typer.echo(f"Wrote {result.plot}, {result.output / 'curve.md'} and curve.json")

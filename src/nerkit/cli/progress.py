@@ -76,8 +76,10 @@ def run_lines(console: Console, kind: str) -> Progress:
             console.print(f"  vectors epoch {event.done}/{event.total}", highlight=False)
         elif isinstance(event, RunStarted):
             what = f"{event.examples} examples" if kind == "curve" else str(event.model)
+            seed = f" seed {event.seed}" if event.seed is not None else ""
             console.print(
-                f"[bold][{event.index}/{event.total}] {event.name}[/] ({what})", highlight=False
+                f"[bold][{event.index}/{event.total}] {event.name}{seed}[/] ({what})",
+                highlight=False,
             )
         elif isinstance(event, Evaluated):
             member = f" model {event.member}" if event.member else ""

@@ -5,6 +5,15 @@ that order, so every step holds all the examples of the steps before it and the 
 the effect of more data, not of a different sample. Writes ``curve.png`` (test F1 against the
 number of training examples), ``curve.md`` and ``curve.json`` after every step.
 
+With ``seeds=N`` the curve is drawn N times, with seeds ``seed``, ``seed + 1``, ... (see
+:mod:`nerkit.training.seeds`), and each seed changes both the shuffle (so the subsets) and the
+training seed: the spread is then that of drawing another sample of this size and training
+it, which is what a user who annotates that many examples will get, not only that of the
+training seed on one lucky or unlucky sample. Each step shows test F1 as mean ± sample
+standard deviation over the seeds, and its gain over the step before, tested by the paired
+bootstrap over the test documents (each step's per-document counts summed over its seeds);
+a gain the test does not support is marked ≈.
+
 Example:
     >>> step_sizes([10, 50, 100], "percent", 84)
     [8, 42, 84]
@@ -22,123 +31,26 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import ConfigError
+from .curve_results import CurveResult, CurveRun, CurveStep, curve_point
 from .data import check_held_out, read_splits, w201_said_once
 from .events import Evaluated, Progress, RunFinished, RunStarted
 from .experiment import config_overrides, default_output, write_config
-from .report import markdown_table, percent, plot_curve, write_json
+from .seeds import check_seeds, doc_micro_counts, run_seeds, seed_step
 from .specs import load_spec
 from .train import train
-from .vectorprep import VectorsInfo, describe_vectors
+from .vectorprep import describe_vectors
 
 if TYPE_CHECKING:
     from ..corpus import Example
 
 UNITS = ("percent", "examples")
-
-
-@dataclass
-class CurveStep:
-    """One point of the curve: how much data, and the scores it gave."""
-
-    step: float  # as asked: a percentage or a number of examples
-    n_examples: int
-    n_words: int
-    f1: float | None = None
-    precision: float | None = None
-    recall: float | None = None
-    dev_f1: float | None = None
-    train_seconds: float | None = None
-    status: str = "ok"
-    error: str | None = None
-    traceback: str | None = None
-
-
-@dataclass
-class CurveResult:
-    """The steps of a learning curve, the shuffled order they were cut from, and the files."""
-
-    name: str
-    source: str
-    unit: str
-    n_total: int
-    order: list[int]  # indices into the training examples; step k uses order[:n_k]
-    steps: list[CurveStep] = field(default_factory=list)
-    output: Path = Path(".")
-    plot: Path | None = None
-    vectors: VectorsInfo | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def indices(self, step: CurveStep) -> list[int]:
-        """The training examples (indices in the file's trainable examples) of ``step``."""
-        return self.order[: step.n_examples]
-
-    def table(self) -> tuple[list[str], list[list[str]]]:
-        headers = ["step", "examples", "words", "test F1", "P", "R", "dev F1", "train s", "status"]
-        unit = "%" if self.unit == "percent" else ""
-        rows = [
-            [
-                f"{s.step:g}{unit}",
-                str(s.n_examples),
-                str(s.n_words),
-                percent(s.f1),
-                percent(s.precision),
-                percent(s.recall),
-                percent(s.dev_f1),
-                "-" if s.train_seconds is None else f"{s.train_seconds:.1f}",
-                s.status,
-            ]
-            for s in self.steps
-        ]
-        return headers, rows
-
-    def markdown(self) -> str:
-        headers, rows = self.table()
-        d = self.data
-        lines = [
-            f"# Learning curve of {self.name} (`{self.source}`)",
-            "",
-            f"Subsets of `{d.get('train')}` ({self.n_total} examples, one seeded shuffle, "
-            f"seed {d.get('seed')}; each step contains the previous ones); best epoch picked on "
-            f"`{d.get('dev')}`, scored on `{d.get('test')}`. Scores in %.",
-            "",
-            markdown_table(headers, rows),
-            "",
-        ]
-        if self.vectors:
-            lines.append(f"Vectors: {self.vectors.description} (`{self.vectors.path}`)")
-        if self.plot:
-            lines.append(f"![test F1 against training examples]({self.plot.name})")
-        lines += [f"- step {s.step:g}: {s.error}" for s in self.steps if s.error]
-        return "\n".join(lines) + "\n"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "source": self.source,
-            "unit": self.unit,
-            "n_total": self.n_total,
-            "data": self.data,
-            "vectors": asdict(self.vectors) if self.vectors else None,
-            "steps": [asdict(s) for s in self.steps],
-            "order": self.order,
-        }
-
-    def write(self) -> None:
-        ok = [(s.n_examples, s.f1) for s in self.steps if s.f1 is not None]
-        dev = [(s.n_examples, s.dev_f1) for s in self.steps if s.dev_f1 is not None]
-        if ok:
-            self.plot = plot_curve(
-                ok, self.output / "curve.png", f"Learning curve: {self.name}", dev
-            )
-        write_json(self.output / "curve.json", self.to_dict())
-        (self.output / "curve.md").write_text(self.markdown(), encoding="utf8")
 
 
 def step_sizes(steps: Sequence[float], unit: str, n_total: int) -> list[int]:
@@ -180,6 +92,7 @@ def learning_curve(
     vectors: str | Path | None = None,
     format: str | None = None,
     seed: int = 0,
+    seeds: int = 1,
     overrides: Sequence[str] = (),
     lang: str = "en",
     keep_models: bool = False,
@@ -193,9 +106,20 @@ def learning_curve(
     ``engine="dask"`` trains each subset as a task on a Dask cluster (``scheduler``, else a
     local one of ``processes`` workers); the workers read the data files (and write kept
     models under ``output``), so those must be paths the workers see.
+
+    ``seeds=N`` trains every step N times, with seeds ``seed``, ``seed + 1``, ... (a
+    perceptron with ``train.ensemble = k``: k apart, so runs share no member's seed); each
+    seed shuffles the data its own way and trains with that seed (kept models under
+    ``models/N-examples/seed-S/``). Each step's gain over the step before is tested by the
+    paired bootstrap over the test documents, from the predictions the runs made.
+
+    Raises:
+        ConfigError: E309, an unknown engine; E360, ``seeds`` below 1; E327, bad steps;
+            the config's errors.
     """
     if engine not in ("local", "dask"):
         raise ConfigError("E309", f"--engine {engine!r}", hint="Use local or dask.")
+    check_seeds(seeds)
 
     spec = load_spec(config, overrides)
     resolved = spec.resolve()
@@ -217,7 +141,12 @@ def learning_curve(
     for value in steps:
         n = step_sizes([value], unit, len(train_ex))[0]
         asked.setdefault(n, float(value))
-    order = np.random.default_rng(seed).permutation(len(train_ex)).tolist()
+    seed_list = [
+        s for s in run_seeds(seed, seeds, seed, seed_step(resolved.sections.get("train")))
+        if s is not None
+    ]  # fmt: skip
+    orders = [np.random.default_rng(s).permutation(len(train_ex)).tolist() for s in seed_list]
+    several = seeds > 1
     out = Path(output) if output is not None else default_output("curve")
     out.mkdir(parents=True, exist_ok=True)
     config_path = write_config(
@@ -228,38 +157,57 @@ def learning_curve(
         source=spec.source,
         unit=unit,
         n_total=len(train_ex),
-        order=order,
+        order=orders[0],
         output=out,
         vectors=info,
         data={"train": str(train_path), "dev": str(dev_path), "test": str(test_path), "seed": seed},
+        seeds=seed_list,
+        orders=orders,
     )
+    total = len(sizes) * len(seed_list)
+    # The seed is in the events (and the directories' names) only when there are several.
+    shown = (lambda s: s) if several else (lambda s: None)
+
+    def finished(run: CurveRun) -> None:
+        f1 = run.f1 if run.status == "ok" else None
+        emit(RunFinished(spec.name, f1, run.error, seed=shown(run.seed)))
+
+    keep_under = out if keep_models else None
     if engine == "dask":
         from ..cluster import dask_client
 
         paths = (str(train_path), str(dev_path), str(test_path))
+        keep_under = out.resolve() if keep_models else None
         with dask_client(scheduler, processes) as client:
-            futures = []
-            for i, n in enumerate(sizes):
-                emit(RunStarted(spec.name, i + 1, len(sizes), examples=n))
-                futures.append(client.submit(
-                    _remote_step, paths, format, lang, order, n, asked[n], config_path,
-                    out.resolve() if keep_models else None, spec.name, pure=False,
-                ))  # fmt: skip
-            for future in futures:
-                step = future.result()
-                result.steps.append(step)
-                result.write()
-                emit(RunFinished(spec.name, step.f1 if step.status == "ok" else None, step.error))
+            futures: list[Any] = []
+            for n in sizes:
+                for s, order in zip(seed_list, orders):  # every run a task
+                    emit(RunStarted(spec.name, len(futures) + 1, total, examples=n,
+                                    seed=shown(s)))  # fmt: skip
+                    futures.append(client.submit(
+                        _remote_step, paths, format, lang, order, n, config_path,
+                        keep_under, s, several, pure=False,
+                    ))  # fmt: skip
+            done = iter(futures)
+            for n in sizes:
+                runs = []
+                for _ in seed_list:
+                    runs.append(next(done).result())
+                    finished(runs[-1])
+                result.add(curve_point(asked[n], n, runs))
         return result
-    for i, n in enumerate(sizes):
-        emit(RunStarted(spec.name, i + 1, len(sizes), examples=n))
-        step = _curve_step(
-            train_ex, dev_ex, test_ex, order, n, asked[n], config_path,
-            out if keep_models else None, _epoch_callback(emit, spec.name, n),
-        )  # fmt: skip
-        result.steps.append(step)
-        result.write()
-        emit(RunFinished(spec.name, step.f1 if step.status == "ok" else None, step.error))
+    index = 0
+    for n in sizes:
+        runs = []
+        for s, order in zip(seed_list, orders):
+            index += 1
+            emit(RunStarted(spec.name, index, total, examples=n, seed=shown(s)))
+            runs.append(_curve_step(
+                train_ex, dev_ex, test_ex, order, n, config_path, keep_under,
+                _epoch_callback(emit, spec.name, n), s, several,
+            ))  # fmt: skip
+            finished(runs[-1])
+        result.add(curve_point(asked[n], n, runs))
     return result
 
 
@@ -269,36 +217,44 @@ def _curve_step(
     test_ex: list[Example],
     order: list[int],
     n: int,
-    asked: float,
     config_path: Path,
     keep_under: Path | None,
     callback: Callable[[Evaluated], None] | None,
-) -> CurveStep:
-    """Train on the first ``n`` examples of ``order`` and test; the model is kept under
-    ``keep_under`` when given, else deleted."""
+    seed: int,
+    several: bool = False,
+) -> CurveRun:
+    """Train with ``seed`` on the first ``n`` examples of ``order`` and test; the model is
+    kept under ``keep_under`` when given (with ``several`` seeds in ``seed-S/``), else
+    deleted. An error is kept in the run, not raised."""
     from ..scoring import evaluate
 
     subset = [train_ex[j] for j in order[:n]]
-    step = CurveStep(asked, n, sum(len(ex.doc) for ex in subset))
-    model_dir = keep_under / "models" / f"{n}-examples" if keep_under is not None else None
+    run = CurveRun(seed, sum(len(ex.doc) for ex in subset))
+    model_dir = None
+    if keep_under is not None:
+        model_dir = keep_under / "models" / f"{n}-examples"
+        model_dir = model_dir / f"seed-{seed}" if several else model_dir
     tmp = None if model_dir is not None else Path(tempfile.mkdtemp(prefix="nerkit-curve-"))
     try:
         start = time.perf_counter()
         with w201_said_once():
             trained = train(
-                subset, dev_ex or None, model_dir or tmp, config=config_path, callback=callback
-            )
-        step.train_seconds = trained.seconds or time.perf_counter() - start
-        step.dev_f1 = trained.evaluation.scores.f1 if trained.evaluation else None
-        scores = evaluate(trained.nlp, test_ex).scores
-        step.f1, step.precision, step.recall = scores.f1, scores.precision, scores.recall
+                subset, dev_ex or None, model_dir or tmp, config=config_path, seed=seed,
+                callback=callback,
+            )  # fmt: skip
+        run.train_seconds = trained.seconds or time.perf_counter() - start
+        run.dev_f1 = trained.evaluation.scores.f1 if trained.evaluation else None
+        evaluation = evaluate(trained.nlp, test_ex)
+        scores = evaluation.scores
+        run.f1, run.precision, run.recall = scores.f1, scores.precision, scores.recall
+        run.counts = doc_micro_counts(evaluation.gold, evaluation.pred)
     except Exception as err:  # keep the other steps
-        step.status, step.error = "failed", f"{type(err).__name__}: {err}"
-        step.traceback = traceback.format_exc()
+        run.status, run.error = "failed", f"{type(err).__name__}: {err}"
+        run.traceback = traceback.format_exc()
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-    return step
+    return run
 
 
 def _remote_step(
@@ -307,12 +263,12 @@ def _remote_step(
     lang: str,
     order: list[int],
     n: int,
-    asked: float,
     config_path: Path,
     keep_under: Path | None,
-    name: str,
-) -> CurveStep:
-    """One step of the curve on a Dask worker, which reads the data itself."""
+    seed: int,
+    several: bool,
+) -> CurveRun:
+    """One seed's run of one step on a Dask worker, which reads the data itself."""
     try:
         import torch
 
@@ -320,8 +276,13 @@ def _remote_step(
     except ImportError:  # pragma: no cover - a perceptron-only install
         pass
     train_ex, dev_ex, test_ex = read_splits(*paths, format, lang)
-    return _curve_step(train_ex, dev_ex, test_ex, order, n, asked, config_path, keep_under, None)
+    return _curve_step(
+        train_ex, dev_ex, test_ex, order, n, config_path, keep_under, None, seed, several
+    )
 
 
 def _epoch_callback(emit: Progress, name: str, n: int) -> Callable[[Evaluated], None]:
     return lambda event: emit(replace(event, run=name, examples=n))
+
+
+__all__ = ["CurveResult", "CurveRun", "CurveStep", "curve_point", "learning_curve", "step_sizes"]

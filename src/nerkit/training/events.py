@@ -83,13 +83,15 @@ class VectorsProgress:
 
 @dataclass(frozen=True)
 class RunStarted:
-    """A config (experiment) or a subset size (curve) starts training."""
+    """A config (experiment) or a subset size (curve) starts training (with several seeds:
+    one of its runs; ``index`` and ``total`` count runs)."""
 
     name: str
     index: int
     total: int
     model: str | None = None
     examples: int | None = None
+    seed: int | None = None  # the run's training seed, when each is trained with several
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class RunFinished:
     name: str
     f1: float | None
     error: str | None = None
+    seed: int | None = None  # as in RunStarted
 
 
 Event = Evaluated | VectorsReady | VectorsProgress | RunStarted | RunFinished

@@ -10,6 +10,12 @@ are scored on complete accepted answers. Before anything trains, the data is che
 out, as :class:`~nerkit.errors.NerkitWarning`: W201 when dev texts are training texts, W204
 when test texts are, W203 when dev and test are the same data (the same file or texts in both).
 
+With ``seeds=N`` each config is trained N times (training seeds ``seed``, ``seed + 1``, ...;
+see :mod:`nerkit.training.seeds`): its row shows test F1 as mean ± sample standard deviation
+over the seeds, and every config is tested against the best one (highest mean F1) by the
+paired bootstrap over the test documents, each config's per-document counts summed over its
+seeds; a difference the test does not support is marked ≈.
+
 Configs that ask for vectors by kind (``[experiment] vectors = "word2vec"``) get them from
 ``vectors_w2v``/``vectors_ft``, or vectors trained on ``vectors_raw`` plus the training texts
 (cached in ``OUTPUT/vectors/`` and reused when the inputs and settings are the same).
@@ -28,7 +34,7 @@ import re
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +42,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 from .data import check_held_out, read_splits, w201_said_once
 from .events import Progress, RunFinished, RunStarted
-from .report import dir_bytes, human_bytes, markdown_table, percent, write_json
+from .experiment_results import ExperimentResult, RunResult, SeedRun, config_row
+from .report import dir_bytes
+from .seeds import check_seeds, doc_micro_counts, run_seeds, seed_step
 from .specs import RunSpec, load_specs
 from .train import train
 from .vectorprep import VectorsInfo, describe_vectors, prepare_vectors
@@ -52,139 +60,6 @@ DEFAULT_CONFIGS = (
     "perceptron",
     "perceptron-word2vec",
 )
-
-
-@dataclass
-class RunResult:
-    """One config's row: scores on the test data, vectors, cost; or the error that stopped it."""
-
-    name: str
-    source: str
-    model: str
-    status: str = "ok"  # "ok" or "failed"
-    error: str | None = None
-    vectors: VectorsInfo | None = None
-    transformer: str | None = None  # the transformer base's name and source, if any
-    f1: float | None = None
-    precision: float | None = None
-    recall: float | None = None
-    per_label_f1: dict[str, float] = field(default_factory=dict)
-    oov_rate: float | None = None
-    entity_oov_rate: float | None = None
-    train_seconds: float | None = None
-    words_per_second: float | None = None
-    model_bytes: int | None = None
-    model_dir: str | None = None
-    dev_f1: float | None = None
-    scores: dict[str, Any] = field(default_factory=dict)
-    oov: dict[str, Any] | None = None
-    traceback: str | None = None
-
-
-@dataclass
-class ExperimentResult:
-    """All rows of an experiment and where they were written."""
-
-    output: Path
-    runs: list[RunResult]
-    data: dict[str, Any]
-    seed: int | None = None
-    overrides: list[str] = field(default_factory=list)
-    date: str = ""
-
-    @property
-    def labels(self) -> list[str]:
-        return sorted({label for r in self.runs for label in r.per_label_f1})
-
-    def table(self) -> tuple[list[str], list[list[str]]]:
-        """Headers and rows of the comparison table (numbers as text)."""
-        labels = self.labels
-        headers = [
-            "config",
-            "model",
-            "vectors",
-            "vectors trained on",
-            "transformer",
-            "F1",
-            "P",
-            "R",
-            *(f"F1 {label}" for label in labels),
-            "OOV tokens %",
-            "OOV entity tokens %",
-            "train s",
-            "words/s",
-            "size",
-            "status",
-        ]
-        rows = []
-        for r in self.runs:
-            v = r.vectors
-            rows.append(
-                [
-                    r.name,
-                    r.model,
-                    v.label if v else "-",
-                    v.trained_on if v else "-",
-                    r.transformer.split(" (", 1)[0] if r.transformer else "-",
-                    percent(r.f1),
-                    percent(r.precision),
-                    percent(r.recall),
-                    *(
-                        percent(r.per_label_f1.get(label)) if r.f1 is not None else "-"
-                        for label in labels
-                    ),
-                    percent(r.oov_rate),
-                    percent(r.entity_oov_rate),
-                    "-" if r.train_seconds is None else f"{r.train_seconds:.1f}",
-                    "-" if r.words_per_second is None else f"{r.words_per_second:,.0f}",
-                    human_bytes(r.model_bytes),
-                    r.status,
-                ]
-            )
-        return headers, rows
-
-    def markdown(self) -> str:
-        """The table with what it was measured on, the vectors and any errors."""
-        headers, rows = self.table()
-        d = self.data
-        lines = [
-            f"# Experiment {self.date}",
-            "",
-            f"Trained on `{d['train']}` ({d['n_train']} examples), best epoch picked on "
-            f"`{d['dev']}` ({d['n_dev']}), scored on `{d['test']}` ({d['n_test']} examples, "
-            f"{d['test_words']} words). Seed: {self.seed if self.seed is not None else 'per config'}."
-            + (f" Overrides: `{' '.join(self.overrides)}`." if self.overrides else ""),
-            "",
-            markdown_table(headers, rows),
-            "",
-            "F1, P, R: micro-averaged exact-span scores on the test data, in %. OOV: share of test "
-            "tokens (and of tokens inside gold entities) without a row in the config's vectors. "
-            "train s: training time; words/s: prediction speed on the test data; size: the model "
-            "directory.",
-            "",
-        ]
-        for r in self.runs:
-            lines.append(f"- **{r.name}** (`{r.source}`)" + (f": {r.error}" if r.error else ""))
-            if r.vectors:
-                lines.append(f"  - vectors: {r.vectors.description} (`{r.vectors.path}`)")
-            if r.transformer:
-                lines.append(f"  - transformer: {r.transformer}")
-        return "\n".join(lines) + "\n"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "date": self.date,
-            "data": self.data,
-            "seed": self.seed,
-            "overrides": self.overrides,
-            "labels": self.labels,
-            "runs": [asdict(r) for r in self.runs],
-        }
-
-    def write(self) -> None:
-        """Write ``results.json`` and ``results.md`` (after every config, so none is lost)."""
-        write_json(self.output / "results.json", self.to_dict())
-        (self.output / "results.md").write_text(self.markdown(), encoding="utf8")
 
 
 def default_output(kind: str = "") -> Path:
@@ -206,6 +81,7 @@ def run_experiment(
     vectors_ft: str | Path | None = None,
     format: str | None = None,
     seed: int | None = None,
+    seeds: int = 1,
     overrides: Sequence[str] = (),
     lang: str = "en",
     progress: Progress | None = None,
@@ -220,10 +96,23 @@ def run_experiment(
     ``engine="dask"`` trains each config as a task on a Dask cluster (``scheduler``, else a
     local one of ``processes`` workers): the workers read the data files and write the model
     directories under ``output`` themselves, so both must be paths the workers see.
+
+    ``seeds=N`` trains each config N times, with training seeds ``seed``, ``seed + 1``, ...
+    (without ``seed``: from each config's own ``train.seed``; a perceptron with
+    ``train.ensemble = k`` steps by k, since its members take seeds seed ... seed + k - 1),
+    into ``models/NAME/seed-S/`` with ``configs/NAME/seed-S.toml``; with Dask each run is a
+    task. The row is the mean ± sample sd of test F1 over the seeds, and every config is
+    tested against the best (:meth:`ExperimentResult.compare_with_best`) from the test
+    predictions the runs made: nothing is trained or predicted again for the test.
+
+    Raises:
+        ConfigError: E309, an unknown engine; E360, ``seeds`` below 1; the configs' errors.
     """
     if engine not in ("local", "dask"):
         raise ConfigError("E309", f"--engine {engine!r}", hint="Use local or dask.")
+    check_seeds(seeds)
     specs = load_specs(list(configs) or list(DEFAULT_CONFIGS), overrides)
+    plan = [(spec, _spec_seeds(spec, seed, seeds)) for spec in specs]
     out = Path(output) if output is not None else default_output()
     train_ex, dev_ex, test_ex = read_splits(train_path, dev_path, test_path, format, lang)
     check_held_out(train_ex, dev_ex, test_ex, dev_path, test_path)
@@ -258,34 +147,57 @@ def run_experiment(
         seed=seed,
         overrides=list(overrides),
         date=datetime.now().isoformat(timespec="seconds"),
+        seeds=seeds,
     )
+    total = seeds * len(specs)
+    # The seed is in the events (and the directories' names) only when there are several.
+    shown = (lambda s: s) if seeds > 1 else (lambda s: None)
+
+    def finished(spec: RunSpec, run: SeedRun) -> None:
+        f1 = run.f1 if run.status == "ok" else None
+        emit(RunFinished(spec.name, f1, run.error, seed=shown(run.seed)))
+
     if engine == "dask":
         from ..cluster import dask_client
 
         paths = (str(train_path), str(dev_path), str(test_path))
         with dask_client(scheduler, processes) as client:
-            futures = []
-            for i, spec in enumerate(specs):
-                emit(RunStarted(spec.name, i + 1, len(specs), model=spec.model))
-                futures.append(client.submit(
-                    _remote_run, spec, paths, format, lang, out.resolve(),
-                    vector_paths.get(spec.name), seed, pure=False,
-                ))  # fmt: skip
-            for spec, future in zip(specs, futures):
-                run = future.result()
-                result.runs.append(run)
-                result.write()
-                emit(RunFinished(spec.name, run.f1 if run.status == "ok" else None, run.error))
+            futures: list[Any] = []
+            for spec, spec_seeds in plan:
+                for s in spec_seeds:  # every run a task: seeds train in parallel too
+                    emit(RunStarted(spec.name, len(futures) + 1, total, model=spec.model,
+                                    seed=shown(s)))  # fmt: skip
+                    futures.append(client.submit(
+                        _remote_run, spec, paths, format, lang, out.resolve(),
+                        vector_paths.get(spec.name), s, seeds > 1, pure=False,
+                    ))  # fmt: skip
+            done = iter(futures)
+            for spec, spec_seeds in plan:
+                runs = []
+                for _ in spec_seeds:
+                    runs.append(next(done).result())
+                    finished(spec, runs[-1])
+                result.add(config_row(spec, vector_paths.get(spec.name), runs))
         return result
-    for i, spec in enumerate(specs):
-        emit(RunStarted(spec.name, i + 1, len(specs), model=spec.model))
-        run = _run_one(
-            spec, train_ex, dev_ex, test_ex, out, vector_paths.get(spec.name), seed, emit
-        )
-        result.runs.append(run)
-        result.write()
-        emit(RunFinished(spec.name, run.f1 if run.status == "ok" else None, run.error))
+    index = 0
+    for spec, spec_seeds in plan:
+        runs = []
+        for s in spec_seeds:
+            index += 1
+            emit(RunStarted(spec.name, index, total, model=spec.model, seed=shown(s)))
+            vectors_info = vector_paths.get(spec.name)
+            runs.append(_run_one(
+                spec, train_ex, dev_ex, test_ex, out, vectors_info, s, emit, seeds > 1
+            ))  # fmt: skip
+            finished(spec, runs[-1])
+        result.add(config_row(spec, vector_paths.get(spec.name), runs))
     return result
+
+
+def _spec_seeds(spec: RunSpec, seed: int | None, n: int) -> list[int | None]:
+    """The training seeds of a config's ``n`` runs (:func:`~nerkit.training.seeds.run_seeds`)."""
+    settings = spec.resolve().sections.get("train")
+    return run_seeds(seed, n, getattr(settings, "seed", 0), seed_step(settings))
 
 
 def _remote_run(
@@ -296,8 +208,9 @@ def _remote_run(
     out: Path,
     vectors: VectorsInfo | None,
     seed: int | None,
-) -> RunResult:
-    """One config trained and tested on a Dask worker, which reads the data itself."""
+    several: bool,
+) -> SeedRun:
+    """One run of a config trained and tested on a Dask worker, which reads the data itself."""
     train_ex, dev_ex, test_ex = read_splits(*paths, format, lang)
     try:
         import torch
@@ -305,7 +218,9 @@ def _remote_run(
         torch.set_num_threads(1)  # one worker process per core
     except ImportError:  # pragma: no cover - a perceptron-only install
         pass
-    return _run_one(spec, train_ex, dev_ex, test_ex, out, vectors, seed, lambda event: None)
+    return _run_one(
+        spec, train_ex, dev_ex, test_ex, out, vectors, seed, lambda event: None, several
+    )
 
 
 def config_overrides(spec: RunSpec, vectors_path: str | None, seed: int | None) -> list[str]:
@@ -344,14 +259,18 @@ def _run_one(
     vectors: VectorsInfo | None,
     seed: int | None,
     emit: Progress,
-) -> RunResult:
+    several: bool = False,
+) -> SeedRun:
+    """Train ``spec`` with ``seed`` and test it; with ``several`` seeds its config and model
+    go under ``NAME/seed-S``. An error is kept in the run, not raised."""
     from ..scoring import evaluate
 
-    run = RunResult(name=spec.name, source=spec.source, model=spec.model, vectors=vectors)
+    run = SeedRun(seed=seed)
+    where = safe_name(spec.name) + (f"/seed-{seed}" if several else "")
     try:
         extra = config_overrides(spec, vectors.path if vectors else None, seed)
-        config = write_config(spec, extra, out / "configs" / f"{safe_name(spec.name)}.toml")
-        model_dir = out / "models" / safe_name(spec.name)
+        config = write_config(spec, extra, out / "configs" / f"{where}.toml")
+        model_dir = out / "models" / where
         start = time.perf_counter()
         with w201_said_once():
             trained = train(
@@ -369,6 +288,7 @@ def _run_one(
         run.per_label_f1 = {label: prf.f1 for label, prf in s.per_label.items()}
         run.scores = s.to_dict()
         run.words_per_second = evaluation.words_per_second
+        run.counts = doc_micro_counts(evaluation.gold, evaluation.pred)
         run.model_dir = str(model_dir)
         run.model_bytes = dir_bytes(model_dir)
         if trained.nlp.recognizer is not None:
@@ -403,6 +323,7 @@ __all__ = [
     "DEFAULT_CONFIGS",
     "ExperimentResult",
     "RunResult",
+    "SeedRun",
     "describe_vectors",
     "run_experiment",
 ]

@@ -101,8 +101,10 @@ def plot_curve(
     path: str | Path,
     title: str = "",
     dev_points: Sequence[tuple[int, float]] = (),
+    spread: Sequence[float] = (),
 ) -> Path:
-    """Draw test F1 (0..1) against the number of training examples to a PNG at ``path``."""
+    """Draw test F1 (0..1) against the number of training examples to a PNG at ``path``;
+    ``spread`` (one per point, 0..1): error bars of ± that much (the sd over seeds)."""
     from ..errors import missing_extra
 
     try:
@@ -115,7 +117,11 @@ def plot_curve(
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     if points:
         xs, ys = zip(*points)
-        ax.plot(xs, [100 * y for y in ys], marker="o", label="test F1")
+        if spread:
+            ax.errorbar(xs, [100 * y for y in ys], yerr=[100 * e for e in spread], marker="o",
+                        capsize=3, label="test F1 (mean ± sd over seeds)")  # fmt: skip
+        else:
+            ax.plot(xs, [100 * y for y in ys], marker="o", label="test F1")
         for x, y in points:
             ax.annotate(
                 f"{100 * y:.1f}",
@@ -127,6 +133,7 @@ def plot_curve(
     if dev_points:
         xs, ys = zip(*dev_points)
         ax.plot(xs, [100 * y for y in ys], marker="s", linestyle="--", alpha=0.6, label="dev F1")
+    if dev_points or spread:
         ax.legend(loc="lower right")
     ax.set_xlabel("training examples")
     ax.set_ylabel("F1 (%)")
