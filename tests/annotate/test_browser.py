@@ -146,6 +146,36 @@ def test_teach_accept_and_reject(live, page, tmp_path, tiny_model, store) -> Non
     assert first in {a[1] for a in answers}
 
 
+def test_teach_e_fixes_a_boundary_as_a_complete_answer(
+    live, page, tmp_path, tiny_model, store
+) -> None:
+    text = "Alice Smith Jones flew to Berlin."  # the tiny model stops at "Alice Smith"
+    srv = live("teach", "news", str(write_texts(tmp_path / "t.jsonl", [text])),
+               model=str(tiny_model), labels=["PER", "LOC", "ORG"])  # fmt: skip
+    page.goto(srv.url("alice"))
+    page.wait_for_selector("#prompt >> text=Is this a")
+    assert "model v0" in page.locator("#model-info").inner_text()
+    suggested = marks(page)
+    assert len(suggested) == 1 and page.locator("#labels").is_hidden()
+    page.keyboard.press("e")  # the text in the manual editor, the suggestion pre-filled
+    page.wait_for_selector("#labels .label-btn")
+    assert marks(page) == suggested and "complete answer" in page.locator("#prompt").inner_text()
+    drag(page, "Alice", "Jones")
+    page.keyboard.press("1")
+    drag(page, "Berlin", "Berlin")
+    page.keyboard.press("2")
+    assert marks(page) == [("Alice Smith Jones", "PER"), ("Berlin", "LOC")]
+    page.keyboard.press("a")
+    page.wait_for_selector("#done", state="visible")
+    wait_saved(page)
+    (stored,) = store.dataset_annotations("news")
+    assert (stored.kind, stored.answer) == ("complete", "accept")
+    assert [(s["start"], s["end"], s["label"]) for s in stored.spans] == [
+        (0, 17, "PER"),
+        (26, 32, "LOC"),
+    ]
+
+
 def test_text_is_shown_as_text_never_run(live, page, tmp_path) -> None:
     evil = [
         "<script>window.__pwned = 1</script> hello",

@@ -25,6 +25,7 @@ from ..store import ImportCounts, Store
 from .agreement import is_annotator
 from .patterns import PatternMatcher
 from .recipes import check_recipe
+from .retrain import RetrainSettings, shareable_url
 
 if TYPE_CHECKING:
     from ..pipeline import Pipeline
@@ -90,8 +91,12 @@ def prepare(
     port: int = 8080,
     token: str | None = None,
     lease_seconds: float = 600.0,
+    retrain: RetrainSettings | None = None,
 ) -> Launch:
-    """Check the options, load SOURCE and the model, and build the app (not started)."""
+    """Check the options, load SOURCE and the model, and build the app (not started).
+
+    ``retrain`` (correct and teach, with ``model``): retrain from the answers as they come
+    (``retrain.py``)."""
     from .server import SESSION_RE, AppConfig, make_app
 
     check_recipe(recipe)
@@ -125,6 +130,8 @@ def prepare(
             from ..pipeline import load
 
             nlp = load(model)
+    if retrain is not None:
+        check_retrain(retrain, recipe, model, store)
     matcher = PatternMatcher.from_file(patterns) if patterns else None
     if recipe == "review":
         from ..corpus.readwrite import db_dataset
@@ -155,9 +162,36 @@ def prepare(
         overlap=overlap,
         default_session=session,
         lease_seconds=lease_seconds,
+        model_dir=Path(model) if model is not None else None,
+        retrain=retrain,
     )
     url = f"http://{host}:{port}/?token={token}&session={session}"
     return Launch(make_app(config), url, token, wanted, counts)
+
+
+def check_retrain(
+    settings: RetrainSettings, recipe: str, model: str | Path | None, store: Store
+) -> None:
+    """Stop before the app starts when retraining could not run (E510-E513, and the config's
+    own errors for a wrong ``--retrain-set``)."""
+    if recipe not in ("correct", "teach") or model is None:
+        raise ConfigError(
+            "E510",
+            f"--retrain-every needs the correct or teach recipe with --model"
+            f" (got {recipe}{'' if model is not None else ' without --model'})",
+            hint="Retraining starts from the model's config: nerkit annotate teach DATASET "
+            "SOURCE --model DIR --retrain-every 20 --models-dir models.",
+        )
+    if not shareable_url(store.url):
+        raise ConfigError(
+            "E512",
+            "The store is an in-memory database: the retraining process could not read the answers",
+            hint="Use a database file or server (--db nerkit.db).",
+        )
+    settings.check()
+    from ..training import resolve_config
+
+    resolve_config("perceptron", Path(model) / "config.toml", settings.overrides)
 
 
 def _has_suggestions(store: Store, dataset: str) -> bool:
