@@ -15,7 +15,7 @@ import pytest
 from annotate_helpers import TOKEN, write_texts
 
 from nerkit.annotate.retrain import RetrainSettings
-from nerkit.errors import ConfigError
+from nerkit.errors import ConfigError, NerkitError
 
 H = {"X-Nerkit-Token": TOKEN}
 FAST = ("train.max_epochs=3", "train.ensemble=1", "model.hash_rows=16384")
@@ -172,11 +172,20 @@ def test_a_model_no_better_on_the_dev_split_is_not_used(
     assert (models / "v0001" / "meta.json").is_file()  # the newest is kept all the same
 
 
-def test_teach_retrains_from_binary_and_complete_answers(
+def test_teach_retrains_from_binary_and_complete_answers_scored_on_fixed_dev_texts(
     live, tmp_path: Path, tiny_model: Path, store
 ) -> None:
+    from nerkit.corpus import Example
+    from nerkit.tokens import Doc
+
+    dev_texts = [
+        f"{n} flew to Oslo on Sunday." for n in ("Alice Smith", "Bob Jones", "Carol White")
+    ]
+    store.add_examples("people-dev", [Example(Doc(t, [], [], check=False)) for t in dev_texts])
+    for ex in store.examples("people-dev"):
+        store.add_annotation(ex.id, [person_span(ex.text)], session="gold")
     models = tmp_path / "models"
-    settings = RetrainSettings(4, models, dev_split=0.5, overrides=FAST)
+    settings = RetrainSettings(4, models, overrides=FAST, dev="db:people-dev")
     source = str(write_texts(tmp_path / "people.jsonl", PEOPLE))
     srv = live("teach", "taught", source, model=str(tiny_model), retrain=settings)
     alice = Client(srv.base)
@@ -186,11 +195,28 @@ def test_teach_retrains_from_binary_and_complete_answers(
         alice.answer(task, [s], "accept", suggestion=s)
     for task in tasks[2:4]:  # the whole text, edited (the page's e): complete answers
         alice.answer(task, [person_span(task["text"])], "accept", kind="complete")
-    wait_for(alice, lambda m: m["retrain"]["last"] is not None)
+    model = wait_for(alice, lambda m: m["retrain"]["last"] is not None)
     (run,) = history(models)
-    assert run["train_examples"] >= 1 and run["reason"] is not None
+    assert run["train_examples"] == 4 and run["dev_texts"] == len(dev_texts)
+    # Both models scored on the fixed dev texts: the tiny model knows these names.
+    assert run["in_use_dev_f1"] > 0 and run["dev_f1"] is not None
+    assert model["dev_texts"] == len(dev_texts)
     kinds = sorted(a.kind for a in store.dataset_annotations("taught"))
     assert kinds == ["binary", "binary", "complete", "complete"]
+
+
+def test_a_model_trained_on_the_dataset_itself_gets_a_note(tiny_model: Path) -> None:
+    from nerkit.annotate.launch import retrain_notes
+    from nerkit.pipeline import load
+
+    nlp = load(tiny_model)
+    settings = RetrainSettings(5, Path("models"))
+    assert retrain_notes(settings, "news", nlp) == []
+    nlp.meta["train_data"] = {"path": "db:news"}
+    nlp.meta["dev_data"] = {"path": "db:news-dev"}
+    (note,) = retrain_notes(settings, "news", nlp)
+    assert "flattered" in note and "--retrain-dev db:news-dev" in note
+    assert retrain_notes(RetrainSettings(5, Path("m"), dev="db:news-dev"), "news", nlp) == []
 
 
 def test_retrain_options_are_checked_before_the_app_starts(store, tmp_path: Path, tiny_model):
@@ -200,7 +226,7 @@ def test_retrain_options_are_checked_before_the_app_starts(store, tmp_path: Path
     ok = RetrainSettings(5, tmp_path / "models")
 
     def code(**options: Any) -> str:
-        with pytest.raises(ConfigError) as err:
+        with pytest.raises(NerkitError) as err:
             prepare(store, options.pop("recipe", "teach"), "d", source, token=TOKEN, **options)
         return err.value.code
 
@@ -213,6 +239,11 @@ def test_retrain_options_are_checked_before_the_app_starts(store, tmp_path: Path
     assert code(model=str(tiny_model), retrain=in_a_file) == "E511"
     unknown = RetrainSettings(5, tmp_path / "m", overrides=("train.no_such=1",))
     assert code(model=str(tiny_model), retrain=unknown) == "E307"
+    no_dev = RetrainSettings(5, tmp_path / "m", dev=str(tmp_path / "missing.jsonl"))
+    assert code(model=str(tiny_model), retrain=no_dev) == "E513"
+    assert code(model=str(tiny_model), retrain=RetrainSettings(5, tmp_path / "m", dev="db:x")) == (
+        "E401"
+    )
     from nerkit.store import Store
 
     with Store("sqlite://") as memory:

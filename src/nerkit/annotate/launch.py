@@ -16,7 +16,7 @@ import re
 import secrets
 import socket
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +74,7 @@ class Launch:
     token: str
     labels: list[str]
     counts: ImportCounts
+    notes: list[str] = field(default_factory=list)  # for the user, before they start
 
 
 def prepare(
@@ -130,8 +131,10 @@ def prepare(
             from ..pipeline import load
 
             nlp = load(model)
+    notes = []
     if retrain is not None:
         check_retrain(retrain, recipe, model, store)
+        notes += retrain_notes(retrain, dataset, nlp)
     matcher = PatternMatcher.from_file(patterns) if patterns else None
     if recipe == "review":
         from ..corpus.readwrite import db_dataset
@@ -166,7 +169,7 @@ def prepare(
         retrain=retrain,
     )
     url = f"http://{host}:{port}/?token={token}&session={session}"
-    return Launch(make_app(config), url, token, wanted, counts)
+    return Launch(make_app(config), url, token, wanted, counts, notes)
 
 
 def check_retrain(
@@ -189,9 +192,42 @@ def check_retrain(
             hint="Use a database file or server (--db nerkit.db).",
         )
     settings.check()
+    if settings.dev is not None:
+        from ..corpus.readwrite import db_dataset
+
+        name = db_dataset(settings.dev)
+        if name is not None:
+            store.dataset(name)  # E401 when missing
+        elif not Path(settings.dev).is_file():
+            raise ConfigError(
+                "E513",
+                f"--retrain-dev {settings.dev}: no such data file",
+                hint="Pass a data file or db:NAME holding complete answers.",
+            )
     from ..training import resolve_config
 
     resolve_config("perceptron", Path(model) / "config.toml", settings.overrides)
+
+
+def retrain_notes(settings: RetrainSettings, dataset: str, nlp: Pipeline | None) -> list[str]:
+    """What to know before retraining starts: a model trained on DATASET itself has seen the
+    texts of its dev split, so its dev F1 there is flattered and hard to beat."""
+    if settings.dev is not None or nlp is None:
+        return []
+    trained_on = (nlp.meta.get("train_data") or {}).get("path")
+    if trained_on != f"db:{dataset}":
+        return []
+    picked_on = (nlp.meta.get("dev_data") or {}).get("path")
+    return [
+        f"The model was trained on db:{dataset}: it has seen the texts of {dataset}'s dev split, "
+        "so its dev F1 there is flattered and retrained models will seldom beat it. Pass "
+        "--retrain-dev with texts it did not train on"
+        + (
+            f" (e.g. --retrain-dev {picked_on}, the dev data it was picked on)."
+            if picked_on
+            else "."
+        )  # fmt: skip
+    ]
 
 
 def _has_suggestions(store: Store, dataset: str) -> bool:

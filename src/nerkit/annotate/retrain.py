@@ -7,12 +7,14 @@ so the app stays responsive; one at a time, and answers that arrive meanwhile co
 the next one, which starts when this one ends once ``N`` more have arrived. Each new model is
 written to ``models_dir/vNNNN`` (numbered on from the highest there).
 
-The swap rule: the job scores the new model and the model in use on the same dev texts, the
-stable dev split of the dataset's complete answers at the time of training
-(:func:`~nerkit.training.data.split_dev_stable`: a text is dev by a hash of itself, so a text
-never changes sides as answers are added, and no model trained here has seen a dev text
-complete); the new model replaces the one in use only when its dev F1 is strictly higher.
-With fewer than ``min_dev`` dev texts it is trained and kept, but not used. Swapping loads the
+The swap rule: the job scores the new model and the model in use on the same dev texts, and
+the new model replaces the one in use only when its dev F1 is strictly higher. The dev texts
+are ``dev`` (a data file or ``db:NAME`` with complete answers, the same every time; its texts
+never train), else the stable dev split of the dataset's complete answers at the time of
+training (:func:`~nerkit.training.data.split_dev_stable`: a text is dev by a hash of itself,
+so a text never changes sides as answers are added, and no model trained here has seen a dev
+text complete). With fewer than ``min_dev`` dev texts a model is trained and kept, but not
+used. Swapping loads the
 new model in this thread and hands it to the recipe (``use_model``): tasks handed out before
 stay as they are; the next ones come from the new model. In ``models_dir`` the model in use
 and the newest are kept, older ``vNNNN`` directories removed; ``retrain.jsonl`` has a line per
@@ -53,6 +55,7 @@ class RetrainSettings:
     overrides: tuple[str, ...] = ()
     seed: int = 0
     min_dev: int = MIN_DEV_TEXTS
+    dev: str | None = None  # a data file or db:NAME: the dev texts, instead of a split
 
     def check(self) -> None:
         """E513 for settings no retraining could use; E511 when ``models_dir`` cannot hold
@@ -188,6 +191,7 @@ class Retrainer:
             "labels": self.labels,
             "current": str(self.current.path),
             "dev_split": self.settings.dev_split,
+            "dev": self.settings.dev,
             "seed": self.settings.seed,
             "min_dev": self.settings.min_dev,
         }
@@ -215,9 +219,11 @@ class Retrainer:
         elif result.get("error"):
             reason = str(result["error"])
         elif new_f1 is None or current_f1 is None:
+            n, need = result.get("dev_texts", 0), self.settings.min_dev
             reason = (
-                f"no dev split yet: {result.get('dev_texts', 0)} of the "
-                f"{self.settings.min_dev} completely annotated dev texts it needs"
+                f"too few dev texts: {n} completely annotated in {self.settings.dev}, {need} needed"
+                if self.settings.dev
+                else f"no dev split yet: {n} of the {need} completely annotated dev texts it needs"
             )
         elif new_f1 > current_f1:
             try:

@@ -12,7 +12,8 @@ The spec (JSON): ``db`` (store URL), ``dataset``, ``version``, ``output`` (the n
 directory), ``result`` (where the result goes), ``config`` (the config.toml to train with),
 ``overrides`` (``section.key=value``), ``tokenizer`` (a model directory whose tokenizer.json
 the new model takes), ``labels``, ``current`` (the directory of the model in use),
-``dev_split``, ``seed``, ``min_dev`` (fewer dev texts: train without a dev split and say so).
+``dev`` (a data path or ``db:NAME``: fixed dev texts; None: the stable split), ``dev_split``,
+``seed``, ``min_dev`` (fewer dev texts: train without dev texts and say so).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _train(spec: dict[str, Any], result: dict[str, Any]) -> None:
+    from ..corpus import accepted
     from ..pipeline import load
     from ..scoring import evaluate
     from ..tokenizer import Tokenizer
@@ -61,7 +63,12 @@ def _train(spec: dict[str, Any], result: dict[str, Any]) -> None:
 
     tokenizer = Tokenizer.from_disk(Path(spec["tokenizer"]) / "tokenizer.json")
     examples = read_data(f"db:{spec['dataset']}", tokenizer=tokenizer, db=spec["db"])
-    train_examples, dev = split_dev_stable(examples, spec["dev_split"], spec["seed"])
+    if spec.get("dev"):  # fixed dev texts; the dataset's answers on them do not train
+        dev = accepted(read_data(spec["dev"], tokenizer=tokenizer, db=spec["db"]))
+        held = {ex.text for ex in dev}
+        train_examples = [ex for ex in examples if ex.text not in held]
+    else:
+        train_examples, dev = split_dev_stable(examples, spec["dev_split"], spec["seed"])
     dev_texts = len({ex.text for ex in dev})
     result["dev_texts"] = dev_texts
     result["complete"] = sum(1 for ex in examples if ex.kind == "complete")

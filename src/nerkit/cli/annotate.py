@@ -86,6 +86,14 @@ def annotate_command(
             "scoring the models (a stable split: a text never changes sides).",
         ),
     ] = 0.2,
+    retrain_dev: Annotated[
+        str | None,
+        typer.Option(
+            "--retrain-dev",
+            help="With --retrain-every: score the models on these texts (a data file or "
+            "db:NAME with complete answers) instead of a split of the dataset.",
+        ),
+    ] = None,
     retrain_set: Annotated[
         list[str] | None,
         typer.Option(
@@ -113,12 +121,16 @@ def annotate_command(
                 hint="e.g. --models-dir models/brands",
             )
         retrain = RetrainSettings(
-            retrain_every, models_dir, retrain_dev_split, tuple(retrain_set or ())
+            retrain_every,
+            models_dir,
+            retrain_dev_split,
+            tuple(retrain_set or ()),
+            dev=retrain_dev,
         )
-    elif models_dir is not None or retrain_set:
+    elif models_dir is not None or retrain_set or retrain_dev:
         raise ConfigError(
             "E513",
-            "--models-dir and --retrain-set are settings of --retrain-every",
+            "--models-dir, --retrain-dev and --retrain-set are settings of --retrain-every",
             hint="Add --retrain-every N (retrain after every N answers), or leave them out.",
         )
     sock = listen(host, port)  # a busy port fails here, before anything is imported or printed
@@ -147,10 +159,13 @@ def annotate_command(
     )
     typer.echo(f"Open {launch.url}", err=False)
     if retrain is not None:
+        dev = retrain.dev or f"a split of {retrain.dev_split:g} of the completely annotated texts"
         typer.echo(
-            f"Retraining after every {retrain.every} answers into {retrain.models_dir} "
-            f"(dev split {retrain.dev_split:g} of the completely annotated texts)"
+            f"Retraining after every {retrain.every} answers into {retrain.models_dir}; "
+            f"models compared on {dev}"
         )
+    for note in launch.notes:
+        typer.secho(f"Note: {note}", fg="yellow")
     typer.echo("(add &session=NAME per annotator; Ctrl+C stops the server)")
     try:
         serve(launch, sock)
