@@ -168,7 +168,7 @@ def test_a_model_no_better_on_the_dev_split_is_not_used(
     # The model in use was scored on the same dev texts, and the page says why v1 is not used.
     assert model["dev_f1"] == pytest.approx(run["in_use_dev_f1"], abs=1e-4)
     assert model["dev_texts"] == run["dev_texts"]
-    assert "v1 not used: dev F1" in model["retrain"]["message"]
+    assert "v0001 not used: dev F1" in model["retrain"]["message"]
     assert (models / "v0001" / "meta.json").is_file()  # the newest is kept all the same
 
 

@@ -295,7 +295,7 @@ class Retrainer:
             every = self.settings.every
             running = self.running.version if self.running is not None else None
             if running is not None:
-                message = f"training v{running} on the answers so far"
+                message = f"training v{running:04d} on the answers so far"
             else:
                 left = max(0, every - self.pending)
                 message = f"next retraining after {left} more answer{'s' * (left != 1)}"
@@ -306,7 +306,7 @@ class Retrainer:
                     if last["swapped"]
                     else f"not used: {last['reason']}"
                 )
-                message = f"v{last['version']} {verdict}; {message}"
+                message = f"{last['name']} {verdict}; {message}"
             return {
                 **self.current.to_dict(),
                 "retrain": {

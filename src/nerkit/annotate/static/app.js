@@ -530,8 +530,8 @@
     const f1 = typeof info.dev_f1 === "number"
       ? "dev F1 " + info.dev_f1.toFixed(3) + (info.dev_texts ? " on " + info.dev_texts + " texts" : "")
       : "dev F1 not measured yet";
-    $("model-version").textContent = "model v" + info.version + " \u00b7 " + f1;
-    box.title = info.name + ": F1 on the dataset's dev texts (completely annotated), measured when it was last retrained";
+    $("model-version").textContent = "model " + info.name + " \u00b7 " + f1;
+    box.title = "The model in use and its F1 on the dev texts (complete answers), measured at the last retraining";
     $("model-status").textContent = info.retrain ? info.retrain.message : "";
     const changed = state.modelVersion !== null && info.version !== state.modelVersion;
     state.modelVersion = info.version;
