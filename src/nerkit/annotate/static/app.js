@@ -18,7 +18,7 @@
     history: [], outbox: [], exhausted: false, fetching: false, flushing: false,
     inflight: null, offline: false, retryDelay: 500, retryTimer: null,
     sel: null, cursor: -1, anchor: -1, activeLabel: null, lastLabel: null,
-    editing: false, modelVersion: null,
+    editing: false, modelVersion: null, modelTimer: null,
   };
 
   // -- helpers ----------------------------------------------------------------------------
@@ -539,6 +539,17 @@
       state.queue = state.queue.filter((t) => t.modelVersion === info.version);
       state.exhausted = false;
       setTimeout(fetchTasks, 0);
+    }
+    // While a model trains, ask how it went now and then (answers also bring the news).
+    clearTimeout(state.modelTimer);
+    if (info.retrain && info.retrain.running !== null) state.modelTimer = setTimeout(pollModel, 3000);
+  }
+
+  async function pollModel() {
+    try {
+      renderProgress(await api("/api/progress?session=" + encodeURIComponent(state.session)));
+    } catch (_) {
+      state.modelTimer = setTimeout(pollModel, 10000);
     }
   }
 
