@@ -267,6 +267,7 @@ class Retrainer:
             "swapped": swapped,
             "in_use": str(self.current.path),
             "reason": reason,
+            "warnings": result.get("warnings", []),
             "log": str(job.log),
         }
         with (self.settings.models_dir / LOG_NAME).open("a", encoding="utf8") as fh:

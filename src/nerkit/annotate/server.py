@@ -129,7 +129,7 @@ class AppConfig:
                 db_url=store.url,
                 dataset=dataset,
                 model_dir=model_dir,
-                labels=labels,
+                labels=list(dict.fromkeys([*(nlp.labels if nlp else ()), *labels])),
                 use_model=tasks.use_model,
             )
         return cls(

@@ -213,7 +213,8 @@
     };
     if (teach) {
       payload.suggestion = { start: task.suggestion.start, end: task.suggestion.end, label: task.suggestion.label };
-      if (typeof task.suggestion.score === "number") payload.score = task.suggestion.score;
+      const modelScore = "model_score" in task.suggestion ? task.suggestion.model_score : task.suggestion.score;
+      if (typeof modelScore === "number") payload.score = modelScore; // the model's, as stored
       if (state.editing) payload.kind = "complete"; // the whole text, edited (key e)
     }
     state.outbox.push(payload);
