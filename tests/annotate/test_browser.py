@@ -146,6 +146,82 @@ def test_teach_accept_and_reject(live, page, tmp_path, tiny_model, store) -> Non
     assert first in {a[1] for a in answers}
 
 
+def test_teach_e_fixes_a_boundary_as_a_complete_answer(
+    live, page, tmp_path, tiny_model, store
+) -> None:
+    text = "Alice Smith Jones flew to Berlin."  # the tiny model stops at "Alice Smith"
+    srv = live("teach", "news", str(write_texts(tmp_path / "t.jsonl", [text])),
+               model=str(tiny_model), labels=["PER", "LOC", "ORG"])  # fmt: skip
+    page.goto(srv.url("alice"))
+    page.wait_for_selector("#prompt >> text=Is this a")
+    assert page.locator("#model-info").inner_text().startswith(f"model {tiny_model.name}")
+    suggested = marks(page)
+    assert len(suggested) == 1 and page.locator("#labels").is_hidden()
+    page.keyboard.press("e")  # the text in the manual editor, the suggestion pre-filled
+    page.wait_for_selector("#labels .label-btn")
+    assert marks(page) == suggested and "complete answer" in page.locator("#prompt").inner_text()
+    drag(page, "Alice", "Jones")
+    page.keyboard.press("1")
+    drag(page, "Berlin", "Berlin")
+    page.keyboard.press("2")
+    assert marks(page) == [("Alice Smith Jones", "PER"), ("Berlin", "LOC")]
+    page.keyboard.press("a")
+    page.wait_for_selector("#done", state="visible")
+    wait_saved(page)
+    (stored,) = store.dataset_annotations("news")
+    assert (stored.kind, stored.answer) == ("complete", "accept")
+    assert [(s["start"], s["end"], s["label"]) for s in stored.spans] == [
+        (0, 17, "PER"),
+        (26, 32, "LOC"),
+    ]
+
+
+def test_a_retrained_model_comes_in_without_interrupting_the_text_on_screen(
+    live, page, tmp_path, tiny_model, store
+) -> None:
+    from nerkit.annotate.retrain import RetrainSettings
+    from nerkit.corpus import Example
+    from nerkit.tokens import Doc
+
+    products = ["Zapphone", "Quixpad", "Blorbook"]
+    texts = [f"{t} {p} {e}" for t, e in (("I sold my", "today."), ("Selling a used", "cheap."),
+             ("Anyone want a", "now?"), ("My", "still works."), ("Got a new", "last week."),
+             ("Trading my", "for cash."), ("Who has a", "to sell?"), ("Buying a", "soon."))
+             for p in products]  # fmt: skip
+
+    def gold(text: str) -> list[tuple[int, int, str]]:
+        name = next(p for p in products if p in text)
+        return [(text.index(name), text.index(name) + len(name), "PRODUCT")]
+
+    # Answered before: 9 texts (they train) and 3 dev texts; the page gets the other 12.
+    store.add_examples("shop", [Example(Doc(t, [], [], check=False)) for t in texts[:9]])
+    store.add_examples("shop-dev", [Example(Doc(t, [], [], check=False)) for t in texts[9:12]])
+    for name in ("shop", "shop-dev"):
+        for ex in store.examples(name):
+            store.add_annotation(ex.id, gold(ex.text), session="gold")
+    settings = RetrainSettings(2, tmp_path / "models", dev="db:shop-dev",
+                               overrides=("train.max_epochs=3", "train.ensemble=1"))  # fmt: skip
+    srv = live("correct", "shop", str(write_texts(tmp_path / "t.jsonl", texts[12:])),
+               model=str(tiny_model), labels=["PRODUCT"], retrain=settings)  # fmt: skip
+    page.goto(srv.url("alice"))
+    page.wait_for_selector("#text .tok")
+    info = page.locator("#model-info")
+    assert info.inner_text().startswith(f"model {tiny_model.name}") and marks(page) == []
+    for _ in range(2):  # the tiny model knows no PRODUCT: nothing pre-filled, accept as is
+        shown = page.locator("#text").inner_text()
+        page.keyboard.press("a")
+        sync_api.expect(page.locator("#text")).not_to_have_text(shown)
+    on_screen = page.locator("#text").inner_text()
+    sync_api.expect(page.locator("#model-status")).to_contain_text("training v0001")
+    sync_api.expect(info).to_contain_text("model v0001", timeout=120_000)
+    assert page.locator("#text").inner_text() == on_screen  # not interrupted
+    assert "better on the dev texts: in use" in page.locator("#model-status").inner_text()
+    page.keyboard.press("a")
+    # The next text comes from the new model, which pre-fills the product it learned.
+    sync_api.expect(page.locator("#text")).not_to_have_text(on_screen)
+    assert [label for _, label in marks(page)] == ["PRODUCT"]
+
+
 def test_text_is_shown_as_text_never_run(live, page, tmp_path) -> None:
     evil = [
         "<script>window.__pwned = 1</script> hello",

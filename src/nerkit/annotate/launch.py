@@ -16,7 +16,7 @@ import re
 import secrets
 import socket
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from ..store import ImportCounts, Store
 from .agreement import is_annotator
 from .patterns import PatternMatcher
 from .recipes import check_recipe
+from .retrain import RetrainSettings, shareable_url
 
 if TYPE_CHECKING:
     from ..pipeline import Pipeline
@@ -73,6 +74,7 @@ class Launch:
     token: str
     labels: list[str]
     counts: ImportCounts
+    notes: list[str] = field(default_factory=list)  # for the user, before they start
 
 
 def prepare(
@@ -90,8 +92,12 @@ def prepare(
     port: int = 8080,
     token: str | None = None,
     lease_seconds: float = 600.0,
+    retrain: RetrainSettings | None = None,
 ) -> Launch:
-    """Check the options, load SOURCE and the model, and build the app (not started)."""
+    """Check the options, load SOURCE and the model, and build the app (not started).
+
+    ``retrain`` (correct and teach, with ``model``): retrain from the answers as they come
+    (``retrain.py``)."""
     from .server import SESSION_RE, AppConfig, make_app
 
     check_recipe(recipe)
@@ -125,6 +131,10 @@ def prepare(
             from ..pipeline import load
 
             nlp = load(model)
+    notes = []
+    if retrain is not None:
+        check_retrain(retrain, recipe, model, store)
+        notes += retrain_notes(retrain, dataset, nlp)
     matcher = PatternMatcher.from_file(patterns) if patterns else None
     if recipe == "review":
         from ..corpus.readwrite import db_dataset
@@ -155,9 +165,69 @@ def prepare(
         overlap=overlap,
         default_session=session,
         lease_seconds=lease_seconds,
+        model_dir=Path(model) if model is not None else None,
+        retrain=retrain,
     )
     url = f"http://{host}:{port}/?token={token}&session={session}"
-    return Launch(make_app(config), url, token, wanted, counts)
+    return Launch(make_app(config), url, token, wanted, counts, notes)
+
+
+def check_retrain(
+    settings: RetrainSettings, recipe: str, model: str | Path | None, store: Store
+) -> None:
+    """Stop before the app starts when retraining could not run (E510-E513, and the config's
+    own errors for a wrong ``--retrain-set``)."""
+    if recipe not in ("correct", "teach") or model is None:
+        raise ConfigError(
+            "E510",
+            f"--retrain-every needs the correct or teach recipe with --model"
+            f" (got {recipe}{'' if model is not None else ' without --model'})",
+            hint="Retraining starts from the model's config: nerkit annotate teach DATASET "
+            "SOURCE --model DIR --retrain-every 20 --models-dir models.",
+        )
+    if not shareable_url(store.url):
+        raise ConfigError(
+            "E512",
+            "The store is an in-memory database: the retraining process could not read the answers",
+            hint="Use a database file or server (--db nerkit.db).",
+        )
+    settings.check()
+    if settings.dev is not None:
+        from ..corpus.readwrite import db_dataset
+
+        name = db_dataset(settings.dev)
+        if name is not None:
+            store.dataset(name)  # E401 when missing
+        elif not Path(settings.dev).is_file():
+            raise ConfigError(
+                "E513",
+                f"--retrain-dev {settings.dev}: no such data file",
+                hint="Pass a data file or db:NAME holding complete answers.",
+            )
+    from ..training import resolve_config
+
+    resolve_config("perceptron", Path(model) / "config.toml", settings.overrides)
+
+
+def retrain_notes(settings: RetrainSettings, dataset: str, nlp: Pipeline | None) -> list[str]:
+    """What to know before retraining starts: a model trained on DATASET itself has seen the
+    texts of its dev split, so its dev F1 there is flattered and hard to beat."""
+    if settings.dev is not None or nlp is None:
+        return []
+    trained_on = (nlp.meta.get("train_data") or {}).get("path")
+    if trained_on != f"db:{dataset}":
+        return []
+    picked_on = (nlp.meta.get("dev_data") or {}).get("path")
+    return [
+        f"The model was trained on db:{dataset}: it has seen the texts of {dataset}'s dev split, "
+        "so its dev F1 there is flattered and retrained models will seldom beat it. Pass "
+        "--retrain-dev with texts it did not train on"
+        + (
+            f" (e.g. --retrain-dev {picked_on}, the dev data it was picked on)."
+            if picked_on
+            else "."
+        )  # fmt: skip
+    ]
 
 
 def _has_suggestions(store: Store, dataset: str) -> bool:

@@ -39,6 +39,8 @@ class TaskSource(Protocol):
     ``answer_kind``: how the recipe's answers are stored, ``complete`` (the spans are all the
     text's entities: manual, correct, review) or ``binary`` (about the spans alone: teach).
     ``lease_scope``: the lease an answer ends (``feed.py``), None when sessions overlap.
+    ``answered`` hears of each answer stored (not of a retry stored before), with the kind it
+    was stored as.
     """
 
     answer_kind: Kind
@@ -48,7 +50,9 @@ class TaskSource(Protocol):
 
     def next(self, session: str, n: int, exclude: Iterable[int] = ()) -> list[Task]: ...
 
-    def answered(self, example_id: int, session: str, answer: str, spans: list[dict]) -> None: ...
+    def answered(
+        self, example_id: int, session: str, answer: str, spans: list[dict], kind: Kind = ...
+    ) -> None: ...
 
     def progress(self, session: str) -> tuple[int, int]: ...
 
@@ -144,7 +148,14 @@ class StreamTasks:
     def lease_scope(self) -> str | None:
         return self.feed.lease_scope
 
-    def answered(self, example_id: int, session: str, answer: str, spans: list[dict]) -> None:
+    def answered(
+        self,
+        example_id: int,
+        session: str,
+        answer: str,
+        spans: list[dict],
+        kind: Kind = "complete",
+    ) -> None:
         pass  # the answer's transaction ended the lease
 
     def progress(self, session: str) -> tuple[int, int]:
@@ -152,6 +163,13 @@ class StreamTasks:
 
     def answer_session(self, session: str) -> str:
         return session
+
+    def use_model(self, nlp: Pipeline) -> None:
+        """Pre-fill with ``nlp`` from now on (a retrained model); its predictions replace the
+        stored suggestions too, which an older model made. Tasks handed out stay as they are."""
+        with self.prefill._model_lock:
+            self.prefill.nlp = nlp
+            self.prefill.store = None
 
 
 class ReviewTasks:
@@ -228,7 +246,14 @@ class ReviewTasks:
             tasks.append(task_dict(ex, ex.doc(self.tokenizer), spans, versions=vs))
         return tasks
 
-    def answered(self, example_id: int, session: str, answer: str, spans: list[dict]) -> None:
+    def answered(
+        self,
+        example_id: int,
+        session: str,
+        answer: str,
+        spans: list[dict],
+        kind: Kind = "complete",
+    ) -> None:
         pass  # the answer's transaction ended the lease
 
     def progress(self, session: str) -> tuple[int, int]:

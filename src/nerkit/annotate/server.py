@@ -7,10 +7,13 @@ Routes (all but ``/health`` need the token, see ``guard.py``):
 - ``GET /api/config?session=S``: recipe, dataset, labels.
 - ``GET /api/tasks?session=S&n=10&exclude=1,2``: the next tasks and the progress.
 - ``POST /api/answer``: ``{client_id, example_id, session, answer, spans, suggestion?,
-  score?}``; the reply comes after the answer is committed, stored as the recipe's kind
-  (``binary`` for teach, else ``complete``). A ``client_id`` seen before is
+  score?, kind?}``; the reply comes after the answer is committed, stored as the recipe's
+  kind (``binary`` for teach, else ``complete``); teach also takes ``kind: "complete"``, a
+  text edited whole (the page's ``e``). A ``client_id`` seen before is
   not stored again (``duplicate: true``), so the page may retry freely.
-- ``GET /api/progress?session=S``.
+- ``GET /api/progress?session=S``: ``done``, ``total``, ``session_count``, and with a model
+  ``model`` (its version, name and dev F1, and the retraining's state; see ``retrain.py``);
+  the replies of ``/api/tasks`` and ``/api/answer`` carry the same progress.
 
 Example:
     >>> from nerkit.store import Store
@@ -26,10 +29,12 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from ..errors import NerkitError, missing_extra
@@ -49,6 +54,7 @@ from .feed import Leases
 from .guard import COOKIE, Guard
 from .patterns import PatternMatcher
 from .recipes import Prefill, ReviewTasks, StreamTasks, TaskSource, check_recipe
+from .retrain import Retrainer, RetrainSettings
 from .teach import TeachTasks, model_tokenizer
 
 if TYPE_CHECKING:
@@ -72,6 +78,8 @@ class AppConfig:
     default_session: str = "default"
     overlap: bool = False
     tokenizer: Callable[[str], Doc] | None = None  # the tokens answers' spans must fall on
+    model_dir: Path | None = None  # the model the app started with, if any
+    retrainer: Retrainer | None = None
 
     @classmethod
     def build(
@@ -87,8 +95,11 @@ class AppConfig:
         overlap: bool = False,
         default_session: str = "default",
         lease_seconds: float = 600.0,
+        model_dir: Path | None = None,
+        retrain: RetrainSettings | None = None,
     ) -> AppConfig:
-        """Make the recipe's task stream over ``dataset`` (which must exist)."""
+        """Make the recipe's task stream over ``dataset`` (which must exist); with ``retrain``
+        (correct and teach, with ``nlp`` loaded from ``model_dir``) its retrainer too."""
         check_recipe(recipe)
         store.dataset(dataset)
         leases = Leases(store, lease_seconds)
@@ -110,9 +121,39 @@ class AppConfig:
                 labels, tokenizer, nlp if correct else None, matcher, store if correct else None
             )
             tasks = StreamTasks(store, dataset, feed, prefill)
+        retrainer = None
+        if retrain is not None:
+            assert model_dir is not None and isinstance(tasks, TeachTasks | StreamTasks)
+            retrainer = Retrainer(
+                retrain,
+                db_url=store.url,
+                dataset=dataset,
+                model_dir=model_dir,
+                labels=list(dict.fromkeys([*(nlp.labels if nlp else ()), *labels])),
+                use_model=tasks.use_model,
+            )
         return cls(
-            store, dataset, recipe, list(labels), tasks, token, default_session, overlap, tokenizer
+            store,
+            dataset,
+            recipe,
+            list(labels),
+            tasks,
+            token,
+            default_session,
+            overlap,
+            tokenizer,
+            model_dir,
+            retrainer,
         )
+
+    def model_status(self) -> dict[str, Any] | None:
+        """The model in use as the page shows it (None without a model)."""
+        if self.retrainer is not None:
+            return self.retrainer.status()
+        if self.model_dir is None:
+            return None
+        name = self.model_dir.name
+        return {"version": 0, "name": name, "dev_f1": None, "dev_texts": None, "retrain": None}
 
 
 class SpanIn(BaseModel):
@@ -135,6 +176,7 @@ class AnswerIn(BaseModel):
     spans: list[SpanIn] = Field(default_factory=list, max_length=5000)
     suggestion: SpanIn | None = None
     score: float | None = Field(default=None, ge=0.0, le=1.0)
+    kind: Literal["complete", "binary"] | None = None
 
 
 def _span_keys(spans: Iterable[Any]) -> list[tuple[int, int, str]]:
@@ -174,8 +216,17 @@ def _check_spans(body: AnswerIn, doc: Doc, labels: list[str]) -> str | None:
 
 def make_app(config: AppConfig) -> Any:
     """The ASGI app (FastAPI inside the token guard) for ``config``."""
-    app = FastAPI(title="nerkit annotate", docs_url=None, redoc_url=None, openapi_url=None)
     store, tasks = config.store, config.tasks
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[None]:
+        yield
+        if config.retrainer is not None:
+            config.retrainer.close()  # its training process stops with the server
+
+    app = FastAPI(
+        title="nerkit annotate", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
 
     def session_or_default(session: str | None) -> str:
         name = session or config.default_session
@@ -183,13 +234,17 @@ def make_app(config: AppConfig) -> Any:
             raise _BadRequest(422, f"Session name {name!r}: use 1-64 letters, digits, _ . @ -")
         return name
 
-    def progress(session: str) -> dict[str, int]:
+    def progress(session: str) -> dict[str, Any]:
         done, total = tasks.progress(session)
         stored_as = tasks.answer_session(session)
         count = next(
             (s.annotations for s in store.sessions(config.dataset) if s.name == stored_as), 0
         )
-        return {"done": done, "total": total, "session_count": count}
+        out: dict[str, Any] = {"done": done, "total": total, "session_count": count}
+        model = config.model_status()
+        if model is not None:
+            out["model"] = model
+        return out
 
     @app.exception_handler(_BadRequest)
     def bad_request(_: Request, err: _BadRequest) -> JSONResponse:
@@ -251,7 +306,7 @@ def make_app(config: AppConfig) -> Any:
         return {"tasks": tasks.next(name, n, skip), "progress": progress(name)}
 
     @app.get("/api/progress")
-    def api_progress(session: str | None = None) -> dict[str, int]:
+    def api_progress(session: str | None = None) -> dict[str, Any]:
         return progress(session_or_default(session))
 
     @app.post("/api/answer")
@@ -262,6 +317,11 @@ def make_app(config: AppConfig) -> Any:
         if body.session == IMPORT_SESSION:
             raise _BadRequest(
                 422, f"The session name {IMPORT_SESSION!r} is the importer's: pick another"
+            )
+        kind = body.kind or tasks.answer_kind
+        if kind != tasks.answer_kind and config.recipe != "teach":
+            raise _BadRequest(
+                422, f"The {config.recipe} recipe stores {tasks.answer_kind} answers, not {kind}"
             )
         doc = example.doc(config.tokenizer or get_tokenizer("en"))
         problem = _check_spans(body, doc, config.labels)
@@ -289,11 +349,13 @@ def make_app(config: AppConfig) -> Any:
             score=body.score,
             meta={"recipe": config.recipe},
             client_id=body.client_id,
-            kind=tasks.answer_kind,
+            kind=kind,
             lease=tasks.lease_scope,
         )
         if not duplicate:
-            tasks.answered(body.example_id, body.session, body.answer, spans)
+            tasks.answered(body.example_id, body.session, body.answer, spans, kind)
+            if config.retrainer is not None:
+                config.retrainer.answered(body.answer)
         return {
             "saved": True,
             "annotation_id": saved.id,

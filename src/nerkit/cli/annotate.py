@@ -61,14 +61,78 @@ def annotate_command(
         str | None, typer.Option("--token", help="Access token (default: a random one).")
     ] = None,
     db: DbOption = None,
+    retrain_every: Annotated[
+        int | None,
+        typer.Option(
+            "--retrain-every",
+            help="correct, teach: after every N new answers, train a new model from the "
+            "dataset's answers in the background and use it if it scores better on the "
+            "dev split (needs --model and --models-dir).",
+        ),
+    ] = None,
+    models_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--models-dir",
+            help="With --retrain-every: the folder the retrained models are written to "
+            "(the one in use and the newest are kept).",
+        ),
+    ] = None,
+    retrain_dev_split: Annotated[
+        float,
+        typer.Option(
+            "--retrain-dev-split",
+            help="With --retrain-every: the share of completely annotated texts kept for "
+            "scoring the models (a stable split: a text never changes sides).",
+        ),
+    ] = 0.2,
+    retrain_dev: Annotated[
+        str | None,
+        typer.Option(
+            "--retrain-dev",
+            help="With --retrain-every: score the models on these texts (a data file or "
+            "db:NAME with complete answers) instead of a split of the dataset.",
+        ),
+    ] = None,
+    retrain_set: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--retrain-set",
+            help="With --retrain-every: override a training setting of the model's config, "
+            "section.key=value (e.g. train.max_epochs=5). Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Open the annotation app; prints the URL (with its token) to open in a browser.
 
     Example: nerkit annotate manual brands posts.jsonl --label BRAND --patterns brands.jsonl
     """
     from ..annotate.launch import listen, parse_labels, prepare, serve
+    from ..annotate.retrain import RetrainSettings
+    from ..errors import ConfigError
     from ..store import Store
 
+    retrain = None
+    if retrain_every is not None:
+        if models_dir is None:
+            raise ConfigError(
+                "E511",
+                "--retrain-every needs --models-dir: the folder the new models are written to",
+                hint="e.g. --models-dir models/brands",
+            )
+        retrain = RetrainSettings(
+            retrain_every,
+            models_dir,
+            retrain_dev_split,
+            tuple(retrain_set or ()),
+            dev=retrain_dev,
+        )
+    elif models_dir is not None or retrain_set or retrain_dev:
+        raise ConfigError(
+            "E513",
+            "--models-dir, --retrain-dev and --retrain-set are settings of --retrain-every",
+            hint="Add --retrain-every N (retrain after every N answers), or leave them out.",
+        )
     sock = listen(host, port)  # a busy port fails here, before anything is imported or printed
 
     store = Store(db)
@@ -86,6 +150,7 @@ def annotate_command(
         host=host,
         port=port,
         token=token,
+        retrain=retrain,
     )
     counts = launch.counts
     typer.echo(
@@ -93,6 +158,14 @@ def annotate_command(
         f"{', '.join(launch.labels)}"
     )
     typer.echo(f"Open {launch.url}", err=False)
+    if retrain is not None:
+        dev = retrain.dev or f"a split of {retrain.dev_split:g} of the completely annotated texts"
+        typer.echo(
+            f"Retraining after every {retrain.every} answers into {retrain.models_dir}; "
+            f"models compared on {dev}"
+        )
+    for note in launch.notes:
+        typer.secho(f"Note: {note}", fg="yellow")
     typer.echo("(add &session=NAME per annotator; Ctrl+C stops the server)")
     try:
         serve(launch, sock)

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -96,6 +97,45 @@ def split_dev(
             "the only example of some label, so none can be held out",
             hint="Annotate more texts, or pass a dev file.",
         )
+    train = [ex for ex in examples if ex.text not in held]
+    dev = [ex for ex in accepted(examples) if ex.text in held]
+    return train, dev
+
+
+def in_stable_dev(text: str, fraction: float, seed: int) -> bool:
+    """Whether ``text`` is a dev text of :func:`split_dev_stable`: a SHA-256 of the seed and
+    the text, read as a number in [0, 1), is below ``fraction``. It depends on the text
+    alone, so a text never changes sides as a dataset grows."""
+    digest = hashlib.sha256(f"{seed}\x00{text}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < fraction
+
+
+def split_dev_stable(
+    examples: Sequence[Example], fraction: float, seed: int
+) -> tuple[list[Example], list[Example]]:
+    """``(train, dev)`` for data that grows, as in the annotation app's retraining: a text with
+    a complete accepted answer is dev when :func:`in_stable_dev` says so; every answer on a
+    dev text leaves training; every other answer trains (binary ones included).
+
+    Unlike :func:`split_dev`, adding texts never moves a text from one side to the other, so
+    a model trained on an earlier split never trained on a later split's dev texts (unless a
+    text it learned from binary answers was later answered completely), and two models
+    trained at different times can be compared on the later split.
+
+    >>> from nerkit.tokens import Doc
+    >>> exs = [Example(Doc.from_words([f"t{i}"]), [(0, 2, "X")]) for i in range(50)]
+    >>> train, dev = split_dev_stable(exs, 0.2, 0)
+    >>> _, dev_more = split_dev_stable(exs + [Example(Doc.from_words(["new"]))], 0.2, 0)
+    >>> len(train) + len(dev) == 50 and {e.text for e in dev} <= {e.text for e in dev_more}
+    True
+    """
+    if not 0.0 < fraction < 1.0:
+        raise ConfigError(
+            "E331",
+            f"The dev split must be a fraction between 0 and 1, got {fraction}",
+            hint="e.g. 0.2 keeps about a fifth of the completely annotated texts for scoring.",
+        )
+    held = {ex.text for ex in accepted(examples) if in_stable_dev(ex.text, fraction, seed)}
     train = [ex for ex in examples if ex.text not in held]
     dev = [ex for ex in accepted(examples) if ex.text in held]
     return train, dev

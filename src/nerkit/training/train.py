@@ -33,6 +33,7 @@ if False:  # typing only; importing these eagerly would slow `import nerkit`
     from ..models.targets import AlignmentReport
     from ..pipeline import Pipeline
     from ..scoring import Evaluation
+    from ..tokenizer import Tokenizer
     from ..tokens import Doc
 
 
@@ -72,6 +73,7 @@ def train(
     db: str | None = None,
     base: str | PathLike[str] | None = None,
     rehearse: Sequence[str | PathLike[str]] = (),
+    tokenizer: Tokenizer | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``train_path``, select the epoch best on ``dev_path``, save to ``output``.
 
@@ -94,6 +96,9 @@ def train(
     ``rehearse`` texts are trained on too: each item a text (``str``) or a data or text file
     (a path); see :mod:`nerkit.training.base_model`. ``meta.json`` records the base
     (``base``: path, type, labels, SHA-256 of its weights; what rehearsal added).
+
+    ``tokenizer`` is the new model's tokenizer (default: ``lang``'s; a base model's own wins):
+    the annotation app retrains with its model's, so new suggestions fall on the same tokens.
 
     Warns (:class:`~nerkit.errors.NerkitWarning`): W201 when the dev texts are training
     texts too; W202 when no dev evaluation scored above 0.
@@ -135,7 +140,10 @@ def train(
         check_vectors_given(resolved, config)
     check_transformer_given(resolved)
     gold_tokens = train_settings.gold_tokens
-    tokenizer = get_tokenizer(lang) if based is None else based.nlp.tokenizer
+    if based is not None:
+        tokenizer = based.nlp.tokenizer
+    elif tokenizer is None:
+        tokenizer = get_tokenizer(lang)
 
     def examples(data: str | Path | Sequence[Example]) -> list[Example]:
         if isinstance(data, str | PathLike):

@@ -18,6 +18,7 @@
     history: [], outbox: [], exhausted: false, fetching: false, flushing: false,
     inflight: null, offline: false, retryDelay: 500, retryTimer: null,
     sel: null, cursor: -1, anchor: -1, activeLabel: null, lastLabel: null,
+    editing: false, modelVersion: null, modelTimer: null,
   };
 
   // -- helpers ----------------------------------------------------------------------------
@@ -58,7 +59,7 @@
 
   function editable() {
     const r = state.config && state.config.recipe;
-    return r === "manual" || r === "correct" || r === "review";
+    return r === "manual" || r === "correct" || r === "review" || teachEditing();
   }
 
   function labelColor(label) {
@@ -176,6 +177,7 @@
         "&exclude=" + exclude;
       const data = await api(q);
       const fresh = data.tasks.filter((t) => !known.has(t.id));
+      tagModelVersion(fresh, data.progress);
       state.queue.push(...fresh);
       if (!data.tasks.length) state.exhausted = true;
       renderProgress(data.progress);
@@ -191,6 +193,7 @@
   function advance() {
     state.current = state.queue.shift() || null;
     state.spans = state.current ? state.current.spans.map((s) => Object.assign({}, s)) : [];
+    state.editing = false;
     clearSelection();
     render();
     if (state.queue.length < 3) fetchTasks();
@@ -200,7 +203,7 @@
     const task = state.current;
     if (!task) return;
     const teach = state.config.recipe === "teach";
-    const spans = teach ? [task.suggestion] : state.spans;
+    const spans = teach && !state.editing ? [task.suggestion] : state.spans;
     const payload = {
       client_id: uid(),
       example_id: task.id,
@@ -210,11 +213,13 @@
     };
     if (teach) {
       payload.suggestion = { start: task.suggestion.start, end: task.suggestion.end, label: task.suggestion.label };
-      if (typeof task.suggestion.score === "number") payload.score = task.suggestion.score;
+      const modelScore = "model_score" in task.suggestion ? task.suggestion.model_score : task.suggestion.score;
+      if (typeof modelScore === "number") payload.score = modelScore; // the model's, as stored
+      if (state.editing) payload.kind = "complete"; // the whole text, edited (key e)
     }
     state.outbox.push(payload);
     persist();
-    state.history.push({ task: task, spans: state.spans.map((s) => Object.assign({}, s)), payload: payload });
+    state.history.push({ task: task, spans: state.spans.map((s) => Object.assign({}, s)), payload: payload, editing: state.editing });
     advance();
     flush();
   }
@@ -227,6 +232,7 @@
     if (state.current) state.queue.unshift(state.current);
     state.current = last.task;
     state.spans = last.spans;
+    state.editing = !!last.editing;
     clearSelection();
     render();
   }
@@ -422,6 +428,7 @@
     $("bar-fill").style.width = pct + "%";
     $("progress-text").textContent = p.done + " / " + p.total;
     $("session-count").textContent = String(p.session_count);
+    renderModel(p.model);
   }
 
   function renderUnsaved() {
@@ -445,17 +452,19 @@
       return;
     }
     renderVersions(task);
-    if (state.config.recipe === "teach" && task.suggestion) {
+    if (teachEditing()) {
+      renderEditPrompt(prompt);
+    } else if (state.config.recipe === "teach" && task.suggestion) {
       prompt.hidden = false;
       prompt.appendChild(document.createTextNode("Is this a "));
       const lab = el("b", "", task.suggestion.label);
       prompt.appendChild(lab);
       prompt.appendChild(document.createTextNode("?"));
       if (typeof task.suggestion.score === "number") {
-        prompt.appendChild(el("span", "score", "model score " + task.suggestion.score.toFixed(2)));
+        prompt.appendChild(el("span", "score", scoreText(task.suggestion)));
       }
     }
-    const spans = state.config.recipe === "teach" ? [task.suggestion] : state.spans;
+    const spans = state.config.recipe === "teach" && !teachEditing() ? [task.suggestion] : state.spans;
     renderTokens($("text"), task, spans, {
       editable: editable(), sel: state.sel, cursor: state.cursor,
     });
@@ -467,6 +476,82 @@
       item.appendChild(document.createTextNode(" " + (typeof v === "string" ? v : JSON.stringify(v))));
       meta.appendChild(item);
     });
+  }
+
+  // -- teach: edit the whole text (key e) ---------------------------------------------------
+
+  function teachEditing() {
+    return !!(state.config && state.config.recipe === "teach" && state.editing);
+  }
+
+  // e: the text in the manual editor with the suggestion pre-filled; accepting stores a
+  // complete answer (all the text's entities). e again: back to the yes/no question.
+  function toggleEdit() {
+    if (!state.current || state.config.recipe !== "teach") return;
+    state.editing = !state.editing;
+    state.spans = state.current.spans.map((s) => Object.assign({}, s));
+    clearSelection();
+    for (const node of document.querySelectorAll(".edit-keys")) node.hidden = !editable();
+    $("edit").classList.toggle("active", state.editing);
+    render();
+  }
+
+  // The teach score, and what moved it from the model's: earlier answers about the phrase.
+  function scoreText(s) {
+    if (!s.answered) return "model score " + s.score.toFixed(2);
+    const said = [];
+    if (s.answered.accept) said.push(s.answered.accept + " accepted");
+    if (s.answered.reject) said.push(s.answered.reject + " rejected");
+    return "score " + s.score.toFixed(2) + " (model " + s.model_score.toFixed(2) +
+      "; this phrase before: " + said.join(", ") + ")";
+  }
+
+  function renderEditPrompt(prompt) {
+    prompt.hidden = false;
+    prompt.appendChild(document.createTextNode("Mark every entity of this text, then accept "));
+    prompt.appendChild(el("kbd", "", "a"));
+    prompt.appendChild(document.createTextNode(" (stored as a complete answer) \u00b7 "));
+    prompt.appendChild(el("kbd", "", "e"));
+    prompt.appendChild(document.createTextNode(" back to the question"));
+  }
+
+  // -- the model in use (--retrain-every) -------------------------------------------------------
+
+  function tagModelVersion(tasks, progress) {
+    const v = progress && progress.model ? progress.model.version : null;
+    for (const t of tasks) t.modelVersion = v;
+  }
+
+  // The model's version and dev F1; when a retrained model comes in, the queued tasks of the
+  // old one are dropped and fetched again (the text on screen stays as it is).
+  function renderModel(info) {
+    const box = $("model-info");
+    box.hidden = !info;
+    if (!info) return;
+    const f1 = typeof info.dev_f1 === "number"
+      ? "dev F1 " + info.dev_f1.toFixed(3) + (info.dev_texts ? " on " + info.dev_texts + " texts" : "")
+      : "dev F1 not measured yet";
+    $("model-version").textContent = "model " + info.name + " \u00b7 " + f1;
+    box.title = "The model in use and its F1 on the dev texts (complete answers), measured at the last retraining";
+    $("model-status").textContent = info.retrain ? info.retrain.message : "";
+    const changed = state.modelVersion !== null && info.version !== state.modelVersion;
+    state.modelVersion = info.version;
+    if (changed) {
+      state.queue = state.queue.filter((t) => t.modelVersion === info.version);
+      state.exhausted = false;
+      setTimeout(fetchTasks, 0);
+    }
+    // While a model trains, ask how it went now and then (answers also bring the news).
+    clearTimeout(state.modelTimer);
+    if (info.retrain && info.retrain.running !== null) state.modelTimer = setTimeout(pollModel, 3000);
+  }
+
+  async function pollModel() {
+    try {
+      renderProgress(await api("/api/progress?session=" + encodeURIComponent(state.session)));
+    } catch (_) {
+      state.modelTimer = setTimeout(pollModel, 10000);
+    }
   }
 
   // -- input ----------------------------------------------------------------------------------
@@ -493,6 +578,7 @@
     else if (k === "x") answer("reject");
     else if (k === " " || k === "i") answer("ignore");
     else if (k === "z" || k === "Backspace") undo();
+    else if (k === "e" && state.config && state.config.recipe === "teach") toggleEdit();
     else handled = false;
     if (handled) e.preventDefault();
   }
@@ -506,6 +592,7 @@
     $("reject").addEventListener("click", () => answer("reject"));
     $("ignore").addEventListener("click", () => answer("ignore"));
     $("undo").addEventListener("click", undo);
+    $("edit").addEventListener("click", toggleEdit);
     $("retry").addEventListener("click", () => { state.retryDelay = 500; flush(); });
     window.addEventListener("online", flush);
     init();
@@ -527,6 +614,7 @@
     $("session").textContent = state.config.answer_session;
     document.body.dataset.recipe = state.config.recipe;
     for (const node of document.querySelectorAll(".edit-keys")) node.hidden = !editable();
+    for (const node of document.querySelectorAll(".teach-only")) node.hidden = state.config.recipe !== "teach";
     render();
     flush();
     fetchTasks();
