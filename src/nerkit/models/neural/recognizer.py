@@ -34,6 +34,7 @@ from ..registry import register
 from ..settings_io import read_settings, settings_config, settings_kwargs, write_settings
 from ..tagset import TagSet
 from ..targets import token_targets
+from ..windows import WINDOW_TOKENS, predict_in_windows
 from .featurize import Featurizer
 from .settings import SECTIONS, split_settings
 
@@ -69,6 +70,7 @@ class NeuralRecognizer:
 
     name: ClassVar[str] = NAME
     config_sections: ClassVar[Mapping[str, type]] = SECTIONS
+    window_tokens: int = WINDOW_TOKENS  # longer docs are predicted in windows (windows.py)
 
     def __init__(self, **settings: Any) -> None:
         (
@@ -297,7 +299,9 @@ class NeuralRecognizer:
 
     def _predict(self, docs: Sequence[Doc], with_scores: bool) -> list[list[ScoredSpan]]:
         with self._lock:
-            return self._predict_unlocked(docs, with_scores)
+            return predict_in_windows(
+                lambda pieces: self._predict_unlocked(pieces, with_scores), docs, self.window_tokens
+            )
 
     def _predict_unlocked(self, docs: Sequence[Doc], with_scores: bool) -> list[list[ScoredSpan]]:
         if self._net is None or self._featurizer is None:
