@@ -1,7 +1,8 @@
 """Entities you can see: a text with its entities highlighted inline, as HTML.
 
-One colour per label, the annotation app's palette in the same order (a label's place among
-the model's labels picks it), so a label looks the same everywhere. Every piece of text is
+One order of labels everywhere (:func:`label_order`: ``--label``'s, else the dataset's, else
+the model's) and one colour per place in it (:func:`label_colors`), which the annotation app
+is sent too, so a label has the same number key and colour in every recipe and here. Every piece of text is
 HTML-escaped; the page has no script and loads nothing from anywhere (its style is inline).
 ``render`` returns a string that Jupyter shows as HTML when it is a cell's value.
 
@@ -24,7 +25,7 @@ from typing import Any
 
 from .tokens import Doc
 
-# The annotation app's palette (annotate/static/app.js), in the same order.
+# The palette, by place in the label order; the annotation app gets its colours from here.
 COLORS = (
     "#f4a261", "#7ec4cf", "#b5d99c", "#e9a6c9", "#f6d365",
     "#a8b8f0", "#f28f8f", "#9ad1b9", "#d4b3f2",
@@ -47,10 +48,35 @@ class Html(str):
         return str(self)
 
 
+def label_order(*orders: Iterable[str]) -> list[str]:
+    """The labels of ``orders`` in one order: each as first seen, earlier orders first.
+
+    Every view calls it with its sources by precedence (``--label``'s labels, then the
+    dataset's, then the model's), so a label keeps its place, hence its number key and colour.
+
+    >>> label_order(["PER", "ORG"], ["LOC", "ORG", "PER"], ["MISC"])
+    ['PER', 'ORG', 'LOC', 'MISC']
+    """
+    out: dict[str, None] = {}
+    for order in orders:
+        out.update((label, None) for label in order if label not in out)
+    return list(out)
+
+
 def label_color(label: str, labels: Sequence[str]) -> str:
-    """The colour of ``label``: its place in ``labels`` (the model's), as in the app."""
+    """The colour of ``label``: its place in the order ``labels`` (see :func:`label_order`);
+    a label outside it gets the colour of the place after the last."""
     index = list(labels).index(label) if label in labels else len(labels)
     return COLORS[index % len(COLORS)]
+
+
+def label_colors(labels: Sequence[str]) -> dict[str, str]:
+    """Each label of the order ``labels`` with its colour (what the annotation app is sent).
+
+    >>> label_colors(["PER", "ORG"])
+    {'PER': '#f4a261', 'ORG': '#7ec4cf'}
+    """
+    return {label: label_color(label, labels) for label in labels}
 
 
 def _spans(item: Doc | dict[str, Any]) -> tuple[str, list[tuple[int, int, str]]]:
@@ -61,9 +87,10 @@ def _spans(item: Doc | dict[str, Any]) -> tuple[str, list[tuple[int, int, str]]]
 
 
 def render_one(item: Doc | dict[str, Any], labels: Sequence[str] = ()) -> str:
-    """One text with its entities as a ``<div>`` (a Doc, or a record with text and spans)."""
+    """One text with its entities as a ``<div>`` (a Doc, or a record with text and spans);
+    ``labels`` is the label order, as in :func:`render`."""
     text, spans = _spans(item)
-    names = list(labels) or sorted({label for _, _, label in spans})
+    names = label_order(labels, sorted({label for _, _, label in spans}))
     parts = ['<div class="nerkit-doc">']
     at = 0
     for start, end, label in sorted(spans):
@@ -90,12 +117,13 @@ def render(
     title: str = "nerkit entities",
 ) -> Html:
     """HTML of one or more texts with their entities highlighted (Docs, or records with
-    ``text`` and ``spans`` as ``nerkit predict`` writes them). ``labels`` fixes the colour
-    order (default: the labels found, sorted); ``page`` makes a whole HTML page."""
+    ``text`` and ``spans`` as ``nerkit predict`` writes them). ``labels`` is the label order
+    that picks the colours (:func:`label_order`; labels found outside it follow, sorted);
+    ``page`` makes a whole HTML page."""
     items: list[Doc | dict[str, Any]] = (
         [docs] if isinstance(docs, Doc | dict) else list(docs)  # type: ignore[arg-type]
     )
-    names = list(labels) or sorted({label for item in items for *_, label in _spans(item)[1]})
+    names = label_order(labels, sorted({lab for item in items for *_, lab in _spans(item)[1]}))
     body = []
     for item in items:
         if isinstance(item, dict) and "id" in item and len(items) > 1:

@@ -36,20 +36,22 @@ def tok(page, text: str):
     return page.locator("#text .tok").filter(has_text=re.compile(f"^{re.escape(text)}$")).first
 
 
-def drag(page, first: str, last: str) -> None:
-    """Press inside ``first`` and let go inside ``last``: a partial selection of both."""
+def drag(page, first: str, last: str, selected: str = "#text .tok.sel") -> None:
+    """Press inside ``first`` and let go inside ``last``: a partial selection of both; waits
+    for ``selected`` to show."""
+    tok(page, first).scroll_into_view_if_needed()
     a, b = tok(page, first).bounding_box(), tok(page, last).bounding_box()
     page.mouse.move(a["x"] + a["width"] * 0.6, a["y"] + a["height"] / 2)
     page.mouse.down()
     page.mouse.move(b["x"] + b["width"] * 0.3, b["y"] + b["height"] / 2, steps=5)
     page.mouse.up()
-    page.wait_for_selector("#text .tok.sel")
+    page.wait_for_selector(selected)
 
 
 def marks(page) -> list[tuple[str, str]]:
     out = []
     for m in page.locator("#text mark.ent").all():
-        words = " ".join(m.locator(".tok").all_inner_texts())
+        words = " ".join(m.locator(".tok").all_text_contents())
         out.append((words, m.get_attribute("data-label")))
     return out
 
@@ -266,3 +268,161 @@ def test_offline_banner_and_the_outbox_drains(live, page, tmp_path, store) -> No
     assert page.locator("#offline").is_hidden()
     assert store.progress("news") == (2, 3)
     assert len(list(store.dataset_annotations("news"))) == 2
+
+
+def label_buttons(page) -> list[tuple[str, str, str]]:
+    """(number key, label, colour) of each label button, in the bar's order."""
+    found = page.eval_on_selector_all(
+        "#labels .label-btn",
+        """bs => bs.map(b => [b.querySelector('kbd') ? b.querySelector('kbd').textContent : '',
+                              b.querySelector('span').textContent,
+                              b.style.getPropertyValue('--c')])""",
+    )
+    return [tuple(b) for b in found]
+
+
+def mark_colours(page) -> dict[str, str]:
+    return dict(
+        page.eval_on_selector_all(
+            "#text mark.ent",
+            "ms => ms.map(m => [m.dataset.label, m.style.getPropertyValue('--c')])",
+        )
+    )
+
+
+def test_labels_keep_their_order_keys_and_colours_across_recipes(
+    live, playwright, tmp_path, tiny_model, store
+) -> None:
+    from nerkit.display import label_colors
+
+    texts = ["Alice Smith flew to Berlin on Friday.", "Bob Jones works for Globex in Madrid."]
+    src = str(write_texts(tmp_path / "t.jsonl", texts))
+    # manual, as typed; the model (correct, teach) knows LOC, ORG, PER: alphabetical.
+    manual = live("manual", "news", src, labels=["PER", "ORG", "LOC"], overlap=True)
+    correct = live("correct", "news", src, model=str(tiny_model), overlap=True)
+    seen = []
+    for i, srv in enumerate([manual, correct]):
+        with open_page(playwright, tmp_path / f"p{i}", 1100, 600) as page:
+            page.goto(srv.url(f"s{i}"))
+            page.wait_for_selector("#labels .label-btn")
+            seen.append(label_buttons(page))
+            if srv is correct:
+                page.wait_for_selector("#text mark.ent")
+                marks = mark_colours(page)
+    colours = label_colors(["PER", "ORG", "LOC"])
+    assert seen[0] == seen[1] == [(str(k + 1), lab, colours[lab]) for k, lab in
+                                  enumerate(["PER", "ORG", "LOC"])]  # fmt: skip
+    assert marks and all(colours[label] == c for label, c in marks.items())
+    assert store.labels("news") == ["PER", "ORG", "LOC"]
+
+
+def test_the_active_label_button_looks_and_says_it_is_pressed(live, page, tmp_path, store) -> None:
+    texts = ["Ann Lee met Bob in Paris today."]
+    srv = live("manual", "news", str(write_texts(tmp_path / "t.jsonl", texts)),
+               labels=["PER", "LOC"])  # fmt: skip
+    page.goto(srv.url("alice"))
+    page.wait_for_selector("#text .tok")
+    per = page.get_by_role("button", name=re.compile("PER"))
+    loc = page.get_by_role("button", name=re.compile("LOC"))
+    assert per.get_attribute("aria-pressed") == loc.get_attribute("aria-pressed") == "false"
+    page.mouse.move(5, 590)  # not hovering either button
+    idle = per.evaluate("b => getComputedStyle(b).backgroundColor")
+    per.click()
+    page.mouse.move(5, 590)
+    per = page.get_by_role("button", name=re.compile("PER"), pressed=True)
+    assert per.get_attribute("aria-pressed") == "true"
+    assert loc.get_attribute("aria-pressed") == "false"
+    active = per.evaluate("b => getComputedStyle(b).backgroundColor")
+    ring = per.evaluate("b => getComputedStyle(b).boxShadow")
+    assert active != idle and ring != "none"
+    # Active: a selection is labeled at once.
+    drag(page, "Bob", "Bob", selected="#text mark.ent")
+    assert marks(page) == [("Bob", "PER")]
+    assert (
+        page.get_by_role("button", name=re.compile("PER")).get_attribute("aria-pressed") == "true"
+    )
+    page.keyboard.press("Escape")
+    assert (
+        page.get_by_role("button", name=re.compile("PER")).get_attribute("aria-pressed") == "false"
+    )
+
+
+def test_a_phone_sees_the_whole_header_and_every_answer_button(live, playwright, tmp_path) -> None:
+    """390 px wide: the buttons lie inside the screen (sticky below a long text), the header
+    spans the page, nothing scrolls sideways."""
+    posts = Path(__file__).parents[2] / "examples" / "hardwareswap" / "test.jsonl"
+    labels = ["PRODUCT", "PRICE", "LOCATION", "CONDITION", "URL", "USERNAME"]
+    srv = live("manual", "posts", str(posts), labels=labels)
+    with open_page(playwright, tmp_path / "phone", 390, 844) as page:
+        page.goto(srv.url("alice"))
+        page.wait_for_selector("#text mark.ent")
+        for tall in (False, True):
+            if tall:  # a text taller than the screen: the buttons stay in reach at its top
+                page.evaluate("document.getElementById('text').style.minHeight = '3000px'")
+                page.evaluate("window.scrollTo(0, 0)")
+                assert page.evaluate("document.documentElement.scrollHeight") > 3000
+            for name in ("accept", "reject", "ignore", "undo"):
+                box = page.locator(f"#{name}").bounding_box()
+                assert box and box["x"] >= 0 and box["y"] >= 0, name
+                assert box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844, name
+            header = page.locator("header.top").bounding_box()
+            assert header and header["x"] == 0 and header["width"] == 390
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            if not tall:
+                page.locator("#labels .label-btn").first.click()  # an active label, pictured
+                DOCS.mkdir(exist_ok=True)
+                bottom = page.locator("#accept").bounding_box()
+                height = min(844, int(bottom["y"] + bottom["height"]) + 16) if bottom else 844
+                clip = {"x": 0, "y": 0, "width": 390, "height": height}  # no empty screen below
+                page.screenshot(path=str(DOCS / "annotate-390px.png"), clip=clip)
+
+
+def test_a_long_text_in_blocks_looks_the_same_and_every_edit_lands(
+    live, page, tmp_path, store
+) -> None:
+    words = "Ann met Bob in Paris and they spoke about the weather for a while".split()
+    paragraphs = [" ".join([*(f"{w}{k}" if w in ("Ann", "Bob") else w for w in words * 4),
+                            f"end{k}"]) for k in range(12)]  # fmt: skip
+    text = "\n\n".join(paragraphs)
+    srv = live("manual", "news", str(write_texts(tmp_path / "t.jsonl", [text])),
+               labels=["PER", "LOC"])  # fmt: skip
+    page.goto(srv.url("alice"))
+    page.wait_for_selector("#text .tok")
+    assert page.locator("#text .chunk").count() > 5  # the text is in blocks ...
+    same = page.evaluate(
+        """t => { const box = document.getElementById('text');
+                  // Laid out for real, not sized by their placeholder height off screen.
+                  box.querySelectorAll('.chunk').forEach(c => c.style.contentVisibility = 'visible');
+                  const plain = document.createElement('div');
+                  plain.className = 'text'; plain.textContent = t;
+                  box.parentNode.appendChild(plain);
+                  const h = [box.getBoundingClientRect().height, plain.getBoundingClientRect().height];
+                  plain.remove(); return h; }""",
+        text,
+    )
+    assert abs(same[0] - same[1]) < 1  # ... laid out as the plain text
+    drag(page, "Bob10", "Bob10")  # in a later block
+    page.keyboard.press("1")
+    drag(page, "Ann0", "Ann0")
+    page.keyboard.press("1")
+    page.locator("#text mark.ent", has_text="Ann0").click()  # removed again
+    # Across the blank line between two blocks: one span, the blocks are cut again.
+    drag(page, "end3", "Ann4")
+    sel = page.locator("#text .tok.sel").all_inner_texts()
+    assert sel[0] == "end3" and sel[-1] == "Ann4" and "\n\n" in sel
+    page.keyboard.press("2")
+    assert marks(page)[0][1] == "LOC" and marks(page)[1] == ("Bob10", "PER")
+    content = page.evaluate(
+        """() => { const c = document.getElementById('text').cloneNode(true);
+                   c.querySelectorAll('.ent-label').forEach(x => x.remove());
+                   return c.textContent; }"""
+    )
+    assert content == text
+    page.keyboard.press("a")
+    page.wait_for_selector("#done", state="visible")
+    wait_saved(page)
+    (got,) = store.merged("news", answer=None)
+    bob10 = text.index("Bob10")
+    assert [s[2] for s in got.spans] == ["LOC", "PER"]
+    assert got.spans[0][:2] == (text.index("end3"), text.index("Ann4") + 4)
+    assert got.spans[1][:2] == (bob10, bob10 + 5)

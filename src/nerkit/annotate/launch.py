@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..display import label_order
 from ..errors import ConfigError
 from ..store import ImportCounts, Store
-from .agreement import is_annotator
 from .patterns import PatternMatcher
 from .recipes import check_recipe
 from .retrain import RetrainSettings, shareable_url
@@ -149,11 +149,12 @@ def prepare(
         counts = ImportCounts()
     else:
         counts = load_source(store, dataset, source)
-    wanted = list(labels) or _default_labels(store, recipe, dataset, nlp, matcher)
+    wanted = annotation_labels(store, dataset, labels, nlp, matcher)
     if not wanted:
         raise ConfigError(
             "E503", "No labels to annotate", hint="Pass --label A,B,C (or --patterns FILE)."
         )
+    store.record_labels(dataset, wanted)
     config = AppConfig.build(
         store,
         dataset,
@@ -234,25 +235,21 @@ def _has_suggestions(store: Store, dataset: str) -> bool:
     return dataset in {d.name for d in store.datasets()} and store.suggestion_count(dataset) > 0
 
 
-def _default_labels(
+def annotation_labels(
     store: Store,
-    recipe: str,
     dataset: str,
-    nlp: Pipeline | None,
-    matcher: PatternMatcher | None,
+    given: Sequence[str] = (),
+    nlp: Pipeline | None = None,
+    matcher: PatternMatcher | None = None,
 ) -> list[str]:
-    if nlp is not None and nlp.labels:
-        return list(nlp.labels)
-    if recipe == "review":
-        return sorted(
-            {
-                s["label"]
-                for a in store.dataset_annotations(dataset)
-                if is_annotator(a.session)
-                for s in a.spans
-            }
-        )
-    return sorted(matcher.labels) if matcher is not None else []
+    """The labels a session annotates, in the order that gives each its number key and colour
+    (:func:`nerkit.display.label_order`): ``given`` (``--label``) as typed; else the
+    dataset's (:meth:`Store.labels`: recorded by earlier sessions, then as first answered),
+    then the model's others, then the patterns' others (as first in their file)."""
+    if given:
+        return label_order(given)
+    patterns = [p.label for p in matcher.patterns] if matcher is not None else []
+    return label_order(store.labels(dataset), nlp.labels if nlp is not None else (), patterns)
 
 
 def listen(host: str = "127.0.0.1", port: int = 8080) -> socket.socket:

@@ -4,7 +4,8 @@ Routes (all but ``/health`` need the token, see ``guard.py``):
 
 - ``GET /health``: ``{"status": "ok"}``.
 - ``GET /`` and ``GET /static/{app.js,style.css}``: the page.
-- ``GET /api/config?session=S``: recipe, dataset, labels.
+- ``GET /api/config?session=S``: recipe, dataset, labels (in their order: keys 1-9) and
+  ``colors`` (label -> colour, :func:`nerkit.display.label_colors`, as the entity view's).
 - ``GET /api/tasks?session=S&n=10&exclude=1,2``: the next tasks and the progress.
 - ``POST /api/answer``: ``{client_id, example_id, session, answer, spans, suggestion?,
   score?, kind?}``; the reply comes after the answer is committed, stored as the recipe's
@@ -37,6 +38,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from ..display import label_colors
 from ..errors import NerkitError, missing_extra
 
 try:
@@ -287,6 +289,7 @@ def make_app(config: AppConfig) -> Any:
             "recipe": config.recipe,
             "dataset": config.dataset,
             "labels": config.labels,
+            "colors": label_colors(config.labels),
             "session": name,
             "answer_session": tasks.answer_session(name),
             "overlap": config.overlap,

@@ -27,7 +27,10 @@ def annotate_command(
     label: Annotated[
         str | None,
         typer.Option(
-            "--label", "-l", help="Labels, comma-separated: PER,ORG (default: the model's)."
+            "--label",
+            "-l",
+            help="Labels, comma-separated, in the order of keys 1-9 and colours: PER,ORG "
+            "(default: the dataset's order, then the model's labels, then the patterns').",
         ),
     ] = None,
     model: Annotated[

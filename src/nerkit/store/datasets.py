@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -102,6 +103,46 @@ class Datasets(Connection):
             s.execute(delete(SessionRow).where(SessionRow.dataset_id == info.id))
             s.execute(delete(DatasetRow).where(DatasetRow.id == info.id))
         return info
+
+    # labels
+
+    def record_labels(self, dataset: str, labels: Iterable[str]) -> list[str]:
+        """Add ``labels`` not recorded yet to the end of ``dataset``'s label order (its meta's
+        ``labels``), in their order; returns the whole order (see :meth:`labels`)."""
+        with self._write.begin() as s:
+            row = self._dataset_row(s, dataset)
+            recorded = [str(x) for x in (row.meta or {}).get("labels", [])]
+            added = [x for x in dict.fromkeys(labels) if x not in recorded]
+            if added:
+                row.meta = {**(row.meta or {}), "labels": recorded + added}
+        return self.labels(dataset)
+
+    def labels(self, dataset: str) -> list[str]:
+        """``dataset``'s labels in its order: those recorded (:meth:`record_labels`, which
+        the annotation app calls with its labels), then any other label of its answers, as
+        first answered.
+
+        >>> from nerkit.store import Store
+        >>> store = Store("sqlite://")
+        >>> _ = store.create_dataset("news")
+        >>> store.record_labels("news", ["PER", "ORG"])
+        ['PER', 'ORG']
+        """
+        with self._read() as s:
+            row = self._dataset_row(s, dataset)
+            order = dict.fromkeys(str(x) for x in (row.meta or {}).get("labels", []))
+            spans = s.scalars(
+                select(AnnotationRow.spans)
+                .join(SessionRow, AnnotationRow.session_id == SessionRow.id)
+                .where(SessionRow.dataset_id == row.id)
+                .order_by(AnnotationRow.id)
+                .execution_options(yield_per=1000)
+            )
+            for answer in spans:
+                order.update(
+                    (str(x["label"]), None) for x in answer or () if x["label"] not in order
+                )
+            return list(order)
 
     # sessions
 

@@ -10,8 +10,7 @@
   const wantedSession = params.get("session") || "";
   const outboxKey = "nerkit-outbox:" + location.host + ":" + (wantedSession || "default");
   const $ = (id) => document.getElementById(id);
-  const COLORS = ["#f4a261", "#7ec4cf", "#b5d99c", "#e9a6c9", "#f6d365",
-    "#a8b8f0", "#f28f8f", "#9ad1b9", "#d4b3f2"];
+  const OTHER_COLOR = "#c9ced6"; // a label the session does not annotate (review, teach)
 
   const state = {
     config: null, session: wantedSession || "default", queue: [], current: null, spans: [],
@@ -62,10 +61,11 @@
     return r === "manual" || r === "correct" || r === "review" || teachEditing();
   }
 
+  // One order and one colour per label, decided by the server (nerkit.display.label_order
+  // and label_colors) for every recipe and the entity view alike.
   function labelColor(label) {
-    const labels = (state.config && state.config.labels) || [];
-    const i = labels.indexOf(label);
-    return COLORS[(i < 0 ? labels.length : i) % COLORS.length];
+    const colors = (state.config && state.config.colors) || {};
+    return Object.prototype.hasOwnProperty.call(colors, label) ? colors[label] : OTHER_COLOR;
   }
 
   // -- the outbox ---------------------------------------------------------------------------
@@ -245,16 +245,22 @@
     state.cursor = -1;
   }
 
-  function tokenRangeOf(span) {
-    const toks = state.current.tokens;
-    let a = -1, b = -1;
-    for (let i = 0; i < toks.length; i++) {
-      if (toks[i][1] > span.start && toks[i][0] < span.end) {
-        if (a < 0) a = i;
-        b = i;
-      }
+  // The first index in [0, n) where the monotone test ``ok`` holds (n if none).
+  function lowerBound(n, ok) {
+    let lo = 0, hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ok(mid)) hi = mid;
+      else lo = mid + 1;
     }
-    return [a, b];
+    return lo;
+  }
+
+  // The tokens a span covers, [first, last] (any token it overlaps), or [-1, -1].
+  function tokenRange(toks, span) {
+    const a = lowerBound(toks.length, (i) => toks[i][1] > span.start);
+    const b = lowerBound(toks.length, (i) => toks[i][0] >= span.end) - 1;
+    return a <= b ? [a, b] : [-1, -1];
   }
 
   function addSpan(label) {
@@ -280,8 +286,9 @@
     }
   }
 
-  function removeSpan(index) {
-    state.spans.splice(index, 1);
+  function removeSpan(span) {
+    const i = state.spans.indexOf(span);
+    if (i >= 0) state.spans.splice(i, 1);
     render();
   }
 
@@ -290,22 +297,21 @@
     if (!editable() || !state.current || !sel || sel.isCollapsed || !sel.rangeCount) return;
     const range = sel.getRangeAt(0);
     const box = $("text");
-    if (!box.contains(range.commonAncestorContainer)) return;
-    const hit = Array.from(box.querySelectorAll(".tok")).filter((t) => range.intersectsNode(t));
+    if (!box.contains(range.commonAncestorContainer) || view.task !== state.current) return;
+    // The tokens the range meets, found by binary search over the token elements (in
+    // document order), not by testing each of them: a long text has tens of thousands.
+    const toks = view.toks, n = toks.length;
+    let a = lowerBound(n, (i) => range.comparePoint(toks[i], toks[i].childNodes.length) >= 0);
+    let b = lowerBound(n, (i) => range.comparePoint(toks[i], 0) > 0) - 1;
     // A boundary that only touches a token (0 characters of it) does not select it.
-    if (hit.length) {
-      const first = hit[0], sc = range.startContainer;
-      if (first.contains(sc) && sc.nodeType === Node.TEXT_NODE && range.startOffset >= sc.length) hit.shift();
-    }
-    if (hit.length) {
-      const last = hit[hit.length - 1], ec = range.endContainer;
-      if ((last.contains(ec) || ec === last) && range.endOffset === 0) hit.pop();
-    }
+    const sc = range.startContainer, ec = range.endContainer;
+    if (a < n && toks[a].contains(sc) && sc.nodeType === Node.TEXT_NODE && range.startOffset >= sc.length) a++;
+    if (b >= 0 && toks[b].contains(ec) && range.endOffset === 0) b--;
     sel.removeAllRanges();
-    if (!hit.length) return;
-    state.sel = [Number(hit[0].dataset.i), Number(hit[hit.length - 1].dataset.i)];
-    state.anchor = state.sel[0];
-    state.cursor = state.sel[1];
+    if (a > b) return;
+    state.sel = [a, b];
+    state.anchor = a;
+    state.cursor = b;
     if (state.activeLabel) addSpan(state.activeLabel);
     else render();
   }
@@ -326,52 +332,182 @@
 
   // -- rendering ------------------------------------------------------------------------------
 
-  function renderTokens(box, task, spans, opts) {
-    box.replaceChildren();
-    const text = task.text, toks = task.tokens;
-    const starts = new Map();
-    spans.forEach((s, idx) => {
-      const [a, b] = tokenRangeOf.call(null, s);
-      if (a >= 0) starts.set(a, { span: s, idx: idx, last: b });
+  // The text is one element per token (class "tok"), entities as <mark> around their
+  // tokens. The main text is kept between renders: a selection or cursor move only changes
+  // the classes of the tokens concerned, and a changed span rebuilds only the tokens from
+  // the first to the last one the change touches, so a long text stays responsive.
+  const view = { task: null, toks: [], spans: new Map(), sel: null, cursor: -1 };
+
+  function spanKey(s) {
+    return s.start + ":" + s.end + ":" + s.label + ":" + (s.source || "") + ":" + (s.score ?? "");
+  }
+
+  // owner[i]: the index in ``spans`` of the span over token i (-1: none); spans that would
+  // overlap one placed before them are left out.
+  function placeSpans(toks, spans) {
+    const owner = new Int32Array(toks.length).fill(-1);
+    const ranges = spans.map((s, k) => {
+      const [a, b] = tokenRange(toks, s);
+      for (let i = a; a >= 0 && i <= b; i++) if (owner[i] >= 0) return [-1, -1];
+      for (let i = a; a >= 0 && i <= b; i++) owner[i] = k;
+      return [a, b];
     });
-    let pos = 0, parent = box, open = null;
-    for (let i = 0; i < toks.length; i++) {
-      const [s, e] = toks[i];
-      const entity = open ? null : starts.get(i);
-      if (s > pos) parent.appendChild(document.createTextNode(text.slice(pos, s)));
-      if (entity) {
-        const mark = el("mark", "ent src-" + (entity.span.source || "user"));
-        mark.style.setProperty("--c", labelColor(entity.span.label));
-        mark.dataset.label = entity.span.label;
-        if (opts.editable) {
-          mark.title = "click to remove";
-          mark.addEventListener("click", () => {
-            const sel = window.getSelection();
-            if (sel && !sel.isCollapsed) return;
-            removeSpan(entity.idx);
-          });
-        }
-        box.appendChild(mark);
-        parent = mark;
-        open = entity;
+    return { owner: owner, ranges: ranges };
+  }
+
+  // Nodes of tokens from..to (and the whitespace between them) into ``parent``.
+  function buildTokens(parent, task, spans, placed, from, to, opts) {
+    const text = task.text, toks = task.tokens, owner = placed.owner;
+    let into = parent, open = -1;
+    for (let i = from; i <= to; i++) {
+      const k = owner[i];
+      if (i > from && toks[i][0] > toks[i - 1][1]) {
+        const gap = document.createTextNode(text.slice(toks[i - 1][1], toks[i][0]));
+        (k >= 0 && k === open ? into : parent).appendChild(gap);
       }
-      const tok = el("span", "tok", text.slice(s, e));
-      tok.dataset.i = String(i);
-      tok.dataset.start = String(s);
-      tok.dataset.end = String(e);
-      if (opts.sel && i >= opts.sel[0] && i <= opts.sel[1]) tok.classList.add("sel");
-      if (opts.cursor === i) tok.classList.add("cursor");
-      parent.appendChild(tok);
-      pos = e;
-      if (open && i === open.last) {
-        const tag = el("span", "ent-label", open.span.label);
-        if (typeof open.span.score === "number") tag.appendChild(el("span", "score", open.span.score.toFixed(2)));
-        parent.appendChild(tag);
-        parent = box;
-        open = null;
+      if (k >= 0 && k !== open) {
+        const span = spans[k];
+        const mark = el("mark", "ent src-" + (span.source || "user"));
+        mark.style.setProperty("--c", labelColor(span.label));
+        mark.dataset.label = span.label;
+        if (opts.editable) mark.title = "click to remove";
+        if (opts.marks) opts.marks.set(mark, span);
+        parent.appendChild(mark);
+        into = mark;
+        open = k;
+      }
+      const tok = el("span", "tok", text.slice(toks[i][0], toks[i][1]));
+      tok.dataset.i = i;
+      if (opts.toks) opts.toks[i] = tok;
+      into.appendChild(tok);
+      if (open >= 0 && i === placed.ranges[open][1]) {
+        const span = spans[open];
+        const tag = el("span", "ent-label", span.label);
+        if (typeof span.score === "number") tag.appendChild(el("span", "score", span.score.toFixed(2)));
+        into.appendChild(tag);
+        into = parent;
+        open = -1;
       }
     }
-    if (pos < text.length) box.appendChild(document.createTextNode(text.slice(pos)));
+  }
+
+  // A whole text with its spans: the review versions, and the main text of a new task. With
+  // ``opts.chunks`` the tokens go in blocks ("chunk") of at least CHUNK_TOKENS tokens, each
+  // ending after a line break outside any span, so the text looks the same, and the browser
+  // lays out and paints only the blocks on screen (content-visibility in style.css).
+  const CHUNK_TOKENS = 40;
+
+  function renderTokens(box, task, spans, opts) {
+    const toks = task.tokens, text = task.text, n = toks.length;
+    const placed = placeSpans(toks, spans), owner = placed.owner;
+    const frag = document.createDocumentFragment();
+    const head = n ? toks[0][0] : text.length;
+    let parent = frag, from = 0;
+    for (let i = 0; i < n; i++) {
+      const last = i === n - 1;
+      // A line break in the token (ours: a whitespace token) or in the gap after it.
+      const cut = last || (opts.chunks && i - from + 1 >= CHUNK_TOKENS &&
+        text.slice(toks[i][0], toks[i + 1][0]).includes("\n") &&
+        (owner[i] < 0 || owner[i] !== owner[i + 1]));
+      if (!cut) continue;
+      if (opts.chunks) parent = frag.appendChild(el("div", "chunk"));
+      if (from === 0 && head > 0) parent.appendChild(document.createTextNode(text.slice(0, head)));
+      buildTokens(parent, task, spans, placed, from, i, opts);
+      const gapEnd = last ? text.length : toks[i + 1][0];
+      if (gapEnd > toks[i][1]) parent.appendChild(document.createTextNode(text.slice(toks[i][1], gapEnd)));
+      from = i + 1;
+    }
+    if (!n && text) frag.appendChild(document.createTextNode(text));
+    box.replaceChildren(frag);
+  }
+
+  // The node of the main text that token i sits in at the top (of its chunk): the token, or
+  // the mark around it.
+  function topNode(i) {
+    const tok = view.toks[i];
+    return tok.parentNode.tagName === "MARK" ? tok.parentNode : tok;
+  }
+
+  function renderText(task, spans) {
+    const box = $("text"), toks = task.tokens;
+    const keyed = new Map(spans.map((s) => [spanKey(s), s]));
+    const rebuild = () => {
+      view.task = task;
+      view.toks = new Array(toks.length);
+      view.marks = new WeakMap();
+      view.sel = null;
+      view.cursor = -1;
+      renderTokens(box, task, spans, {
+        editable: editable(), toks: view.toks, marks: view.marks, chunks: true,
+      });
+    };
+    if (view.task !== task) {
+      rebuild();
+    } else {
+      // The token range the changed spans (added or gone) cover, widened to whole spans.
+      let a = toks.length, b = -1;
+      const widen = (s) => {
+        const [x, y] = tokenRange(toks, s);
+        if (x >= 0) { a = Math.min(a, x); b = Math.max(b, y); }
+      };
+      for (const [k, s] of view.spans) if (!keyed.has(k)) widen(s);
+      for (const [k, s] of keyed) if (!view.spans.has(k)) widen(s);
+      if (b >= 0) {
+        const placed = placeSpans(toks, spans);
+        for (let grew = true; grew;) {
+          grew = false;
+          for (const i of [a, b]) {
+            const mark = topNode(i);
+            if (mark.tagName === "MARK") { // an old span: its tokens go too
+              const all = mark.querySelectorAll(".tok");
+              const first = Number(all[0].dataset.i), last = Number(all[all.length - 1].dataset.i);
+              if (first < a || last > b) { a = Math.min(a, first); b = Math.max(b, last); grew = true; }
+            }
+            const k = placed.owner[i];
+            if (k >= 0) { // a new span: all of its tokens
+              const [x, y] = placed.ranges[k];
+              if (x < a || y > b) { a = Math.min(a, x); b = Math.max(b, y); grew = true; }
+            }
+          }
+        }
+        const first = topNode(a), last = topNode(b);
+        if (first.parentNode !== last.parentNode) {
+          rebuild(); // a span across two chunks: chunks are cut again around it
+        } else {
+          const range = document.createRange();
+          range.setStartBefore(first);
+          range.setEndAfter(last);
+          range.deleteContents();
+          const frag = document.createDocumentFragment();
+          buildTokens(frag, task, spans, placed, a, b, {
+            editable: editable(), toks: view.toks, marks: view.marks,
+          });
+          range.insertNode(frag); // showSelection sets the rebuilt tokens' classes again
+        }
+      }
+    }
+    view.spans = keyed;
+    showSelection();
+  }
+
+  // The selection and cursor classes, changed only on the tokens whose state changed.
+  function showSelection() {
+    const toks = view.toks, old = view.sel, sel = state.sel;
+    if (old) for (let i = old[0]; i <= old[1]; i++) toks[i].classList.remove("sel");
+    if (sel) for (let i = sel[0]; i <= sel[1]; i++) toks[i].classList.add("sel");
+    if (view.cursor >= 0 && view.cursor < toks.length) toks[view.cursor].classList.remove("cursor");
+    if (state.cursor >= 0 && state.cursor < toks.length) toks[state.cursor].classList.add("cursor");
+    view.sel = sel ? sel.slice() : null;
+    view.cursor = state.cursor;
+  }
+
+  function onTextClick(e) {
+    const mark = e.target.closest && e.target.closest("mark.ent");
+    if (!mark || !editable() || !view.marks) return;
+    const sel = window.getSelection();
+    if (sel && !sel.isCollapsed) return;
+    const span = view.marks.get(mark);
+    if (span) removeSpan(span);
   }
 
   function renderLabels() {
@@ -388,14 +524,21 @@
       b.style.setProperty("--c", labelColor(label));
       if (i < 9) b.appendChild(el("kbd", "", String(i + 1)));
       b.appendChild(el("span", "", label));
-      if (state.activeLabel === label) b.classList.add("active");
+      const active = state.activeLabel === label;
+      b.classList.toggle("active", active);
+      b.setAttribute("aria-pressed", active ? "true" : "false");
+      if (active) b.title = "every selection gets " + label + " (click or Esc to stop)";
       b.addEventListener("mousedown", (e) => e.preventDefault()); // keep the token selection
       b.addEventListener("click", () => pickLabel(label));
       bar.appendChild(b);
     });
   }
 
+  let versionsOf = null;
+
   function renderVersions(task) {
+    if (versionsOf === task) return; // drawn once per task, not on every selection
+    versionsOf = task;
     const box = $("versions");
     box.replaceChildren();
     const versions = task.versions || [];
@@ -449,6 +592,7 @@
     prompt.hidden = true;
     if (!task) {
       $("versions").hidden = true;
+      versionsOf = null;
       return;
     }
     renderVersions(task);
@@ -465,9 +609,7 @@
       }
     }
     const spans = state.config.recipe === "teach" && !teachEditing() ? [task.suggestion] : state.spans;
-    renderTokens($("text"), task, spans, {
-      editable: editable(), sel: state.sel, cursor: state.cursor,
-    });
+    renderText(task, spans);
     const meta = $("meta");
     meta.replaceChildren();
     Object.entries(task.meta || {}).forEach(([k, v]) => {
@@ -493,6 +635,7 @@
     clearSelection();
     for (const node of document.querySelectorAll(".edit-keys")) node.hidden = !editable();
     $("edit").classList.toggle("active", state.editing);
+    view.task = null; // drawn anew: editable now, or not
     render();
   }
 
@@ -587,6 +730,8 @@
     loadOutbox();
     renderUnsaved();
     $("text").addEventListener("mouseup", () => setTimeout(onMouseSelect, 0));
+    $("text").addEventListener("touchend", () => setTimeout(onMouseSelect, 0));
+    $("text").addEventListener("click", onTextClick);
     document.addEventListener("keydown", onKey);
     $("accept").addEventListener("click", () => answer("accept"));
     $("reject").addEventListener("click", () => answer("reject"));

@@ -35,6 +35,7 @@ from ..registry import register
 from ..settings_io import read_settings, settings_config, settings_kwargs, write_settings
 from ..tagset import TagSet
 from ..targets import token_targets
+from ..windows import WINDOW_TOKENS, predict_in_windows
 from .featurize import Featurizer
 from .settings import SECTIONS, split_settings
 
@@ -72,6 +73,7 @@ class NeuralRecognizer:
 
     name: ClassVar[str] = NAME
     config_sections: ClassVar[Mapping[str, type]] = SECTIONS
+    window_tokens: int = WINDOW_TOKENS  # longer docs are predicted in windows (windows.py)
 
     def __init__(self, **settings: Any) -> None:
         (
@@ -319,7 +321,9 @@ class NeuralRecognizer:
         """Spans of ``docs``; ``with_scores``: scored, calibrated when the model is (``raw``:
         the CRF's probability of the span, what calibration starts from)."""
         with self._lock:
-            out = self._predict_unlocked(docs, with_scores)
+            out = predict_in_windows(
+                lambda pieces: self._predict_unlocked(pieces, with_scores), docs, self.window_tokens
+            )
         if with_scores and not raw and self.calibration_ is not None:
             out = self.calibration_.rescore(docs, out)
         return out

@@ -47,6 +47,7 @@ from ..settings_io import (
 )
 from ..tagset import TagSet
 from ..targets import TokenTargets, token_targets
+from ..windows import WINDOW_TOKENS, predict_in_windows
 from .decode import greedy_decode
 from .features import FeatureExtractor, TagKeys
 from .learn import NULL_ROW, AveragedWeights, TrainingData, train_epoch
@@ -133,6 +134,7 @@ class PerceptronRecognizer:
         "vectors": ClusterSettings,
         "predict": PredictSettings,
     }
+    window_tokens: int = WINDOW_TOKENS  # longer docs are predicted in windows (windows.py)
 
     def __init__(self, **settings: Any) -> None:
         (self.settings, self.train_settings, self.vector_settings, self.predict_settings) = (
@@ -394,12 +396,17 @@ class PerceptronRecognizer:
     # -- prediction -----------------------------------------------------------------------
 
     def predict(self, docs: Sequence[Doc]) -> list[list[Span]]:
-        """Entity spans of each doc (batched)."""
-        return [[s.span for s in spans] for spans in self._predict(docs, with_probs=False)]
+        """Entity spans of each doc (batched; long docs in windows, see ``windows.py``)."""
+        found = predict_in_windows(
+            lambda pieces: self._predict(pieces, with_probs=False), docs, self.window_tokens
+        )
+        return [[s.span for s in spans] for spans in found]
 
     def predict_with_scores(self, docs: Sequence[Doc]) -> list[list[ScoredSpan]]:
         """Entity spans of each doc with a confidence (see the class docstring)."""
-        return self._predict(docs, with_probs=True)
+        return predict_in_windows(
+            lambda pieces: self._predict(pieces, with_probs=True), docs, self.window_tokens
+        )
 
     def _predict(
         self, docs: Sequence[Doc], with_probs: bool, max_tokens: int = 65536, raw: bool = False
