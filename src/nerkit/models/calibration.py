@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -338,6 +338,23 @@ def fit_calibration(
         "dev_ece": round(expected_calibration_error(reliability(after.tolist(), ok)), 4),
     }
     return cal
+
+
+def calibrate_examples(
+    kind: str,
+    predict_raw: Callable[[list[Doc]], list[list[ScoredSpan]]],
+    dev: Sequence[Example],
+    train: Sequence[Example],
+) -> SpanCalibration | None:
+    """What a model's ``calibrate(dev, train)`` does: ``predict_raw`` (its raw-scored
+    prediction) on the complete accepted ``dev`` answers, fitted to their gold spans, with the
+    entities of ``train`` as the seen ones; None when it predicts no dev entity."""
+    from ..corpus.answers import accepted
+
+    dev = accepted(dev)
+    docs = [ex.doc for ex in dev]
+    gold = [ex.spans for ex in dev]
+    return calibrate_on(kind, predict_raw(docs), docs, gold, seen_keys(train))
 
 
 def calibrate_on(

@@ -28,7 +28,7 @@ from ...corpus.example import Example
 from ...errors import ConfigError, ModelError, missing_extra
 from ...tokens import Doc, Span
 from ..base import ScoredSpan
-from ..calibration import SpanCalibration, calibrate_on, seen_keys
+from ..calibration import SpanCalibration, calibrate_examples
 from ..fitting import check_labels, fit_labels, span_prf
 from ..growth import grown_labels, tag_map
 from ..registry import register
@@ -229,11 +229,9 @@ class NeuralRecognizer:
     def calibrate(self, dev: Sequence[Example], train: Sequence[Example]) -> SpanCalibration | None:
         """Fit the span scores on the complete ``dev`` answers (``train``: the training
         examples, whose entities count as seen); None when it predicts no dev entity."""
-        dev = accepted(dev)
-        docs = [ex.doc for ex in dev]
-        raw = self._predict(docs, with_scores=True, raw=True)
-        gold = [ex.spans for ex in dev]
-        self.calibration_ = calibrate_on("logit", raw, docs, gold, seen_keys(train))
+        self.calibration_ = calibrate_examples(
+            "logit", lambda docs: self._predict(docs, with_scores=True, raw=True), dev, train
+        )
         return self.calibration_
 
     def _set_threads(self, threads: int | None = None) -> None:

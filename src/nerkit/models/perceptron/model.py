@@ -31,9 +31,8 @@ from ..base import ScoredSpan
 from ..calibration import (
     PredictSettings,
     SpanCalibration,
-    calibrate_on,
+    calibrate_examples,
     check_predict_settings,
-    seen_keys,
 )
 from ..fitting import check_labels, fit_labels, improves, span_prf
 from ..growth import grown_labels, tag_map
@@ -258,11 +257,9 @@ class PerceptronRecognizer:
     def calibrate(self, dev: Sequence[Example], train: Sequence[Example]) -> SpanCalibration | None:
         """Fit the span scores on the complete ``dev`` answers (``train``: the training
         examples, whose entities count as seen); None when it predicts no dev entity."""
-        dev = accepted(dev)
-        docs = [ex.doc for ex in dev]
-        raw = self._predict(docs, with_probs=True, raw=True)
-        gold = [ex.spans for ex in dev]
-        self.calibration_ = calibrate_on("log_margin", raw, docs, gold, seen_keys(train))
+        self.calibration_ = calibrate_examples(
+            "log_margin", lambda docs: self._predict(docs, with_probs=True, raw=True), dev, train
+        )
         return self.calibration_
 
     def _build_clusters(self) -> WordClusters | None:
