@@ -213,6 +213,8 @@ def test_a_retrained_model_comes_in_without_interrupting_the_text_on_screen(
         shown = page.locator("#text").inner_text()
         page.keyboard.press("a")
         sync_api.expect(page.locator("#text")).not_to_have_text(shown)
+        # the next text laid out on screen (not the moment between two texts)
+        sync_api.expect(page.locator("#text")).to_have_text(re.compile(r"\S"), use_inner_text=True)
     on_screen = page.locator("#text").inner_text()
     sync_api.expect(page.locator("#model-status")).to_contain_text("training v0001")
     sync_api.expect(info).to_contain_text("model v0001", timeout=120_000)
