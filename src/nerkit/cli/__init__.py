@@ -34,6 +34,7 @@ from . import (  # noqa: E402,F401
     init_config,
     predict,
     serve,
+    simulate,
     tokenize,
     train,
     vectors,
