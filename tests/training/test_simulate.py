@@ -150,7 +150,11 @@ def test_data_without_gold_is_a_coded_error() -> None:
     no_entities = _examples([("Nothing here.", []), ("Nor here.", [])])
     binary = [Example(ex.doc, [(0, 7, "X")], kind="binary") for ex in no_entities]
     gold = _examples([("Ada met Bob.", [(0, 3, "PER"), (8, 11, "PER")])])
-    for data, test, code in ((no_entities, gold, "E371"), (binary, gold, "E371"), (gold, binary, "E373")):
+    for data, test, code in (
+        (no_entities, gold, "E371"),
+        (binary, gold, "E371"),
+        (gold, binary, "E373"),
+    ):
         with pytest.raises(ConfigError) as err:
             simulate(data, test, ["manual"], start=1, step=1, overrides=FAST)
         assert err.value.code == code, (data, test)
@@ -189,3 +193,55 @@ def test_the_command_names_a_bad_strategy(tmp_path: Path) -> None:
 def test_from_scratch_matches_the_gold_counts() -> None:
     ex = _examples([("Ada met Bob.", [(0, 3, "PER"), (8, 11, "PER")])])[0]
     assert from_scratch(ex.spans).total == 3
+
+
+class _Stub:
+    """A model whose score of a text's one predicted span is written in the text."""
+
+    labels = ("X",)
+
+    def predict_with_scores(self, docs):
+        out = []
+        for doc in docs:
+            word = doc.text.split()[0]
+            out.append(
+                []
+                if word == "none"
+                else [ScoredSpan(Span.from_tokens(doc, 0, 1, "X"), float(word))]
+            )
+        return out
+
+
+def test_uncertain_asks_for_the_least_sure_texts_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nerkit.training.simulate as sim
+
+    chosen: list[list[str]] = []
+
+    def train(self, examples):
+        chosen.append([ex.text for ex in examples])
+        return type("Nlp", (), {"recognizer": _Stub()})()
+
+    monkeypatch.setattr(sim._Simulator, "train", train)
+    monkeypatch.setattr(sim._Simulator, "point", lambda self, nlp, *a: a)
+    scores = ["0.99", "0.6", "none", "0.95", "0.51", "none", "0.7", "0.999"]
+    texts = [f"{s} text {i}" for i, s in enumerate(scores)]
+    gold = _examples([(t, [(0, len(t.split()[0]), "X")]) for t in texts])
+    start = 2
+    list(sim._uncertain(sim._Simulator(gold, [], [], "perceptron", [], 0, start, 2, 8, None)))
+    first = set(chosen[0])
+    batches = [set(b) - set(a) for a, b in zip(chosen, chosen[1:])]
+    # After the random start: the lowest scores first, texts without a prediction last.
+    order = sorted(
+        (t for t in texts if t not in first),
+        key=lambda t: (t.startswith("none"), float(t.split()[0]) if t[0] != "n" else 0),
+    )
+    assert len(first) == start
+    assert batches == [set(order[k : k + 2]) for k in range(0, len(order), 2)]
+
+
+def test_a_repeated_text_is_annotated_once() -> None:
+    gold = _examples([("Ada met Bob.", [(0, 3, "PER"), (8, 11, "PER")])] * 3)
+    gold += _examples([("Cy saw Dee.", [(0, 2, "PER"), (7, 10, "PER")])])
+    res = simulate(gold, gold[:1], ["manual"], start=1, step=1, overrides=FAST)
+    assert res.data["pool"] == 2
+    assert [p.texts for p in res.runs[0].points] == [1, 2]

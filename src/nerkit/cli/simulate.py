@@ -62,7 +62,9 @@ def simulate_command(
     ] = "0",
     start: Annotated[
         int | None,
-        typer.Option("--start", help="Texts annotated from scratch before the first model (default: --step)."),
+        typer.Option(
+            "--start", help="Texts annotated from scratch before the first model (default: --step)."
+        ),
     ] = None,
     step: Annotated[
         int, typer.Option("--step", help="Retrain every this many texts (teach: answers).")
@@ -113,6 +115,4 @@ def simulate_command(
     headers, rows = table(result)
     print_table(headers, rows, title="Simulated annotation (test scores in %)")
     assert result.output is not None
-    typer.echo(
-        f"Wrote {result.output / 'simulation.md'}, simulation.json and simulation.svg"
-    )
+    typer.echo(f"Wrote {result.output / 'simulation.md'}, simulation.json and simulation.svg")

@@ -32,10 +32,18 @@ def table(result: SimulationResult) -> tuple[list[str], list[list[str]]]:
     """One row per point: the strategy, its cost so far and the test scores."""
     rows = [
         [
-            p.strategy, str(p.seed), f"{p.texts:,}", f"{p.decisions:,}",
-            f"{p.cost.span_edits:,}", f"{p.cost.answered:,}", f"{p.cost.accepted:,}",
-            f"{p.scratch:,}", percent(p.f1), percent(p.precision), percent(p.recall),
-        ]  # fmt: skip
+            p.strategy,
+            str(p.seed),
+            f"{p.texts:,}",
+            f"{p.decisions:,}",
+            f"{p.cost.span_edits:,}",
+            f"{p.cost.answered:,}",
+            f"{p.cost.accepted:,}",
+            f"{p.scratch:,}",
+            percent(p.f1),
+            percent(p.precision),
+            percent(p.recall),
+        ]
         for run in result.runs
         for p in run.points
     ]
