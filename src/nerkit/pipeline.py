@@ -1,8 +1,9 @@
 """The Pipeline (``nlp``): tokenizer plus an optional recognizer, loaded from or saved to a directory.
 
 A model directory holds ``config.toml`` (the model type and its settings), ``labels.json``,
-``tokenizer.json``, ``weights.safetensors`` and ``meta.json``. Nothing in it is executed when
-it is loaded.
+``tokenizer.json``, ``weights.safetensors``, ``meta.json`` and, when the model was calibrated
+on dev data, ``calibration.json`` and ``calibration.safetensors``. Nothing in it is executed
+when it is loaded. Entities scored below the model's thresholds (``[predict]``) are dropped.
 
 Example:
     >>> nlp = blank("en")
@@ -21,8 +22,14 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from .corpus.files import file_sha256
-from .errors import ModelError, NerkitError
+from .errors import ConfigError, ModelError, NerkitError
 from .models.base import EntityRecognizer, ScoredSpan
+from .models.calibration import (
+    CALIBRATION_JSON,
+    CALIBRATION_TENSORS,
+    Thresholds,
+    thresholds_of,
+)
 from .models.registry import get_model_class
 from .tokenizer import Tokenizer, get_tokenizer
 from .tokens import Doc
@@ -41,6 +48,28 @@ class Pipeline:
         self.tokenizer = tokenizer
         self.recognizer = recognizer
         self.meta: dict[str, Any] = dict(meta or {})
+        settings = getattr(recognizer, "predict_settings", None)
+        # The scores entities need to be kept: the model's [predict] settings, which
+        # ``set_thresholds`` (nerkit predict --threshold) can change for this pipeline.
+        self.thresholds = thresholds_of(settings) if settings is not None else Thresholds()
+
+    def set_thresholds(self, items: Iterable[str]) -> None:
+        """Override the model's thresholds: ``["0.8"]`` for every label, ``["PRODUCT=0.7"]``
+        for one (over the model's own).
+
+        Raises:
+            ConfigError: an item cannot be read (E381), or names a label the model does not
+                have (E380).
+        """
+        thresholds = Thresholds.parse(items, self.thresholds)
+        unknown = sorted(set(thresholds.per_label) - set(self.labels))
+        if unknown:
+            raise ConfigError(
+                "E380",
+                f"A threshold names label(s) the model does not have: {', '.join(unknown)}",
+                hint=f"The model's labels: {', '.join(self.labels) or 'none'}.",
+            )
+        self.thresholds = thresholds
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -78,16 +107,22 @@ class Pipeline:
     def pipe_docs(self, docs: list[Doc]) -> list[Doc]:
         """Set ``ents`` on already tokenized docs (in place) and return them."""
         if self.recognizer is not None:
-            for doc, spans in zip(docs, self.recognizer.predict(docs)):
-                doc.ents = spans
+            if self.thresholds.active:
+                self.pipe_docs_scored(docs)
+            else:
+                for doc, spans in zip(docs, self.recognizer.predict(docs)):
+                    doc.ents = spans
         return list(docs)
 
-    def pipe_docs_scored(self, docs: list[Doc]) -> list[list[ScoredSpan]]:
+    def pipe_docs_scored(self, docs: list[Doc], thresholds: bool = True) -> list[list[ScoredSpan]]:
         """Set ``ents`` on already tokenized docs (in place) and return each doc's scored
-        spans (the model's confidence in each entity)."""
+        spans (the model's confidence in each entity), those below the thresholds dropped
+        (``thresholds=False``: all of them)."""
         if self.recognizer is None:
             return [[] for _ in docs]
         scored = self.recognizer.predict_with_scores(docs)
+        if thresholds:
+            scored = self.thresholds.apply(scored)
         for doc, spans in zip(docs, scored):
             doc.ents = [s.span for s in spans]
         return scored
@@ -168,6 +203,8 @@ MODEL_FILES = (
     "tokenizer.json",
     "weights.safetensors",
     "clusters.safetensors",
+    CALIBRATION_JSON,
+    CALIBRATION_TENSORS,
 )
 
 

@@ -129,3 +129,37 @@ def test_bad_override_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "E308" in str(result.exception)
+
+
+def test_train_says_scores_are_calibrated_and_predict_threshold(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    assert (model_dir / "calibration.json").is_file()
+    text_in = tmp_path / "in.txt"
+    text_in.write_text(
+        "Alice Smith flew to Berlin on Friday.\nBob Jones works for Globex in Madrid.\n"
+        "Zorblax Quux met Fnord in Wibble.\n"
+    )
+
+    def scores(*extra: str) -> list[float]:
+        out = tmp_path / "out.jsonl"
+        result = CliRunner().invoke(
+            app, ["predict", str(model_dir), str(text_in), "-o", str(out), *extra]
+        )
+        assert result.exit_code == 0, result.output
+        return [
+            s["score"] for line in out.read_text().splitlines() for s in json.loads(line)["spans"]
+        ]
+
+    every = scores()
+    assert len(every) >= 3 and len(set(every)) > 1  # not all 1.00
+    low, high = sorted(set(every))[:2]
+    cut = (low + high) / 2  # between two scores: rounding in the output cannot move one over
+    assert scores("--threshold", str(cut)) == [s for s in every if s > cut]
+    assert scores("--threshold", "PER=1", "--threshold", "0") == scores("--threshold", "PER=1")
+    result = CliRunner().invoke(
+        app, ["predict", str(model_dir), str(text_in), "-o", str(tmp_path / "x.jsonl"),
+              "--threshold", "PER=high"],
+    )  # fmt: skip
+    assert getattr(result.exception, "code", None) == "E381"
+    assert not (tmp_path / "x.jsonl").exists()

@@ -72,9 +72,9 @@ def test_perceptron_grown_weights_score_old_tags_as_the_base_did():
     # With the new tags ruled out, the grown model decodes exactly the base's tags.
     weights[:, new_cols] = -1e6
     batch_old = FeatureExtractor(2**12).batch(Vocab(), [d.words for d in docs])
-    tags_old, _ = greedy_decode(base.weights_, batch_old, FeatureExtractor(2**12), OLD)
+    tags_old, _, _ = greedy_decode(base.weights_, batch_old, FeatureExtractor(2**12), OLD)
     fx_new = FeatureExtractor(2**12, tag_keys=keys)
-    tags_new, _ = greedy_decode(
+    tags_new, _, _ = greedy_decode(
         weights, fx_new.batch(Vocab(), [d.words for d in docs]), fx_new, NEW
     )
     assert (tags_new == tag_map(OLD, NEW)[tags_old]).all()

@@ -57,6 +57,12 @@ def test_the_report_shows_every_section(report, page) -> None:
         assert page.locator(f"h2#{section}").is_visible()
     assert page.locator("svg").count() >= 4  # F1 bars, two length charts, reliability, curve
     assert "Expected calibration error" in page.locator("body").inner_text()
+    assert page.locator("h3#thresholds").is_visible()  # precision/recall over the threshold
+    curve = numbers["report"]["thresholds"]
+    assert curve[0]["threshold"] == 0.0 and curve[0]["precision"] == pytest.approx(
+        numbers["precision"]
+    )
+    assert all(a["kept"] >= b["kept"] for a, b in zip(curve, curve[1:]))
     micro = numbers["report"]["intervals"]["micro"]["f1"]
     assert micro["low"] <= numbers["f1"] <= micro["high"]
     errors = sum(n for t, n in numbers["report"]["error_types"]["all"].items() if t != "correct")

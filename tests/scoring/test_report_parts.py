@@ -148,6 +148,17 @@ def test_reliability_bins() -> None:
         reliability([0.5], [])
 
 
+def test_threshold_curve() -> None:
+    from nerkit.scoring.calibration import threshold_curve
+
+    curve = threshold_curve([0.95, 0.85, 0.6, 0.2], [True, True, False, True], n_gold=4, steps=10)
+    by_t = {round(p.threshold, 1): p for p in curve}
+    assert (by_t[0.0].kept, by_t[0.0].precision, by_t[0.0].recall) == (4, 0.75, 0.75)
+    assert (by_t[0.7].kept, by_t[0.7].precision, by_t[0.7].recall) == (2, 1.0, 0.5)
+    assert by_t[0.9].kept == 1 and by_t[0.9].recall == 0.25
+    assert threshold_curve([], [], 3)[0].f1 == 0.0
+
+
 def test_length_groups() -> None:
     assert [bucket_name(n, (1, 2, 3, 4)) for n in (1, 2, 4, 5, 9)] == ["1", "2", "4", "5+", "5+"]
     assert bucket_order(DOC_EDGES) == ["1-10", "11-25", "26-50", "51-100", "101-250",

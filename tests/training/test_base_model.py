@@ -145,9 +145,15 @@ def test_base_predictions_merge_where_the_new_data_is_silent():
     assert added == 1
     assert ex.spans == [(0, 9, "PER"), (24, 29, "BRAND")]
     assert ex.unknown == [(15, 19, "ORG")]
+    # A base prediction over a name the new data gives a new label is not learned as the
+    # old label (the base calls a brand ORG), in the new texts or in rehearsal texts.
+    [silent], added = with_base_predictions([Example(doc, [])], Fixed(), ["ORG", "PER"], ["Gucci"])
+    assert added == 1 and silent.spans == [(0, 9, "PER")]
+    assert (24, 29, "ORG") in silent.unknown
     [reh] = rehearsal_examples([doc], Fixed(), new_names=["Gucci"])
-    assert reh.spans == [(0, 9, "PER"), (24, 29, "ORG")]
+    assert reh.spans == [(0, 9, "PER")]
     assert (15, 19, "ORG") in reh.unknown and (24, 29, "?") in reh.unknown
+    assert (24, 29, "ORG") in reh.unknown
 
 
 def test_a_base_of_another_type_is_refused(data, tmp_path):

@@ -56,3 +56,15 @@ def test_leaked_reports_only_a_real_share_of_shared_texts():
     assert leaked(data, data[:5]) == (5, 5)
     assert leaked(data[:10], data[5:15]) == (5, 10)
     assert leaked(data[:1], data[:1] + data[10:20]) is None  # 1 of 11: natural repetition
+
+
+def test_dev_split_keeps_the_only_example_of_a_label_in_training():
+    data = _examples(9)
+    rare = Example(Doc.from_words(["Sold", "to", "oswald"]), [(8, 14, "USERNAME")])
+    for seed in range(20):
+        train, dev = split_dev([rare, *data], 0.5, seed=seed)
+        assert rare in train and rare not in dev
+        assert len(dev) == 5  # another text took its place
+    with pytest.raises(ConfigError) as info:  # every text holds a label's only example
+        split_dev([rare, Example(Doc.from_words(["Bonn"]), [(0, 4, "LOC")])], 0.5, seed=0)
+    assert info.value.code == "E331"

@@ -64,6 +64,14 @@ def evaluate_command(
             show_default=False,
         ),
     ] = None,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threshold",
+            help="Score as if entities below this score were dropped: 0.8 for every label, "
+            "PRODUCT=0.7 for one (repeatable; over the model's [predict] thresholds).",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Score MODEL on DATA: precision, recall and F1 per label (exact span match), recall on
@@ -78,6 +86,8 @@ def evaluate_command(
     from ..training.log import read_log
 
     nlp = load(model)
+    if threshold:
+        nlp.set_thresholds(threshold)
     load_store_for(data, train)
     examples = accepted(read(data, format, tokenizer=nlp.tokenizer, db=db))
     console = Console(highlight=False, soft_wrap=True)  # no line breaks inside a path

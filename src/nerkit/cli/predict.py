@@ -97,6 +97,14 @@ def predict_command(
         int, typer.Option("--processes", "-p", help="Worker processes (cores) to predict on.")
     ] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per batch.")] = 256,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threshold",
+            help="Drop entities scored below this: 0.8 for every label, PRODUCT=0.7 for one "
+            "(repeatable; over the model's [predict] thresholds).",
+        ),
+    ] = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
     partition_rows: Annotated[
@@ -137,6 +145,10 @@ def predict_command(
         from ..corpus.files import check_not_input
 
         check_not_input(output, source)
+    if threshold:
+        from ..models.calibration import Thresholds
+
+        Thresholds.parse(threshold)  # E381 before anything is read or written
     console = Console(stderr=True)
     if to_db is not None:
         from ..predict import add_to_store
@@ -165,7 +177,8 @@ def predict_command(
     if engine == "dask":
         counts = _on_dask(model, source, url, query, id_column, text_column, from_format, split,
                           output, to_format, to_db, db, to_sql, table, overwrite, batch_size,
-                          scheduler, processes, partition_rows, console)  # fmt: skip
+                          scheduler, processes, partition_rows, console,
+                          threshold or [])  # fmt: skip
         console.print(
             f"Predicted {counts.written:,} texts ({counts.entities:,} entities) into {where}",
             highlight=False,
@@ -186,7 +199,7 @@ def predict_command(
         counts = predict_into(
             model, records, output=output, format=to_format, to_db=to_db, db=db,
             to_sql=to_sql, table=table, overwrite=overwrite, batch_size=batch_size,
-            processes=processes, on_batch=update,
+            processes=processes, on_batch=update, thresholds=threshold or [],
         )  # fmt: skip
     skipped = f", {counts.skipped:,} skipped (written before)" if counts.skipped else ""
     console.print(
@@ -201,6 +214,7 @@ def _on_dask(
     output: Path | None, to_format: str | None, to_db: str | None, db: str | None,
     to_sql: str | None, table: str | None, overwrite: bool, batch_size: int,
     scheduler: str | None, processes: int, partition_rows: int, console: Console,
+    thresholds: list[str],
 ) -> PredictCounts:  # fmt: skip
     import time
 
@@ -232,5 +246,5 @@ def _on_dask(
     return predict_on_dask(
         model, parts, output=output, format=to_format, to_db=to_db, db=db, to_sql=to_sql,
         table=table, overwrite=overwrite, batch_size=batch_size, scheduler=scheduler,
-        processes=max(processes, 1), on_progress=progress,
+        processes=max(processes, 1), on_progress=progress, thresholds=thresholds,
     )  # fmt: skip

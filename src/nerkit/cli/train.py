@@ -147,6 +147,22 @@ def train_command(
             f"dev P {100 * s.precision:.2f}  R {100 * s.recall:.2f}  F {100 * s.f1:.2f}",
             highlight=False,
         )
+    calibration = getattr(result.nlp.recognizer, "calibration_", None)
+    if calibration is not None:
+        r = calibration.record
+        console.print(
+            f"Scores calibrated on {r['dev_entities']:,} dev entities "
+            f"({r['dev_correct']:,} right): calibration error {r['dev_ece_raw']:.3f} -> "
+            f"{r['dev_ece']:.3f}",
+            highlight=False,
+        )
+    elif result.n_dev == 0:
+        console.print(
+            "Scores not calibrated (no dev data): pass a dev file or --dev-split 0.2 to make "
+            "them probabilities that --threshold can use.",
+            style="yellow",
+            highlight=False,
+        )
 
 
 def _print_base(console: Any, record: dict[str, Any]) -> None:

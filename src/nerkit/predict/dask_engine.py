@@ -33,6 +33,7 @@ from .partitions import Partition, read_partition
 from .sinks import make_sink
 
 if TYPE_CHECKING:
+    from ..models.calibration import Thresholds
     from ..pipeline import Pipeline
 
 _MODELS: dict[str, Pipeline] = {}
@@ -88,6 +89,7 @@ def predict_partition(
     sink: dict[str, Any] | None,
     batch_size: int,
     as_lines: bool = False,
+    thresholds: Thresholds | None = None,
 ) -> tuple[int, int, list[dict[str, Any]] | str | None]:
     """One task: ``(texts, entities, results)`` of a partition: None when it wrote them to
     ``sink``, else its records, or with ``as_lines`` their JSONL lines as one string."""
@@ -102,7 +104,7 @@ def predict_partition(
             batch = [r for _, r in zip(range(batch_size), records)]
             if not batch:
                 break
-            spans = tag(nlp, [r["text"] for r in batch])
+            spans = tag(nlp, [r["text"] for r in batch], thresholds)
             done = [{**r, "spans": s} for r, s in zip(batch, spans)]
             n += len(done)
             found += sum(len(s) for s in spans)
@@ -133,6 +135,7 @@ def run_on_dask(
     batch_size: int = 256,
     on_progress: Callable[[DaskProgress], None] | None = None,
     as_lines: bool = False,
+    thresholds: Thresholds | None = None,
 ) -> Iterator[list[dict[str, Any]] | str]:
     """Run every partition on the cluster; yields each partition's records (with
     ``as_lines``, their JSONL lines as one string) in order when there is no sink (a file is
@@ -154,7 +157,8 @@ def run_on_dask(
             if part is None:
                 return False
             pending.append(client.submit(predict_partition, part, version, files, sink,
-                                         batch_size, as_lines, pure=False, retries=2))  # fmt: skip
+                                         batch_size, as_lines, thresholds, pure=False,
+                                         retries=2))  # fmt: skip
             return True
 
         while len(pending) < window and submit_next():

@@ -14,15 +14,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..models.calibration import Thresholds
     from ..pipeline import Pipeline
 
 _NLP: Pipeline | None = None
 
 
-def tag(nlp: Pipeline, texts: list[str]) -> list[list[dict[str, Any]]]:
-    """The scored entities of each text: ``{start, end, label, text, score}`` dicts."""
+def tag(
+    nlp: Pipeline, texts: list[str], thresholds: Thresholds | None = None
+) -> list[list[dict[str, Any]]]:
+    """The scored entities of each text: ``{start, end, label, text, score}`` dicts, those
+    scored below ``thresholds`` (default: the pipeline's) left out."""
     out = []
-    for doc, scored in nlp.pipe(texts, batch_size=max(1, len(texts)), with_scores=True):
+    docs = [nlp.make_doc(t) for t in texts]
+    every = nlp.pipe_docs_scored(docs, thresholds=False)
+    kept = (thresholds if thresholds is not None else nlp.thresholds).apply(every)
+    for doc, scored in zip(docs, kept):
         out.append(
             [
                 {
@@ -50,11 +57,13 @@ def one_thread() -> None:
         pass
 
 
-def _init(model: str) -> None:
+def _init(model: str, thresholds: Thresholds | None = None) -> None:
     global _NLP
     from ..pipeline import load
 
     _NLP = load(model)
+    if thresholds is not None:
+        _NLP.thresholds = thresholds
     one_thread()
 
 
@@ -64,15 +73,19 @@ def _tag(texts: list[str]) -> list[list[dict[str, Any]]]:
 
 
 def tag_in_processes(
-    model: str | Path, batches: Iterable[list[str]], processes: int
+    model: str | Path,
+    batches: Iterable[list[str]],
+    processes: int,
+    thresholds: Thresholds | None = None,
 ) -> Iterator[list[list[dict[str, Any]]]]:
-    """``tag`` of each batch, computed on ``processes`` worker processes, in order."""
+    """``tag`` of each batch, computed on ``processes`` worker processes, in order (with
+    ``thresholds`` instead of the model's own, when given)."""
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        processes, mp_context=context, initializer=_init, initargs=(str(model),)
+        processes, mp_context=context, initializer=_init, initargs=(str(model), thresholds)
     ) as pool:
         pending: deque[Future[list[list[dict[str, Any]]]]] = deque()
         try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -102,7 +102,7 @@ def predict_stream(
             held.append(batch)
             yield [r["text"] for r in batch]
 
-    for spans in tag_in_processes(model_path, texts(), processes):
+    for spans in tag_in_processes(model_path, texts(), processes, nlp.thresholds):
         yield _joined(held.pop(0), spans, counts)
 
 
@@ -143,18 +143,23 @@ def predict_into(
     batch_size: int = 256,
     processes: int = 1,
     on_batch: Callable[[PredictCounts], None] | None = None,
+    thresholds: Sequence[str] = (),
 ) -> PredictCounts:
     """Predict ``records`` with ``model`` into one destination: ``output`` (a file, written
     atomically: JSONL keeps every field of each record and adds ``spans``; another format
     (``format``, else by extension) gets the texts with their entities), ``to_db`` (a dataset
     of the store ``db``: the records' ids are its example ids) or ``to_sql`` + ``table``.
-    ``on_batch`` is called with the counts after each batch (progress)."""
+    ``on_batch`` is called with the counts after each batch (progress). ``thresholds``
+    (``["0.8"]``, ``["PRODUCT=0.7"]``) drop entities scored below them, over the model's own
+    (set on ``model`` when it is a Pipeline)."""
     from ..pipeline import Pipeline as _Pipeline
     from ..pipeline import load
 
     check_destination(output, to_db, to_sql, table)
     path = None if isinstance(model, _Pipeline) else Path(model)
     nlp = model if isinstance(model, _Pipeline) else load(model)
+    if thresholds:
+        nlp.set_thresholds(thresholds)
     name, version = model_identity(path, nlp)
     counts = PredictCounts()
     spec = sink_spec(name, version, to_db=to_db, db=db, to_sql=to_sql, table=table)
@@ -200,6 +205,7 @@ def predict_on_dask(
     scheduler: str | None = None,
     processes: int = 2,
     on_progress: Callable[[Any], None] | None = None,
+    thresholds: Sequence[str] = (),
 ) -> PredictCounts:
     """``predict_into`` on a Dask cluster (``dask_engine.py``): the same destinations and
     outputs, the partitions (``partitions.plan_partitions``) predicted on the workers. A rerun
@@ -210,6 +216,8 @@ def predict_on_dask(
     check_destination(output, to_db, to_sql, table)
     path = Path(model)
     nlp = load(path)  # a damaged model fails here, before any worker starts
+    if thresholds:
+        nlp.set_thresholds(thresholds)
     name, version = model_identity(path, nlp)
     sink = sink_spec(name, version, to_db=to_db, db=db, to_sql=to_sql, table=table)
     if sink is not None:  # checks the dataset, makes the table, --overwrite: once, here
@@ -226,7 +234,7 @@ def predict_on_dask(
     lines = sink is None and is_jsonl(Path(output), format)  # type: ignore[arg-type]
     results = run_on_dask(path, partitions, version=version, sink=sink, scheduler=scheduler,
                           processes=processes, batch_size=batch_size, on_progress=progress,
-                          as_lines=lines)  # fmt: skip
+                          as_lines=lines, thresholds=nlp.thresholds)  # fmt: skip
     if sink is not None:
         for _ in results:
             pass

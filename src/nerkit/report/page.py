@@ -261,6 +261,36 @@ def _calibration(analysis: Analysis) -> str:
         "entities. A bar is the share of a score bin's entities that are correct; on a "
         "calibrated model it reaches the diagonal (the dot: the bin's mean score).</p>"
         + svg.reliability_diagram(analysis.calibration)
+        + _thresholds(analysis)
+    )
+
+
+def _thresholds(analysis: Analysis) -> str:
+    points = analysis.thresholds
+    if not points:
+        return ""
+    chart = svg.lines(
+        {
+            "precision": [(p.threshold, p.precision) for p in points],
+            "recall": [(p.threshold, p.recall) for p in points],
+            "F1": [(p.threshold, p.f1) for p in points],
+        },
+        title="Precision and recall over the score threshold",
+        x_label="threshold: entities scored below it dropped",
+        y_label="%",
+    )
+    rows = [
+        [f"{p.threshold:.2f}", f"{p.kept:,}", _pct(p.precision), _pct(p.recall), _pct(p.f1)]
+        for p in points
+        if round(p.threshold * 20) % 2 == 0 or p.threshold >= 0.8
+    ]
+    return (
+        '<h3 id="thresholds">Precision and recall over the threshold</h3>'
+        "<p>Entities scored below a threshold are dropped (<code>nerkit predict --threshold "
+        "0.8</code>, or <code>[predict] threshold</code> / <code>thresholds = {LABEL = 0.8}"
+        "</code> in the training config): precision rises, recall falls.</p>"
+        + chart
+        + _table(["threshold", "entities kept", "precision", "recall", "F1"], rows)
     )
 
 

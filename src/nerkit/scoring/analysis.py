@@ -17,7 +17,13 @@ import numpy as np
 
 from .bootstrap import ScoreIntervals, bootstrap_scores, doc_counts
 from .buckets import DOC_EDGES, ENTITY_EDGES, bucket_name, bucket_order, scores_by_group
-from .calibration import Bin, expected_calibration_error, reliability
+from .calibration import (
+    Bin,
+    ThresholdPoint,
+    expected_calibration_error,
+    reliability,
+    threshold_curve,
+)
 from .error_types import Outcome, classify_all, confusion, type_counts, type_counts_by_label
 from .scores import PRF
 
@@ -39,6 +45,7 @@ class Analysis:
     by_doc_length: dict[str, PRF]
     calibration: list[Bin] | None = None
     ece: float | None = None
+    thresholds: list[ThresholdPoint] | None = None  # precision/recall over the score threshold
     training_log: list[dict[str, Any]] = field(default_factory=list)
     seed: int = 0
 
@@ -63,6 +70,8 @@ class Analysis:
                 "ece": self.ece,
                 "bins": [b.to_dict() for b in self.calibration],
             }
+        if self.thresholds is not None:
+            out["thresholds"] = [p.to_dict() for p in self.thresholds]
         return out
 
 
@@ -109,8 +118,15 @@ def analyse(
         return bucket_name(n, ENTITY_EDGES)
 
     doc_groups = [bucket_name(len(doc), DOC_EDGES) for doc in docs]
-    calibration, ece = None, None
-    if evaluation.pred_scores is not None:
+    calibration, ece, curve = None, None, None
+    if evaluation.scored_all is not None:  # every entity, before the model's thresholds
+        every = evaluation.scored_all
+        scores = [s for doc in every for _, s in doc]
+        flags = [f for g, d in zip(gold, every) for f in correct_flags(g, [sp for sp, _ in d])]
+        calibration = reliability(scores, flags, n_bins)
+        ece = expected_calibration_error(calibration)
+        curve = threshold_curve(scores, flags, sum(len(g) for g in gold))
+    elif evaluation.pred_scores is not None:
         scores = [s for doc in evaluation.pred_scores for s in doc]
         flags = [f for g, p in zip(gold, pred) for f in correct_flags(g, p)]
         calibration = reliability(scores, flags, n_bins)
@@ -129,6 +145,7 @@ def analyse(
         ),
         calibration=calibration,
         ece=ece,
+        thresholds=curve,
         training_log=list(training_log),
         seed=seed,
     )

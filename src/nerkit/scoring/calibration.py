@@ -77,3 +77,41 @@ def expected_calibration_error(bins: Sequence[Bin]) -> float:
     if not n:
         return 0.0
     return sum(b.count / n * abs(b.accuracy - b.mean_score) for b in bins)
+
+
+@dataclass(frozen=True)
+class ThresholdPoint:
+    """Precision and recall when predicted entities scored below ``threshold`` are dropped."""
+
+    threshold: float
+    kept: int
+    precision: float
+    recall: float
+    f1: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def threshold_curve(
+    scores: Sequence[float], correct: Sequence[bool], n_gold: int, steps: int = 20
+) -> list[ThresholdPoint]:
+    """Precision, recall and F1 of the entities scored at least ``t``, for ``t`` = 0,
+    1/steps, .., (steps-1)/steps; ``correct`` marks each entity that matches a gold one,
+    ``n_gold`` is how many gold entities there are.
+
+    >>> [(p.threshold, p.kept, round(p.precision, 2)) for p in
+    ...  threshold_curve([0.9, 0.6, 0.3], [True, True, False], 2, steps=2)]
+    [(0.0, 3, 0.67), (0.5, 2, 1.0)]
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    ok = np.asarray(correct, dtype=bool)
+    out = []
+    for k in range(steps):
+        t = k / steps
+        keep = s >= t
+        kept, tp = int(keep.sum()), int((keep & ok).sum())
+        p = tp / kept if kept else 0.0
+        r = tp / n_gold if n_gold else 0.0
+        out.append(ThresholdPoint(t, kept, p, r, 2 * p * r / (p + r) if p + r else 0.0))
+    return out

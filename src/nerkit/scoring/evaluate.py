@@ -60,6 +60,9 @@ class Evaluation:
     gold: list[list[CharSpan]] = field(default_factory=list, repr=False)
     pred: list[list[CharSpan]] = field(default_factory=list, repr=False)
     pred_scores: list[list[float]] | None = field(default=None, repr=False)
+    # With ``with_scores``: every predicted span and its score, the model's thresholds not
+    # applied (the report's calibration and precision/recall over the threshold).
+    scored_all: list[list[tuple[CharSpan, float]]] | None = field(default=None, repr=False)
 
     @property
     def words_per_second(self) -> float:
@@ -113,7 +116,8 @@ def evaluate(
     as all its entities. With ``train`` (the training examples), the result also holds the
     recall on gold entities the training data annotated and on the others
     (:mod:`nerkit.scoring.seen`). With ``with_scores`` the model also gives its confidence
-    in each entity (``pred_scores``, for the report's calibration), within the timing.
+    in each entity (``pred_scores``, for the report's calibration), within the timing, and
+    ``scored_all``: every entity it found, before its thresholds (``[predict]``) dropped any.
 
     Raises:
         ConfigError: E329, ``tokens`` is neither "raw" nor "gold".
@@ -138,26 +142,33 @@ def evaluate(
         return Doc(ex.doc.text, ex.doc.starts, ex.doc.ends, check=False)
 
     nlp.pipe_docs([gold_doc(ex) for ex in examples[:8]])  # warm-up; leaves the tokenizer alone
-    scored: list[list[ScoredSpan]] = []
+    every: list[list[ScoredSpan]] = []  # with scores: every entity, thresholds not applied
     if tokens == "raw":
         start = time.perf_counter()
-        raw = (ex.doc.text for ex in examples)
         if with_scores:
-            pairs = list(nlp.pipe(raw, batch_size=batch_size, with_scores=True))
-            docs, scored = [d for d, _ in pairs], [s for _, s in pairs]
+            docs = []
+            for i in range(0, len(examples), batch_size):
+                part = [nlp.make_doc(ex.doc.text) for ex in examples[i : i + batch_size]]
+                every.extend(nlp.pipe_docs_scored(part, thresholds=False))
+                docs.extend(part)
         else:
-            docs = list(nlp.pipe(raw, batch_size=batch_size))
+            docs = list(nlp.pipe((ex.doc.text for ex in examples), batch_size=batch_size))
     else:
         docs = [gold_doc(ex) for ex in examples]
         start = time.perf_counter()
         for i in range(0, len(docs), batch_size):
             if with_scores:
-                scored.extend(nlp.pipe_docs_scored(docs[i : i + batch_size]))
+                every.extend(nlp.pipe_docs_scored(docs[i : i + batch_size], thresholds=False))
             else:
                 nlp.pipe_docs(docs[i : i + batch_size])
     seconds = time.perf_counter() - start
     gold: list[list[CharSpan]] = [[tuple(s) for s in ex.spans] for ex in examples]  # type: ignore[misc]
+    scored: list[list[ScoredSpan]] = []
     if with_scores:
+        thresholds = getattr(nlp, "thresholds", None)
+        scored = thresholds.apply(every) if thresholds is not None else every
+        for doc, spans in zip(docs, scored):
+            doc.ents = [s.span for s in spans]
         pred = [[(s.span.start_char, s.span.end_char, s.span.label) for s in d] for d in scored]
     else:
         pred = [[(e.start_char, e.end_char, e.label) for e in doc.ents] for doc in docs]
@@ -181,6 +192,12 @@ def evaluate(
         gold=gold,
         pred=pred,
         pred_scores=[[s.score for s in d] for d in scored] if with_scores else None,
+        scored_all=[
+            [((s.span.start_char, s.span.end_char, s.span.label), s.score) for s in d]
+            for d in every
+        ]
+        if with_scores
+        else None,
     )
 
 

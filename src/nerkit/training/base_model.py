@@ -129,26 +129,34 @@ def continued_config(resolved: ResolvedConfig, base: Base) -> ResolvedConfig:
 
 
 def with_base_predictions(
-    examples: Sequence[Example], base: EntityRecognizer, old_labels: Iterable[str]
+    examples: Sequence[Example],
+    base: EntityRecognizer,
+    old_labels: Iterable[str],
+    new_names: Iterable[str] = (),
 ) -> tuple[list[Example], int]:
     """The complete accepted ``examples`` with the base's predictions of ``old_labels``
     merged in where they overlap no span of the example (binary answers as they are).
+    A prediction over one of ``new_names`` (the texts the new data annotates with a new
+    label) leaves its tokens unknown: the base calling a brand ORG where the new data
+    forgot to mark it would teach the new model that the brand is no brand.
     Returns them and the number of spans added."""
     labels = set(old_labels)
     complete = [i for i, ex in enumerate(examples) if ex.kind == "complete"]
     out = list(examples)
     if not labels or not complete:
         return out, 0
+    names = _names(new_names)
     predicted = base.predict_with_scores([examples[i].doc for i in complete])
     added = 0
     for i, scored in zip(complete, predicted):
         ex = examples[i]
         spans, unknown = list(ex.spans), list(ex.unknown)
+        taken = _occurrences(ex.text, names) if names else []
         for sc in scored:
             span = (sc.span.start_char, sc.span.end_char, sc.span.label)
             if span[2] not in labels or any(_overlap(span, g) for g in ex.spans):
                 continue
-            if sc.score >= MIN_SCORE:
+            if sc.score >= MIN_SCORE and not any(_overlap(span, t) for t in taken):
                 spans.append(span)
                 added += 1
             else:
@@ -167,23 +175,29 @@ def rehearsal_examples(
 ) -> list[Example]:
     """Complete examples of ``docs`` (at most ``limit`` of them, drawn with ``seed``) whose
     entities are the base's confident predictions of its labels. Its unsure predictions,
-    and every occurrence of one of ``new_names`` (the texts of the new data's entities: a
-    rehearsal text never says whether one is an entity of a new label), are unknown."""
+    every occurrence of one of ``new_names`` (the texts of the new data's entities: a
+    rehearsal text never says whether one is an entity of a new label) and the predictions
+    over one are unknown."""
     docs = [d for d in docs if len(d)]
     if limit is not None and len(docs) > limit:
         pick = np.random.default_rng(seed).choice(len(docs), size=limit, replace=False)
         docs = [docs[i] for i in sorted(pick.tolist())]
-    names = sorted({n for n in new_names if n.strip()}, key=len, reverse=True)
+    names = _names(new_names)
     out = []
     for doc, scored in zip(docs, base.predict_with_scores(docs)):
         spans: list[CharSpan] = []
-        unknown: list[CharSpan] = []
+        taken = _occurrences(doc.text, names)
+        unknown: list[CharSpan] = list(taken)
         for sc in scored:
             span = (sc.span.start_char, sc.span.end_char, sc.span.label)
-            (spans if sc.score >= MIN_SCORE else unknown).append(span)
-        unknown += _occurrences(doc.text, names)
+            sure = sc.score >= MIN_SCORE and not any(_overlap(span, t) for t in taken)
+            (spans if sure else unknown).append(span)
         out.append(Example(doc, spans, unknown=unknown))
     return out
+
+
+def _names(new_names: Iterable[str]) -> list[str]:
+    return sorted({n for n in new_names if n.strip()}, key=len, reverse=True)
 
 
 def rehearsal_docs(

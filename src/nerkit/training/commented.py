@@ -75,7 +75,11 @@ def commented_config(model: str = "neural") -> str:
             value = _default(f)
             if value is None:
                 continue  # TOML has no null: leaving the key out keeps the default
-            text = tomli_w.dumps({f.name: value}).strip()
+            if isinstance(value, dict):  # inline, so it stays a key of this section
+                items = ", ".join(tomli_w.dumps({k: v}).strip() for k, v in value.items())
+                text = f"{f.name} = {{{items}}}" if items else f"{f.name} = {{}}"
+            else:
+                text = tomli_w.dumps({f.name: value}).strip()
             comment = comments.get(f.name, "")
             lines.append(f"{text}  # {comment}" if comment else text)
         lines.append("")

@@ -13,7 +13,7 @@ Example:
     >>> cfg.name, cfg.sections["train"].max_epochs, cfg.sections["model"].hash_rows
     ('perceptron.v1', 3, 1024)
     >>> sorted(cfg.to_dict())
-    ['model', 'train', 'vectors']
+    ['model', 'predict', 'train', 'vectors']
     >>> resolve_config(path="word2vec-static").sections["vectors"].mode
     'static'
 """
@@ -182,6 +182,12 @@ def _set(
     assert is_dataclass(typ)
     hints = typing.get_type_hints(typ)
     known = {f.name for f in fields(typ)}
+    head, _, sub = key.partition(".")
+    if sub and head in known and typing.get_origin(hints[head]) is dict:
+        # --set predict.thresholds.PRODUCT=0.7: one entry of a table
+        merged = {**values[section].get(head, {}), sub: value}
+        values[section][head] = _coerce(merged, hints[head], f"{section}.{head}", where)
+        return
     if key not in known:
         raise ConfigError(
             "E307",
@@ -201,6 +207,11 @@ def _coerce(value: Any, typ: Any, name: str, where: str) -> Any:
     elif origin is list:
         (inner,) = typing.get_args(typ) or (Any,)
         ok = isinstance(value, list) and (inner is Any or all(isinstance(v, inner) for v in value))
+    elif origin is dict:
+        _, inner = typing.get_args(typ) or (str, Any)
+        ok = isinstance(value, dict) and all(isinstance(k, str) for k in value)
+        if ok:
+            return {k: _coerce(v, inner, f"{name}.{k}", where) for k, v in value.items()}
     elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
         args = typing.get_args(typ)
         if value is None and type(None) in args:

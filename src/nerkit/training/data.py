@@ -49,7 +49,8 @@ def split_dev(
     examples: Sequence[Example], fraction: float, seed: int
 ) -> tuple[list[Example], list[Example]]:
     """``(train, dev)``: a seeded ``fraction`` of the distinct texts with a complete accepted
-    answer becomes dev; every answer on those texts leaves training.
+    answer becomes dev; every answer on those texts leaves training. A text that carries the
+    only example of a label stays in training (dev may then be a little smaller).
 
     Raises:
         ConfigError: ``fraction`` is not in (0, 1), or leaves no text on one side (E325).
@@ -70,7 +71,31 @@ def split_dev(
             hint="Annotate more texts, or pass a dev file.",
         )
     order = np.random.default_rng(seed).permutation(len(texts))
-    held = {texts[i] for i in order[:n_dev].tolist()}
+    # Texts are drawn for dev in a seeded order, passing over a text that carries the last
+    # training example of a label: a label only dev has would be unknown to the model (E202).
+    labels_of: dict[str, set[str]] = {}
+    for ex in accepted(examples):
+        labels_of.setdefault(ex.text, set()).update(label for _, _, label in ex.spans)
+    left: dict[str, int] = {}
+    for labs in labels_of.values():
+        for lab in labs:
+            left[lab] = left.get(lab, 0) + 1
+    held: set[str] = set()
+    for i in order.tolist():
+        if len(held) == n_dev:
+            break
+        labs = labels_of.get(texts[i], set())
+        if all(left[lab] > 1 for lab in labs):
+            held.add(texts[i])
+            for lab in labs:
+                left[lab] -= 1
+    if not held:
+        raise ConfigError(
+            "E331",
+            f"--dev-split {fraction}: every one of the {len(texts)} annotated texts carries "
+            "the only example of some label, so none can be held out",
+            hint="Annotate more texts, or pass a dev file.",
+        )
     train = [ex for ex in examples if ex.text not in held]
     dev = [ex for ex in accepted(examples) if ex.text in held]
     return train, dev

@@ -263,19 +263,17 @@ def _rehearse(
     examples (see :mod:`.base_model`), and what ``meta.json`` records of it."""
     annotated = {lab for ex in train_examples for _, _, lab in ex.spans}
     old = [lab for lab in based.labels if lab not in annotated]
-    dev_examples, dev_added = with_base_predictions(dev_examples, based.recognizer, old)
+    # The new labels' entities: where the base predicts an old label over one of them, the
+    # new data (or a rehearsal text) does not say it is no entity of the new label.
+    names = {
+        ex.text[a:b] for ex in train_examples for a, b, lab in ex.spans if lab not in based.labels
+    }
+    dev_examples, dev_added = with_base_predictions(dev_examples, based.recognizer, old, names)
     added, extra = 0, []
     if settings.rehearsal:
-        train_examples, added = with_base_predictions(train_examples, based.recognizer, old)
+        train_examples, added = with_base_predictions(train_examples, based.recognizer, old, names)
         limit = math.ceil(settings.rehearsal_ratio * len(train_examples))
         if rehearse and limit:
-            # The new labels' entities: a rehearsal text does not say whether they are any.
-            names = {
-                ex.text[a:b]
-                for ex in train_examples
-                for a, b, lab in ex.spans
-                if lab not in based.labels
-            }
             docs = rehearsal_docs(rehearse, tokenizer, format)
             extra = rehearsal_examples(docs, based.recognizer, names, limit, settings.seed)
     record = {

@@ -28,6 +28,7 @@ from ...corpus.example import Example
 from ...errors import ConfigError, ModelError, missing_extra
 from ...tokens import Doc, Span
 from ..base import ScoredSpan
+from ..calibration import SpanCalibration, calibrate_on, seen_keys
 from ..fitting import check_labels, fit_labels, span_prf
 from ..growth import grown_labels, tag_map
 from ..registry import register
@@ -61,10 +62,12 @@ def _torch() -> Any:
 class NeuralRecognizer:
     """BiLSTM-CRF (or CNN-CRF) tagger over BILUO tags.
 
-    ``predict_with_scores`` gives each span the probability, under the CRF (forward-backward),
-    that its tokens carry exactly the tags the span was decoded with (``U-X``, or ``B-X I-X ..
-    L-X``). BILUO transitions make that the probability of this entity, with these
-    boundaries and this label, being in the text.
+    ``predict_with_scores`` gives each span the probability that it is right, calibrated on
+    the dev set when training ended (:mod:`nerkit.models.calibration`) from the probability,
+    under the CRF (forward-backward), that its tokens carry exactly the tags the span was
+    decoded with (``U-X``, or ``B-X I-X .. L-X``): BILUO transitions make that the
+    probability of this entity, with these boundaries and this label, being in the text. A
+    model trained without dev data gives that CRF probability uncalibrated.
     """
 
     name: ClassVar[str] = NAME
@@ -76,7 +79,9 @@ class NeuralRecognizer:
             self.vector_settings,
             self.transformer_settings,
             self.train_settings,
+            self.predict_settings,
         ) = split_settings(settings)
+        self.calibration_: SpanCalibration | None = None
         self.labels: tuple[str, ...] = tuple(self.settings.labels)
         self.history_: list[dict[str, Any]] = []
         self._net: Network | None = None
@@ -211,6 +216,10 @@ class NeuralRecognizer:
             rejected if any(rejected) else None,
             self.transformer_settings.fine_tune_lr,
         )
+        self.calibration_ = None
+        if dev and self.predict_settings.calibrate:
+            raw = self._predict(dev_docs, with_scores=True, raw=True)
+            self.calibration_ = calibrate_on("logit", raw, dev_docs, dev_gold, seen_keys(train))
         if self._states is not None:
             self._states.cache = None
         self._base = None  # learned from; its weights are in these now
@@ -295,9 +304,16 @@ class NeuralRecognizer:
         """Entity spans of each doc with a confidence (see the class docstring)."""
         return self._predict(docs, with_scores=True)
 
-    def _predict(self, docs: Sequence[Doc], with_scores: bool) -> list[list[ScoredSpan]]:
+    def _predict(
+        self, docs: Sequence[Doc], with_scores: bool, raw: bool = False
+    ) -> list[list[ScoredSpan]]:
+        """Spans of ``docs``; ``with_scores``: scored, calibrated when the model is (``raw``:
+        the CRF's probability of the span, what calibration starts from)."""
         with self._lock:
-            return self._predict_unlocked(docs, with_scores)
+            out = self._predict_unlocked(docs, with_scores)
+        if with_scores and not raw and self.calibration_ is not None:
+            out = self.calibration_.rescore(docs, out)
+        return out
 
     def _predict_unlocked(self, docs: Sequence[Doc], with_scores: bool) -> list[list[ScoredSpan]]:
         if self._net is None or self._featurizer is None:
@@ -382,6 +398,7 @@ class NeuralRecognizer:
                 "vectors": self.vector_settings,
                 "transformer": self.transformer_settings,
                 "train": self.train_settings,
+                "predict": self.predict_settings,
             },
         )
 
@@ -401,6 +418,8 @@ class NeuralRecognizer:
         if self._vectors is not None:
             # A copy, so that the model directory is complete on its own.
             self._vectors.to_disk(path / "vectors")
+        if self.calibration_ is not None:
+            self.calibration_.to_disk(path)
 
     @classmethod
     def from_disk(cls, path: str | Path) -> NeuralRecognizer:
@@ -451,6 +470,7 @@ class NeuralRecognizer:
         self._set_threads(self.train_settings.predict_threads)
         self.to(device)
         self._net.eval()
+        self.calibration_ = SpanCalibration.from_disk(path)
         return self
 
 

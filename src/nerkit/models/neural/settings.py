@@ -5,7 +5,7 @@ TOML file it writes. Field names are unique across the sections, because the
 constructor receives them as one flat set of keyword arguments.
 
 Example:
-    >>> model, vectors, transformer, train = split_settings({"encoder": "cnn", "seed": 3})
+    >>> model, vectors, transformer, train, predict = split_settings({"encoder": "cnn", "seed": 3})
     >>> model.encoder, vectors.mode, transformer.source, train.seed
     ('cnn', 'none', '', 3)
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ...errors import ConfigError
+from ..calibration import PredictSettings, check_predict_settings
 from ..settings_io import check_counts
 
 
@@ -96,6 +97,7 @@ SECTIONS: dict[str, type] = {
     "vectors": VectorSettings,
     "transformer": TransformerSettings,
     "train": NeuralTrainSettings,
+    "predict": PredictSettings,
 }
 
 
@@ -110,8 +112,10 @@ def _power_of_two(name: str, n: Any) -> None:
 
 def split_settings(
     kwargs: dict[str, Any],
-) -> tuple[NeuralSettings, VectorSettings, TransformerSettings, NeuralTrainSettings]:
-    """Sort flat keyword settings into the four sections and check their values."""
+) -> tuple[
+    NeuralSettings, VectorSettings, TransformerSettings, NeuralTrainSettings, PredictSettings
+]:
+    """Sort flat keyword settings into the five sections and check their values."""
     names = {f.name: key for key, typ in SECTIONS.items() for f in fields(typ)}
     unknown = set(kwargs) - set(names)
     if unknown:
@@ -171,4 +175,5 @@ def split_settings(
                 hint="e.g. transformer.layers = [-3, -2, -1]",
             )
         check_counts("transformer", transformer, ["window"])
-    return model, vectors, transformer, train
+    check_predict_settings(parts["predict"], model.labels)
+    return model, vectors, transformer, train, parts["predict"]

@@ -26,14 +26,17 @@ def greedy_decode(
     fx: FeatureExtractor,
     tagset: TagSet,
     with_probs: bool = False,
-) -> tuple[np.ndarray, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Tag ids of every token of ``batch`` (concatenated order), and with ``with_probs`` the
-    softmax probability of each chosen tag among the tags allowed at its position."""
+    softmax probability of each chosen tag among the tags allowed at its position and its
+    margin over the best other allowed tag (NaN where only one is allowed; what calibration
+    reads)."""
     n = batch.static.shape[0]
     tags = np.zeros(n, dtype=np.int64)
     probs = np.ones(n, dtype=np.float32) if with_probs else None
+    margins = np.zeros(n, dtype=np.float32) if with_probs else None
     if n == 0:
-        return tags, probs
+        return tags, probs, margins
     lengths = batch.lengths
     offsets = np.cumsum(lengths) - lengths
     order = np.argsort(-lengths, kind="stable")
@@ -61,10 +64,20 @@ def greedy_decode(
             s[ending] += last_penalty
         guess = s.argmax(axis=1)
         tags[idx] = guess
-        if probs is not None:
+        if probs is not None and margins is not None:
             z = s - s.max(axis=1, keepdims=True)
             e = np.exp(z)
             probs[idx] = 1.0 / e.sum(axis=1)  # the chosen tag has z == 0, so e == 1
+            # The margin over the best other tag the constraints allow here; NaN where the
+            # constraints leave one tag (the inside of an entity its start has decided).
+            allowed = penalty[p1] == 0
+            if ending.any():
+                allowed[ending] &= last_penalty == 0
+            rows = np.arange(len(guess))
+            other = np.where(allowed, z, -np.inf)
+            other[rows, guess] = -np.inf
+            runner = other.max(axis=1)
+            margins[idx] = np.where(np.isfinite(runner), -runner, np.nan)
         prev2[:m] = p1
         prev1[:m] = guess
-    return tags, probs
+    return tags, probs, margins

@@ -28,6 +28,13 @@ from ...tokens import Doc, Span
 from ...vectors.clusters import CLUSTERS_FILE, ClusterSettings, WordClusters
 from ...vocab import Vocab
 from ..base import ScoredSpan
+from ..calibration import (
+    PredictSettings,
+    SpanCalibration,
+    calibrate_on,
+    check_predict_settings,
+    seen_keys,
+)
 from ..fitting import check_labels, fit_labels, improves, span_prf
 from ..growth import grown_labels, tag_map
 from ..registry import register
@@ -76,20 +83,24 @@ class PerceptronTrainSettings:
 
 def _split_settings(
     kwargs: dict[str, Any],
-) -> tuple[PerceptronSettings, PerceptronTrainSettings, ClusterSettings]:
+) -> tuple[PerceptronSettings, PerceptronTrainSettings, ClusterSettings, PredictSettings]:
     model_keys = {f.name for f in fields(PerceptronSettings)}
     train_keys = {f.name for f in fields(PerceptronTrainSettings)}
     vector_keys = {f.name for f in fields(ClusterSettings)}
-    unknown = set(kwargs) - model_keys - train_keys - vector_keys
+    predict_keys = {f.name for f in fields(PredictSettings)}
+    unknown = set(kwargs) - model_keys - train_keys - vector_keys - predict_keys
     if unknown:
+        known = model_keys | train_keys | vector_keys | predict_keys
         raise ConfigError(
             "E302",
             f"Unknown perceptron setting(s): {', '.join(sorted(unknown))}",
-            hint=f"Known: {', '.join(sorted(model_keys | train_keys | vector_keys))}.",
+            hint=f"Known: {', '.join(sorted(known))}.",
         )
     settings = PerceptronSettings(**{k: v for k, v in kwargs.items() if k in model_keys})
     train = PerceptronTrainSettings(**{k: v for k, v in kwargs.items() if k in train_keys})
     vectors = ClusterSettings(**{k: v for k, v in kwargs.items() if k in vector_keys})
+    predict = PredictSettings(**{k: v for k, v in kwargs.items() if k in predict_keys})
+    check_predict_settings(predict, settings.labels)
     check_counts("train", train, ["max_epochs", "ensemble"])
     n = settings.hash_rows
     if not isinstance(n, int) or n < 2 or n & (n - 1):
@@ -98,7 +109,7 @@ def _split_settings(
             f"model.hash_rows must be a power of two, got {n!r}",
             hint="Use e.g. 1048576 (2^20), 2097152 (2^21) or 4194304 (2^22).",
         )
-    return settings, train, vectors
+    return settings, train, vectors, predict
 
 
 @register(NAME)
@@ -109,9 +120,10 @@ class PerceptronRecognizer:
     several granularities, see :mod:`nerkit.vectors.clusters`) are features too; the cluster
     table is saved with the model, so the vectors are not needed to load it.
 
-    ``predict_with_scores`` gives each span the mean, over its tokens, of the softmax
-    probability of the chosen tag among the tags allowed at that position (raw perceptron
-    scores as logits). It ranks spans by how clearly they won; it is not calibrated.
+    ``predict_with_scores`` gives each span the probability that it is right, calibrated on
+    the dev set when training ended (:mod:`nerkit.models.calibration`) from the mean, over
+    its tokens, of the margin between the chosen tag and the runner-up. A model trained
+    without dev data gives the uncalibrated mean softmax probability of the chosen tags.
     """
 
     name: ClassVar[str] = NAME
@@ -119,10 +131,14 @@ class PerceptronRecognizer:
         "model": PerceptronSettings,
         "train": PerceptronTrainSettings,
         "vectors": ClusterSettings,
+        "predict": PredictSettings,
     }
 
     def __init__(self, **settings: Any) -> None:
-        self.settings, self.train_settings, self.vector_settings = _split_settings(settings)
+        (self.settings, self.train_settings, self.vector_settings, self.predict_settings) = (
+            _split_settings(settings)
+        )
+        self.calibration_: SpanCalibration | None = None
         self.clusters_: WordClusters | None = None
         self.labels: tuple[str, ...] = tuple(self.settings.labels)
         self.weights_: np.ndarray | None = None
@@ -232,6 +248,12 @@ class PerceptronRecognizer:
             self.history_.append(info)
             if callback is not None:
                 callback(info)
+        self.calibration_ = None
+        if dev and self.predict_settings.calibrate:
+            raw = self._predict(dev_docs, with_probs=True, raw=True)
+            self.calibration_ = calibrate_on(
+                "log_margin", raw, dev_docs, dev_gold, seen_keys(train)
+            )
         return self
 
     def _build_clusters(self) -> WordClusters | None:
@@ -373,8 +395,10 @@ class PerceptronRecognizer:
         return self._predict(docs, with_probs=True)
 
     def _predict(
-        self, docs: Sequence[Doc], with_probs: bool, max_tokens: int = 65536
+        self, docs: Sequence[Doc], with_probs: bool, max_tokens: int = 65536, raw: bool = False
     ) -> list[list[ScoredSpan]]:
+        """Spans of ``docs``; ``with_probs``: scored, calibrated when the model is (``raw``:
+        the mean margin of its tokens, what calibration starts from)."""
         if self.weights_ is None:
             raise ModelError(
                 "E206", "The perceptron has not been trained", hint="Call fit() or load a model."
@@ -390,21 +414,24 @@ class PerceptronRecognizer:
                 j += 1
             chunk = docs[i:j]
             batch = fx.batch(self._vocab, [d.words for d in chunk])
-            tags, probs = greedy_decode(self.weights_, batch, fx, tagset, with_probs)
+            tags, probs, margins = greedy_decode(self.weights_, batch, fx, tagset, with_probs)
+            token_scores = margins if raw or self.calibration_ is not None else probs
             offset = 0
             for doc in chunk:
                 m = len(doc)
                 spans = []
                 for start, end, label in tagset.spans(tags[offset : offset + m]):
                     score = (
-                        float(probs[offset + start : offset + end].mean())
-                        if probs is not None
+                        _mean(token_scores[offset + start : offset + end])
+                        if token_scores is not None
                         else 1.0
                     )
                     spans.append(ScoredSpan(Span.from_tokens(doc, start, end, label), score))
                 out.append(spans)
                 offset += m
             i = j
+        if with_probs and not raw and self.calibration_ is not None:
+            out = self.calibration_.rescore(docs, out)
         return out
 
     # -- disk -----------------------------------------------------------------------------
@@ -414,7 +441,12 @@ class PerceptronRecognizer:
         return settings_config(
             self.name,
             self.labels,
-            {"model": self.settings, "train": self.train_settings, "vectors": self.vector_settings},
+            {
+                "model": self.settings,
+                "train": self.train_settings,
+                "vectors": self.vector_settings,
+                "predict": self.predict_settings,
+            },
         )
 
     def to_disk(self, path: str | Path) -> None:
@@ -433,6 +465,8 @@ class PerceptronRecognizer:
         save_file(tensors, str(path / "weights.safetensors"), metadata=metadata)
         if self.clusters_ is not None:
             self.clusters_.to_disk(path)
+        if self.calibration_ is not None:
+            self.calibration_.to_disk(path)
 
     @classmethod
     def from_disk(cls, path: str | Path) -> PerceptronRecognizer:
@@ -479,7 +513,14 @@ class PerceptronRecognizer:
                     hint="Copy the whole model directory.",
                 )
             self.clusters_ = WordClusters.from_disk(path)
+        self.calibration_ = SpanCalibration.from_disk(path)
         return self
+
+
+def _mean(values: np.ndarray) -> float:
+    """The mean of the tokens' values that are numbers (a forced tag's margin is NaN)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if finite.size else 1.0
 
 
 class _OnlineWeights:
