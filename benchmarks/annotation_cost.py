@@ -1,15 +1,17 @@
 """What each way of annotating saves, measured: ``nerkit simulate`` on CoNLL-2003 and drugs.
 
 The gold annotations play the annotator (see ``nerkit.training.simulate``): each strategy is
-run with ``nerkit simulate`` on the training split as the pool, a perceptron retrained from
-scratch every STEP texts and scored on the test split. Per set:
+run with ``nerkit simulate`` on the training split as the pool (each distinct text once), a
+perceptron retrained from scratch every STEP texts (best epoch and score calibration on dev)
+and scored on the test split. Per set (SEEDS: 0, 1 for CoNLL-2003; 0, 1, 2 for drugs):
 
-  * ``manual``: random texts, annotated from scratch, seeds 0, 1, 2, up to 2 x BUDGET texts
-    (so that every uncertain point has random texts to compare with at twice its size);
-  * ``uncertain``: from scratch, the texts the model is least sure of, seeds 0, 1, to BUDGET;
+  * ``manual``: random texts, annotated from scratch, SEEDS, up to 2 x BUDGET texts (so that
+    every uncertain point has random texts to compare with at twice its size);
+  * ``uncertain``: from scratch, the texts the model is least sure of, SEEDS, to BUDGET;
+  * ``uncertain-raw``: the same, ranked by the model's raw scores (no calibration);
   * ``correct``: the model's predictions fixed, retrained every STEP texts, seeds 0, 1;
-  * ``correct`` from the first START texts only (``--step BUDGET-START``: one model, trained
-    on the START texts, pre-fills all the others), seeds 0, 1;
+  * ``correct-first``: the first 200 texts from scratch, then one model trained on them
+    pre-fills all the others up to BUDGET (``--step BUDGET-200``), seeds 0, 1;
   * ``teach``: binary answers about one suggested span per text, seed 0, to 2 x BUDGET texts.
 
 Goals (issue #14, part 1): (a) uncertainty-chosen texts reach the test F1 that random texts
@@ -19,8 +21,8 @@ texts takes at most half the span edits of annotating the same texts from scratc
 Usage:
     python benchmarks/annotation_cost.py [--sets conll2003,drugs] [--force]
 
-Runs are cached in benchmarks/cache/annotation_cost/<set>/<run>/ (``--force`` reruns them);
-results go to benchmarks/results/annotation_cost.{json,md} and annotation_cost_<set>.svg.
+Runs are cached in benchmarks/cache/annotation_cost/<set>/<run>/ and rerun when their command
+changes (``--force``: always); results go to benchmarks/results/annotation_cost.{json,md} and annotation_cost_<set>.svg.
 """
 
 from __future__ import annotations
@@ -40,17 +42,28 @@ from _common import CACHE_DIR, REPO_DIR, RESULTS_DIR, run_logged, split_files, w
 from ner_benchmark import _machine  # noqa: E402
 
 OUT = CACHE_DIR / "annotation_cost"
-# The model of every run: the packaged perceptron, one member instead of an ensemble of 3 and
-# at most 8 epochs (each picked on dev), so that a run's many retrainings stay cheap.
-MODEL = ["--config", "perceptron", "--set", "train.ensemble=1", "--set", "train.max_epochs=8"]
+# The model of every run: the packaged perceptron with one member instead of an ensemble of 3,
+# so that a run's many retrainings stay cheap; best epoch and score calibration on dev.
+MODEL = ["--config", "perceptron", "--set", "train.ensemble=1"]
 SETS: dict[str, dict[str, Any]] = {
-    # CoNLL-2003: the 14,041 training sentences are the pool; dev is a seeded sample of 1,000
-    # of valid.txt's 3,250 (dev scoring runs after every epoch of every retraining).
-    "conll2003": {"start": 200, "step": 200, "budget": 1000, "dev_sample": 1000},
+    # CoNLL-2003: the training sentences are the pool (each distinct text once); dev is a
+    # seeded sample of 1,000 of valid.txt's 3,250 (dev scoring runs after every epoch of every
+    # retraining); at most 8 epochs (dev F1 is flat by then from 200 sentences on).
+    "conll2003": {
+        "start": 200, "step": 200, "budget": 1000, "dev_sample": 1000, "seeds": "0,1",
+        "model": ["--set", "train.max_epochs=8"],
+    },
     # drugs: the train split of _common (80% of drugs_training.jsonl) is the pool, its dev
-    # split dev, drugs_eval.jsonl test.
-    "drugs": {"start": 100, "step": 100, "budget": 500, "dev_sample": None},
-}
+    # split dev, drugs_eval.jsonl test; the default 15 epochs (with 8 the first epochs' slow
+    # start on a rare label left some models at half their F1); three seeds, as single runs
+    # on a few hundred posts vary by up to 15 points.
+    "drugs": {
+        "start": 100, "step": 100, "budget": 500, "dev_sample": None, "seeds": "0,1,2",
+        "model": [],
+    },
+}  # fmt: skip
+# Goal (b) is about a model trained on the first CORRECT_START texts.
+CORRECT_START = 200
 GOAL_A, GOAL_B = 2.0, 0.5
 
 
@@ -73,37 +86,46 @@ def _files(name: str) -> dict[str, Path]:
 def _runs(name: str) -> dict[str, list[str]]:
     """Each run's own options of ``nerkit simulate``."""
     s = SETS[name]
-    start, step, budget = str(s["start"]), str(s["step"]), s["budget"]
+    start, step, budget, seeds = str(s["start"]), str(s["step"]), s["budget"], s["seeds"]
     common = ["--start", start, "--step", step]
     return {
-        "manual": ["--strategy", "manual", "--seeds", "0,1,2", *common, "--budget", str(2 * budget)],
-        "uncertain": ["--strategy", "uncertain", "--seeds", "0,1", *common, "--budget", str(budget)],
+        "manual": ["--strategy", "manual", "--seeds", seeds, *common, "--budget", str(2 * budget)],
+        "uncertain": ["--strategy", "uncertain", "--seeds", seeds, *common, "--budget", str(budget)],
+        # The same with the model's raw scores (no calibration): which scores rank texts better.
+        "uncertain-raw": [
+            "--strategy", "uncertain", "--seeds", seeds, *common, "--budget", str(budget),
+            "--set", "predict.calibrate=false",
+        ],
         "correct": ["--strategy", "correct", "--seeds", "0,1", *common, "--budget", str(budget)],
         "correct-first": [
-            "--strategy", "correct", "--seeds", "0,1", "--start", start,
-            "--step", str(budget - s["start"]), "--budget", str(budget),
+            "--strategy", "correct", "--seeds", "0,1", "--start", str(CORRECT_START),
+            "--step", str(budget - CORRECT_START), "--budget", str(budget),
         ],
         "teach": ["--strategy", "teach", "--seeds", "0", *common, "--budget", str(2 * budget)],
     }  # fmt: skip
 
 
 def _simulate(name: str, run: str, args: list[str], files: dict[str, Path], force: bool) -> dict:
+    """Run ``nerkit simulate`` (unless the same command finished before) and read its JSON."""
     out = OUT / name / run
-    done = out / "simulation.json"
     cmd = [
         sys.executable, "-m", "nerkit", "simulate", str(files["train"]), "--test",
-        str(files["test"]), "--dev", str(files["dev"]), *MODEL, *args, "--output", str(out),
+        str(files["test"]), "--dev", str(files["dev"]), *MODEL, *SETS[name]["model"], *args,
+        "--output", str(out),
     ]  # fmt: skip
-    if force or not done.exists() or not (out / "finished").exists():
-        wall, _ = run_logged(cmd, OUT / name / f"{run}.log")
-        (out / "finished").write_text(f"{wall:.0f}\n")
-    data = json.loads(done.read_text())
-    data["command"] = (
+    shown = (
         " ".join(["nerkit", *cmd[3:]])
         .replace(str(REPO_DIR) + "/", "")
         .replace(str(REPO_DIR.parent) + "/", "../")
     )
-    data["seconds"] = float((out / "finished").read_text())
+    finished = out / "finished.json"
+    before = json.loads(finished.read_text()) if finished.exists() else {}
+    if force or before.get("command") != shown:
+        wall, _ = run_logged(cmd, OUT / name / f"{run}.log")
+        before = {"command": shown, "seconds": round(wall)}
+        finished.write_text(json.dumps(before) + "\n")
+    data = json.loads((out / "simulation.json").read_text())
+    data.update(before)
     return data
 
 
@@ -209,6 +231,7 @@ def _chart(name: str, curves: dict[str, list[dict[str, float]]]) -> Path:
         y_label="test F1 (%)",
         width=720,
         height=360,
+        x_min=0,
     )
     path = RESULTS_DIR / f"annotation_cost_{name}.svg"
     path.write_text(svg, encoding="utf8")
@@ -221,8 +244,9 @@ def run_set(name: str, force: bool) -> dict[str, Any]:
     runs = {run: _simulate(name, run, args, files, force) for run, args in _runs(name).items()}
     curves = {run: _mean_curve(data) for run, data in runs.items() if run != "correct-first"}
     goal_a = _goal_a(curves["manual"], curves["uncertain"], s["start"])
-    goal_b = _goal_b(runs["correct-first"], s["start"])
-    goal_b_retrained = _goal_b(runs["correct"], s["start"])
+    goal_a_raw = _goal_a(curves["manual"], curves["uncertain-raw"], s["start"])
+    goal_b = _goal_b(runs["correct-first"], CORRECT_START)
+    goal_b_retrained = _goal_b(runs["correct"], CORRECT_START)
     chart = _chart(name, curves)
     return {
         "set": name,
@@ -232,6 +256,7 @@ def run_set(name: str, force: bool) -> dict[str, Any]:
         "pool_entities": runs["manual"]["data"]["pool_entities"],
         "curves": curves,
         "goal_a": goal_a,
+        "goal_a_raw": goal_a_raw,
         "goal_b": goal_b,
         "goal_b_retrained": goal_b_retrained,
         "chart": chart.name,
@@ -247,75 +272,100 @@ def _num(x: float | None, fmt: str = ",.0f") -> str:
     return "-" if x is None else format(x, fmt)
 
 
+def _goal_a_lines(rows: list[dict[str, Any]], random_max: int, what: str) -> list[str]:
+    lines = [
+        f"| {what} texts | test F1 | random texts for it | ratio | {what} decisions "
+        "| random decisions for it | ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        if r["random_texts"] is None:  # random texts never reach it
+            texts, ratio = f"> {random_max:,}", f"> {random_max / r['texts']:.2f}"
+            decisions = d_ratio = "-"
+        else:
+            texts, ratio = _num(r["random_texts"]), _num(r["texts_ratio"], ".2f")
+            decisions, d_ratio = _num(r["random_decisions"]), _num(r["decisions_ratio"], ".2f")
+        lines.append(
+            f"| {r['texts']:,} | {_pct(r['f1'])} | {texts} | {ratio} | {r['decisions']:,.0f} "
+            f"| {decisions} | {d_ratio} |"
+        )
+    return lines
+
+
+def _verdict(rows: list[dict[str, Any]]) -> str:
+    met = [r for r in rows if r["texts_ratio"] is None or r["texts_ratio"] >= GOAL_A]
+    if len(met) == len(rows):
+        return "met at every point"
+    return f"met at {len(met)} of {len(rows)} points" if met else "not met at any point"
+
+
 def render(result: dict[str, Any]) -> str:
     lines = [
         "# What each way of annotating saves (simulated)",
         "",
         f"Generated by `python benchmarks/annotation_cost.py` ({result['date']}). The gold "
-        'annotations play the annotator (`nerkit simulate`, see docs/annotate.md, "Which '
-        'recipe when"); after every step a perceptron (`--config perceptron --set '
-        "train.ensemble=1 --set train.max_epochs=8`, best epoch on dev) is trained from "
-        "scratch on the answers so far and scored on the test set (raw text, exact spans). "
-        "Decisions: a span added, removed, resized or relabelled, a text accepted, a binary "
-        "answer. Curves are means over seeds (manual 0-2, uncertain and correct 0-1, teach 0); "
-        "each seed is its own random order of the pool and model seed.",
+        'annotations play the annotator (`nerkit simulate`; docs/annotate.md, "Which recipe '
+        'when"): every run annotates its first texts of a seeded random order from scratch, '
+        "then goes on a step at a time, and after every step a perceptron (`--config "
+        "perceptron --set train.ensemble=1`, best epoch and score calibration on dev) is "
+        "trained from scratch on the answers so far and scored on the test set (raw text, "
+        "exact spans). Decisions: a span added, removed, resized or relabelled, a text "
+        "accepted, a binary answer. Curves are means over the seeds given with each command "
+        "(each seed its own random order and model seed). *uncertain-raw*: uncertain ranking "
+        "texts by the model's raw scores (`--set predict.calibrate=false`: the perceptron's "
+        "mean softmax probability of its tags) instead of the calibrated ones.",
         "",
     ]
     for res in result["sets"]:
         name, s = res["set"], res["settings"]
+        random_max = res["curves"]["manual"][-1]["texts"]
         lines += [
             f"## {name}",
             "",
-            f"Pool: {res['pool']:,} texts ({res['pool_entities']:,} entities), "
+            f"Pool: {res['pool']:,} distinct texts ({res['pool_entities']:,} entities) of "
             f"`{res['files']['train']}`; dev `{res['files']['dev']}`; test "
             f"`{res['files']['test']}`. Start: {s['start']} random texts from scratch; "
-            f"retrained every {s['step']} texts (teach: answers).",
+            f"retrained every {s['step']} texts (teach: answers, or sooner when the model "
+            "has nothing left to ask about).",
             "",
-            "| strategy | texts | decisions | span edits | test F1 | lowest seed |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| strategy | texts | decisions | span edits | test F1 | lowest seed | seeds |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for strategy, curve in res["curves"].items():
             lines += [
                 f"| {strategy} | {c['texts']:,} | {c['decisions']:,.0f} | {c['span_edits']:,.0f} "
-                f"| {_pct(c['f1'])} | {_pct(c['f1_min'])} |"
+                f"| {_pct(c['f1'])} | {_pct(c['f1_min'])} | {c['seeds']} |"
                 for c in curve
             ]
-        lines += ["", f"![test F1 against decisions]({res['chart']})", ""]
-        met_a = [r for r in res["goal_a"] if r["texts_ratio"] is None or r["texts_ratio"] >= GOAL_A]
-        lines += [
-            "**(a) uncertain vs random texts.** For each uncertain point: the texts (and "
-            "decisions) random texts need for the same test F1 (interpolated on the mean random "
-            f"curve; '>' when random texts never reach it by {res['curves']['manual'][-1]['texts']:,}).",
-            "",
-            "| uncertain texts | test F1 | random texts for it | ratio | uncertain decisions | random decisions for it | ratio |",
-            "|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for r in res["goal_a"]:
-            never = r["random_texts"] is None
-            lines.append(
-                f"| {r['texts']:,} | {_pct(r['f1'])} | "
-                f"{'> ' + format(r['random_max_texts'], ',') if never else _num(r['random_texts'])} | "
-                f"{'> ' + format(r['random_max_texts'] / r['texts'], '.2f') if never else _num(r['texts_ratio'], '.2f')} | "
-                f"{r['decisions']:,.0f} | {'-' if never else _num(r['random_decisions'])} | "
-                f"{'-' if never else _num(r['decisions_ratio'], '.2f')} |"
-            )
-        verdict = (
-            "met"
-            if len(met_a) == len(res["goal_a"])
-            else (f"met at {len(met_a)} of {len(res['goal_a'])} points" if met_a else "not met")
-        )
         lines += [
             "",
-            f"Goal (a), a texts ratio of at least {GOAL_A:g} at every point: **{verdict}**.",
+            f"![test F1 against decisions]({res['chart']})",
+            "",
+            "**(a) uncertain vs random texts.** For each uncertain point after the random "
+            "start: the texts (and decisions) random texts need for the same test F1, "
+            "interpolated on the mean random curve ('>' when random texts never reach it by "
+            f"{random_max:,}).",
+            "",
+            *_goal_a_lines(res["goal_a"], random_max, "uncertain"),
+            "",
+            f"Goal (a), a texts ratio of at least {GOAL_A:g}: **{_verdict(res['goal_a'])}**.",
+            "",
+            "Ranked by the raw scores instead:",
+            "",
+            *_goal_a_lines(res["goal_a_raw"], random_max, "uncertain-raw"),
+            "",
+            f"With raw scores: {_verdict(res['goal_a_raw'])}.",
             "",
         ]
         b, br = res["goal_b"], res["goal_b_retrained"]
         lines += [
-            f"**(b) correct vs from scratch.** The texts after the first {s['start']}, "
-            f"pre-filled by a model trained on those {s['start']} alone and corrected, against "
-            "annotating the same texts from scratch (one span edit per gold span):",
+            f"**(b) correct vs from scratch.** The texts after the first {CORRECT_START} of "
+            f"each seed's order, pre-filled by a model trained on those {CORRECT_START} alone "
+            "and corrected, against annotating the same texts from scratch (one span edit per "
+            "gold span):",
             "",
-            "| seed | texts | model test F1 | added | removed | resized | relabelled | span edits | from scratch | ratio |",
+            "| seed | texts | model test F1 | added | removed | resized | relabelled "
+            "| span edits | from scratch | ratio |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         lines += [
@@ -329,17 +379,17 @@ def render(result: dict[str, Any]) -> str:
             "",
             f"Goal (b), at most {GOAL_B:g} of the span edits (mean over seeds): "
             f"{_num(b['ratio'], '.2f')}, **{'met' if ok else 'not met'}**. Retrained every "
-            f"{s['step']} texts while correcting, the same texts take "
+            f"{s['step']} texts while correcting (`correct`), the same texts take "
             f"{_num(br['ratio'], '.2f')} of the span edits.",
             "",
             "Commands:",
             "",
         ]
-        lines += [f"- `{run['command']}` ({run['seconds']:.0f} s)" for run in res["runs"].values()]
+        lines += [f"- `{run['command']}` ({run['seconds']:,} s)" for run in res["runs"].values()]
         lines.append("")
     lines += [
         f"Machine: {result['machine']['cpu']}, {result['machine']['cores']} cores, shared with "
-        "other work (times are not speed measurements).",
+        "other work (the seconds are not speed measurements).",
         "",
     ]
     return "\n".join(lines)

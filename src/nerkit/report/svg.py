@@ -81,14 +81,16 @@ def lines(
     y_label: str,
     width: int = 520,
     height: int = 260,
+    x_min: float | None = None,
 ) -> str:
     """Lines of ``(x, y)`` points, y in 0..1 shown as 0..100; one colour per series, named
-    at the right when there are several."""
+    at the right when there are several. The x axis starts at the smallest x, or at
+    ``x_min`` when that is smaller (0 for a cost)."""
     left, bottom, top = 44, 36, 12
     right = 100 if len(series) > 1 else 16
     plot_w, plot_h = width - left - right, height - top - bottom
     xs = [x for points in series.values() for x, _ in points] or [0.0, 1.0]
-    x0, x1 = min(xs), max(xs)
+    x0, x1 = min([*xs, x_min] if x_min is not None else xs), max(xs)
     span = (x1 - x0) or 1.0
 
     def px(x: float) -> float:

@@ -99,6 +99,7 @@ def chart(result: SimulationResult) -> str:
         y_label="test F1 (%)",
         width=640,
         height=320,
+        x_min=0,
     )
 
 

@@ -401,7 +401,9 @@ def _teach_session(
         answer = "accept" if span in set(sim.gold[i].spans) else "reject"
         out.append((i, span, answer))
         if isinstance(recognizer, LearnsOnline) and span[2] in recognizer.labels:
-            recognizer.update([Example(sim.gold[i].doc, [span], answer, kind="binary")], 2)
+            recognizer.update(
+                [Example(sim.gold[i].doc, [span], answer, kind="binary")], TEACH_PASSES
+            )
             rescore(list(buffer))
     return out
 
