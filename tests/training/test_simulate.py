@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -17,9 +18,9 @@ from nerkit.models.base import ScoredSpan
 from nerkit.scoring.edits import from_scratch
 from nerkit.tokens import Doc, Span
 from nerkit.training.simulate import (
-    NOTHING_PREDICTED,
     STRATEGIES,
     simulate,
+    span_uncertainty,
     teach_candidate,
     text_uncertainty,
 )
@@ -109,12 +110,17 @@ def test_the_files_hold_every_point(result) -> None:
 
 
 def test_text_uncertainty_and_teach_candidate() -> None:
+    # The wrong tags a model expects: a sure long text can rank below an unsure short one.
+    assert text_uncertainty(np.array([0.99] * 10)) == pytest.approx(0.1)
+    assert text_uncertainty(np.array([1.0, 0.6])) == pytest.approx(0.4)
+    assert text_uncertainty(np.array([0.5] * 4)) > text_uncertainty(np.array([0.6]))
+    assert text_uncertainty(np.array([])) == 0.0
     doc = Doc.from_words(["Ada", "met", "Bob", "Lee"])
     sure = ScoredSpan(Span.from_tokens(doc, 0, 1, "PER"), 0.95)
     unsure = ScoredSpan(Span.from_tokens(doc, 2, 4, "PER"), 0.55)
-    assert text_uncertainty([sure]) < text_uncertainty([sure, unsure])
-    assert text_uncertainty([sure, unsure]) == pytest.approx(0.45)
-    assert text_uncertainty([]) == NOTHING_PREDICTED
+    assert span_uncertainty([sure]) < span_uncertainty([sure, unsure])
+    assert span_uncertainty([sure, unsure]) == pytest.approx(0.45)
+    assert span_uncertainty([]) == 0.0
     assert teach_candidate([sure, unsure]) == ((8, 15, "PER"), pytest.approx(0.55))
     assert teach_candidate([]) is None
 
@@ -212,7 +218,9 @@ class _Stub:
         return out
 
 
-def test_uncertain_asks_for_the_least_sure_texts_first(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_uncertain_without_token_confidences_asks_for_the_least_sure_span_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import nerkit.training.simulate as sim
 
     chosen: list[list[str]] = []
@@ -236,6 +244,43 @@ def test_uncertain_asks_for_the_least_sure_texts_first(monkeypatch: pytest.Monke
         key=lambda t: (t.startswith("none"), float(t.split()[0]) if t[0] != "n" else 0),
     )
     assert len(first) == start
+    assert batches == [set(order[k : k + 2]) for k in range(0, len(order), 2)]
+
+
+class _TokenStub(_Stub):
+    """A model whose confidence in each token's tag is the token, when it is a number."""
+
+    def token_confidences(self, docs):
+        return [np.array([float(w) if w[0].isdigit() else 1.0 for w in doc.words]) for doc in docs]
+
+
+def test_uncertain_asks_for_the_texts_with_the_most_expected_wrong_tags(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import nerkit.training.simulate as sim
+
+    chosen: list[list[str]] = []
+
+    def train(self, examples):
+        chosen.append([ex.text for ex in examples])
+        return type("Nlp", (), {"recognizer": _TokenStub()})()
+
+    monkeypatch.setattr(sim._Simulator, "train", train)
+    monkeypatch.setattr(sim._Simulator, "point", lambda self, nlp, *a: a)
+    texts = [
+        "0.5 a", "0.9 0.9 0.9 0.9 0.9 0.9 b", "0.99 c", "0.8 0.8 d", "0.3 e",
+        "0.95 0.95 0.95 f", "g", "0.6 0.6 0.6 h",
+    ]  # fmt: skip
+    gold = _examples([(t, [(len(t) - 1, len(t), "X")]) for t in texts])
+    list(sim._uncertain(sim._Simulator(gold, [], [], "perceptron", [], 0, 2, 2, 8, None)))
+    first = set(chosen[0])
+    batches = [set(b) - set(a) for a, b in zip(chosen, chosen[1:])]
+    # The sum of 1 - p over a text's tokens, largest first: a long text of fairly sure tokens
+    # (b: 0.6) before a short one of one unsure token (a: 0.5).
+    order = sorted(
+        (t for t in texts if t not in first),
+        key=lambda t: -sum(1 - float(w) for w in t.split() if w[0].isdigit()),
+    )
     assert batches == [set(order[k : k + 2]) for k in range(0, len(order), 2)]
 
 
