@@ -35,6 +35,7 @@ from . import (  # noqa: E402,F401
     init_config,
     predict,
     serve,
+    simulate,
     tokenize,
     train,
     vectors,

@@ -1,5 +1,6 @@
 """The recognizer contract every model implements (:class:`EntityRecognizer`), and the
-optional protocol of models that learn from answers one at a time (:class:`LearnsOnline`).
+optional protocols of models that learn from answers one at a time (:class:`LearnsOnline`)
+and that say how sure they are of each token's tag (:class:`ScoresTokens`).
 
 Training and the annotation app use models only through these; ``nerkit.models.testing``
 checks that a model honours them. The registry of model types is ``registry.py``, the
@@ -11,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from ..corpus.example import Example
 from ..tokens import Doc, Span
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -89,3 +93,19 @@ class LearnsOnline(Protocol):
     labels: tuple[str, ...]
 
     def update(self, examples: Sequence[Example], passes: int = 1, /) -> object: ...
+
+
+@runtime_checkable
+class ScoresTokens(Protocol):
+    """A recognizer that says how sure it is of the tag it gives each token (both built-in
+    models do).
+
+    ``token_confidences(docs)`` returns, per doc, an array with one probability per token:
+    that of the tag the model chose there, ``O`` included (the perceptron: the softmax of
+    its tag scores among the tags allowed at that position; the neural model: the CRF's
+    marginal probability of the Viterbi tag). Uncalibrated: what they are for is ranking
+    texts by how much of them the model may have wrong (``nerkit simulate``'s ``uncertain``
+    strategy), including entities it missed, which span scores cannot show.
+    """
+
+    def token_confidences(self, docs: Sequence[Doc], /) -> list[np.ndarray]: ...

@@ -24,10 +24,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..corpus.example import Example
 from ..errors import LabelError
 from ..tokens import Doc, Span
-from .base import EntityRecognizer, LearnsOnline
+from .base import EntityRecognizer, LearnsOnline, ScoresTokens
 
 Make = Callable[..., EntityRecognizer]
 Check = Callable[[Make, EntityRecognizer], None]
@@ -221,6 +223,23 @@ def check_learns_online(make: Make, trained: EntityRecognizer) -> None:
     _expect(set(model.labels) == {"PER", "LOC", "ORG"}, "an update changed the labels")
 
 
+def check_token_confidences(make: Make, trained: EntityRecognizer) -> None:
+    """Models that implement :class:`ScoresTokens` give each token a probability; an
+    unseen, unusual text has some token it is less sure of than the training sentences."""
+    if not isinstance(trained, ScoresTokens):
+        return
+    unseen = Doc.from_words(["Zqx", "vrm", "Globex", "Plk", "in", "Qwzt", "Paris", "."])
+    docs = [*(ex.doc for ex in TWO_SENTENCES), Doc.from_words([]), unseen]
+    conf = trained.token_confidences(docs)
+    _expect([len(c) for c in conf] == [len(d) for d in docs], [len(c) for c in conf])
+    values = np.concatenate(conf)
+    _expect(bool(np.all((values > 0.0) & (values <= 1.0 + 1e-9))), values)
+    _expect(
+        float(conf[-1].min()) < float(min(c.min() for c in conf[:2])),
+        "an unseen text is not less sure than the training sentences",
+    )
+
+
 CHECKS: list[Check] = [
     check_is_a_recognizer,
     check_overfits_two_sentences,
@@ -235,6 +254,7 @@ CHECKS: list[Check] = [
     check_rejected_examples_are_not_learned,
     check_same_seed_same_model,
     check_learns_online,
+    check_token_confidences,
 ]
 
 

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
@@ -80,14 +81,16 @@ def lines(
     y_label: str,
     width: int = 520,
     height: int = 260,
+    x_min: float | None = None,
 ) -> str:
     """Lines of ``(x, y)`` points, y in 0..1 shown as 0..100; one colour per series, named
-    at the right when there are several."""
+    at the right when there are several. The x axis starts at the smallest x, or at
+    ``x_min`` when that is smaller (0 for a cost)."""
     left, bottom, top = 44, 36, 12
     right = 100 if len(series) > 1 else 16
     plot_w, plot_h = width - left - right, height - top - bottom
     xs = [x for points in series.values() for x, _ in points] or [0.0, 1.0]
-    x0, x1 = min(xs), max(xs)
+    x0, x1 = min([*xs, x_min] if x_min is not None else xs), max(xs)
     span = (x1 - x0) or 1.0
 
     def px(x: float) -> float:
@@ -103,7 +106,7 @@ def lines(
             f'stroke="{GRID}"/><text x="{left - 6}" y="{py(tick) + 4:.1f}" text-anchor="end" '
             f'fill="{INK}">{tick * 100:.0f}</text>'
         )
-    for x in sorted({x0, x1}):
+    for x in axis_ticks(x0, x1):
         out.append(
             f'<text x="{px(x):.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
             f'fill="{INK}">{x:g}</text>'
@@ -130,6 +133,32 @@ def lines(
             )
     out.append("</svg>")
     return "".join(out)
+
+
+def axis_ticks(low: float, high: float, most: int = 6) -> list[float]:
+    """Round values from ``low`` to ``high`` for an axis: ``low``, ``high`` and up to ``most``
+    multiples of 1, 2 or 5 times a power of ten between them.
+
+    >>> axis_ticks(0, 2700)
+    [0, 500, 1000, 1500, 2000, 2500, 2700]
+    >>> axis_ticks(1, 15)
+    [1, 5, 10, 15]
+    >>> axis_ticks(3, 3)
+    [3]
+    """
+    if high <= low:
+        return [low]
+    raw = (high - low) / most
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    inner = [
+        k * step
+        for k in range(math.ceil(low / step), math.floor(high / step) + 1)
+        # not so close to an end that the labels overlap
+        if min(k * step - low, high - k * step) >= 0.4 * step
+    ]
+    ticks = [low, *inner, high]
+    return [int(t) if float(t).is_integer() else round(t, 10) for t in ticks]
 
 
 def reliability_diagram(bins: Sequence[Bin], *, size: int = 300) -> str:

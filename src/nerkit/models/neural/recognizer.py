@@ -313,6 +313,35 @@ class NeuralRecognizer:
         """Entity spans of each doc with a confidence (see the class docstring)."""
         return self._predict(docs, with_scores=True)
 
+    def token_confidences(self, docs: Sequence[Doc]) -> list[np.ndarray]:
+        """Per doc, the CRF's marginal probability of the Viterbi tag of each token (``O``
+        included; see :class:`~nerkit.models.base.ScoresTokens`)."""
+        if self._net is None or self._featurizer is None:
+            raise ModelError(
+                "E206", "The neural model has not been trained", hint="Call fit() or load a model."
+            )
+        torch = _torch()
+        from .network import to_batch
+
+        out: list[np.ndarray] = [np.zeros(0) for _ in docs]
+        order = sorted((i for i, d in enumerate(docs) if len(d)), key=lambda i: len(docs[i]))
+        net = self._net
+        with self._lock, torch.inference_mode():
+            was_training = net.training
+            net.eval()
+            try:
+                for chunk in _chunks(order, [len(d) for d in docs]):
+                    batch = to_batch(self._featurizer([docs[i].words for i in chunk]), self._device)
+                    em = net.emissions(batch)
+                    tags = net.crf.viterbi(em, batch.mask)
+                    a, _, b, log_z = _span_logprob_parts(net, em, tags, batch.mask)
+                    marginal = np.exp(np.minimum(0.0, a + b - log_z[:, None]))
+                    for r, i in enumerate(chunk):
+                        out[i] = marginal[r, : len(docs[i])]
+            finally:
+                net.train(was_training)
+        return out
+
     def _predict(
         self, docs: Sequence[Doc], with_scores: bool, raw: bool = False
     ) -> list[list[ScoredSpan]]:

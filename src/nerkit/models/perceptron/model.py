@@ -12,7 +12,7 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -405,27 +405,53 @@ class PerceptronRecognizer:
             lambda pieces: self._predict(pieces, with_probs=True), docs, self.window_tokens
         )
 
-    def _predict(
-        self, docs: Sequence[Doc], with_probs: bool, max_tokens: int = 65536, raw: bool = False
-    ) -> list[list[ScoredSpan]]:
-        """Spans of ``docs``; ``with_probs``: scored, calibrated when the model is (``raw``:
-        the mean margin of its tokens, what calibration starts from)."""
+    def token_confidences(self, docs: Sequence[Doc]) -> list[np.ndarray]:
+        """Per doc, the probability of the tag chosen for each token (``O`` included): the
+        softmax of the tag scores among the tags allowed there (see
+        :class:`~nerkit.models.base.ScoresTokens`)."""
+        self._check_trained()
+        out: list[np.ndarray] = []
+        for chunk, _tags, probs, _ in self._decoded(docs, with_probs=True):
+            assert probs is not None
+            offset = 0
+            for doc in chunk:
+                out.append(probs[offset : offset + len(doc)].astype(np.float64))
+                offset += len(doc)
+        return out
+
+    def _check_trained(self) -> None:
         if self.weights_ is None:
             raise ModelError(
                 "E206", "The perceptron has not been trained", hint="Call fit() or load a model."
             )
+
+    def _decoded(
+        self, docs: Sequence[Doc], with_probs: bool, max_tokens: int = 65536
+    ) -> Iterator[tuple[Sequence[Doc], np.ndarray, np.ndarray | None, np.ndarray | None]]:
+        """``docs`` greedily decoded in batches of about ``max_tokens`` tokens (to bound the
+        memory of one pass): each batch's docs, tags, probabilities and margins."""
+        assert self.weights_ is not None
         fx, tagset = self._features()
-        out: list[list[ScoredSpan]] = []
         i = 0
         while i < len(docs):
-            # Bound the memory of one pass: cut the batch after ~max_tokens tokens.
             j, n = i, 0
             while j < len(docs) and (j == i or n + len(docs[j]) <= max_tokens):
                 n += len(docs[j])
                 j += 1
             chunk = docs[i:j]
             batch = fx.batch(self._vocab, [d.words for d in chunk])
-            tags, probs, margins = greedy_decode(self.weights_, batch, fx, tagset, with_probs)
+            yield (chunk, *greedy_decode(self.weights_, batch, fx, tagset, with_probs))
+            i = j
+
+    def _predict(
+        self, docs: Sequence[Doc], with_probs: bool, max_tokens: int = 65536, raw: bool = False
+    ) -> list[list[ScoredSpan]]:
+        """Spans of ``docs``; ``with_probs``: scored, calibrated when the model is (``raw``:
+        the mean margin of its tokens, what calibration starts from)."""
+        self._check_trained()
+        _, tagset = self._features()
+        out: list[list[ScoredSpan]] = []
+        for chunk, tags, probs, margins in self._decoded(docs, with_probs, max_tokens):
             token_scores = margins if raw or self.calibration_ is not None else probs
             offset = 0
             for doc in chunk:
@@ -440,7 +466,6 @@ class PerceptronRecognizer:
                     spans.append(ScoredSpan(Span.from_tokens(doc, start, end, label), score))
                 out.append(spans)
                 offset += m
-            i = j
         if with_probs and not raw and self.calibration_ is not None:
             out = self.calibration_.rescore(docs, out)
         return out
