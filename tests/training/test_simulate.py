@@ -15,15 +15,10 @@ from nerkit.cli import app
 from nerkit.corpus import Example, read
 from nerkit.errors import ConfigError
 from nerkit.models.base import ScoredSpan
+from nerkit.models.uncertainty import span_uncertainty, text_uncertainty
 from nerkit.scoring.edits import from_scratch
 from nerkit.tokens import Doc, Span
-from nerkit.training.simulate import (
-    STRATEGIES,
-    simulate,
-    span_uncertainty,
-    teach_candidate,
-    text_uncertainty,
-)
+from nerkit.training.simulate import STRATEGIES, simulate, teach_candidate
 
 DATA = Path(__file__).parents[2] / "examples" / "hardwareswap"
 TRAIN, TEST = DATA / "train.jsonl", DATA / "test.jsonl"

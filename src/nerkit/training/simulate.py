@@ -12,8 +12,8 @@ have an answer:
 - ``manual``: the next texts of the random order, annotated from scratch: one decision per
   gold span, one per text accepted.
 - ``uncertain``: from scratch too, but the ``step`` texts the current model is least sure of
-  (:func:`text_uncertainty`: the most wrong tags it expects), out of all texts not
-  annotated yet.
+  (:func:`nerkit.models.uncertainty.text_uncertainty`: the most wrong tags it expects), out
+  of all texts not annotated yet.
 - ``correct``: the next texts of the random order, pre-filled with the current model's
   predictions; the annotator removes, adds, resizes or relabels spans until the text is its
   gold, and accepts it.
@@ -53,6 +53,7 @@ from ..corpus.answers import accepted
 from ..corpus.example import Example
 from ..errors import ConfigError, NerkitWarning
 from ..models.base import LearnsOnline, ScoredSpan
+from ..models.uncertainty import uncertainties
 from ..scoring.edits import BINARY_ANSWER, Decisions, correction, from_scratch
 from ..tokens import CharSpan, Doc
 from .data import read_data, retokenize
@@ -203,35 +204,6 @@ def simulate(
     return result
 
 
-def text_uncertainty(confidences: np.ndarray) -> float:
-    """How much of one text a model may have wrong: the sum over its tokens of ``1 - p``,
-    ``p`` the model's probability of the tag it chose for the token (``O`` included;
-    :class:`~nerkit.models.base.ScoresTokens`), that is the number of wrong tags the model
-    expects in the text.
-
-    Tried on CoNLL-2003 (perceptron, 200 random sentences then 200 at a time, 2 seeds; test
-    F1 at 400 / 600 / 800 / 1,000 sentences; random sentences: 62.9 / 65.5 / 68.1 / 70.0):
-    this sum 66.6 / 70.2 / 73.8 / 74.6; the least sure predicted span (``1 - score``, the
-    least-confidence rule of Settles 2009 at span level) 63.5 / 68.6 / 70.7 / 72.6, as it
-    cannot see the entities the model missed; the least sure token 64.0 / 68.3 / 70.7 /
-    73.3; the mean over tokens (normalized, as in Shen et al. 2017) 60.0 / 65.1 / 67.7 /
-    70.8, as it asks for short texts first. The sum favours long texts with many entities,
-    which cost more decisions each; ``benchmarks/annotation_cost.py`` counts both.
-
-    >>> text_uncertainty(np.array([1.0, 0.9, 0.6]))
-    0.5
-    >>> text_uncertainty(np.array([]))
-    0.0
-    """
-    return round(float(np.sum(1.0 - np.asarray(confidences, dtype=np.float64))), 12)
-
-
-def span_uncertainty(scored: Sequence[ScoredSpan]) -> float:
-    """:func:`text_uncertainty` for a model without token confidences: ``1 - score`` of the
-    text's least sure predicted span, 0 where it predicts none."""
-    return round(max((1.0 - s.score for s in scored), default=0.0), 12)
-
-
 def teach_candidate(scored: Sequence[ScoredSpan]) -> tuple[CharSpan, float] | None:
     """What teach asks about in a text: its predicted span whose score is closest to 0.5, with
     that score (None when the model predicts nothing there)."""
@@ -312,7 +284,8 @@ def _uncertain(sim: _Simulator) -> Iterator[SimPoint]:
         n = min(sim.step, sim.budget - len(done), len(left))
         if n <= 0:
             return
-        uncertainty = _uncertainties(nlp, [sim.gold[i].doc for i in left])
+        assert nlp.recognizer is not None
+        uncertainty = uncertainties(nlp.recognizer, [sim.gold[i].doc for i in left])
         # Most uncertain first; among equals the random order.
         ranked = sorted(range(len(left)), key=lambda k: (-uncertainty[k], k))
         pick = set(ranked[:n])
@@ -322,18 +295,6 @@ def _uncertain(sim: _Simulator) -> Iterator[SimPoint]:
             cost += from_scratch(ex.spans)
             scratch += len(set(ex.spans))
         left = [i for k, i in enumerate(left) if k not in pick]
-
-
-def _uncertainties(nlp: Pipeline, docs: list[Doc]) -> list[float]:
-    """Each doc's :func:`text_uncertainty` (:func:`span_uncertainty` for a model without
-    token confidences)."""
-    from ..models.base import ScoresTokens
-
-    recognizer = nlp.recognizer
-    assert recognizer is not None
-    if isinstance(recognizer, ScoresTokens):
-        return [text_uncertainty(c) for c in recognizer.token_confidences(docs)]
-    return [span_uncertainty(s) for s in recognizer.predict_with_scores(docs)]
 
 
 def _correct(sim: _Simulator) -> Iterator[SimPoint]:
