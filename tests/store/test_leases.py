@@ -50,6 +50,20 @@ def test_an_answer_to_an_example_never_leased_ends_it_too(store: Store) -> None:
     assert store.take_leases([a], "alice", seconds=60, now=0.0) == []
 
 
+def test_leased_elsewhere_is_what_a_take_would_skip(store: Store) -> None:
+    a, b, c, d = add(store, 4)
+    store.take_leases([a], "alice", seconds=60, now=0.0)
+    store.take_leases([b], "bob", seconds=60, now=0.0)
+    store.take_leases([c], "bob", seconds=60, scope="review", now=0.0)
+    store.add_annotation(d, [], "reject", session="carol", lease="")
+    assert store.leased_elsewhere([a, b, c, d], "alice", now=30.0) == {b, d}
+    assert store.leased_elsewhere([a, b, c, d], "alice", now=61.0) == {d}  # b ran out
+    assert store.leased_elsewhere([a, b, c, d], "bob", scope="review", now=30.0) == set()
+    for eid in [a, b, c, d]:  # exactly the ones a take skips
+        skipped = eid in store.leased_elsewhere([eid], "erin", now=30.0)
+        assert skipped == (store.take_leases([eid], "erin", seconds=1, now=30.0) == [])
+
+
 def test_racing_stores_hand_each_example_to_one_session(db_url: str) -> None:
     """Six sessions on three Store objects (three servers) take and answer until none is left,
     all at once after a seventh session's leases on every example ran out."""

@@ -32,11 +32,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import StoreError
+from .connection import chunks
 from .examples import Examples
 from .schema import LEASE_SCOPE_LENGTH, LeaseRow
 
@@ -119,6 +120,39 @@ class Leasing(Examples):
                 row.session, row.expires = session, now + seconds
                 granted.append(eid)
         return granted
+
+    def leased_elsewhere(
+        self,
+        example_ids: Iterable[int],
+        session: str,
+        *,
+        scope: str = "",
+        now: float | None = None,
+    ) -> set[int]:
+        """Those of ``example_ids`` that :meth:`take_leases` would not give ``session`` at
+        ``now``: answered (lease done) or leased to another session until after ``now``.
+
+        A read, no lease taken: what a caller may leave out before it picks among the rest (the
+        annotation app's ``--order uncertain`` scores only examples it could hand out).
+        """
+        check_scope(scope)
+        now = time.time() if now is None else now
+        out: set[int] = set()
+        with self._read() as s:
+            for page in chunks(example_ids, 500):
+                out.update(
+                    s.scalars(
+                        select(LeaseRow.example_id).where(
+                            LeaseRow.example_id.in_(page),
+                            LeaseRow.scope == scope,
+                            or_(
+                                LeaseRow.expires.is_(None),
+                                (LeaseRow.session != session) & (LeaseRow.expires > now),
+                            ),
+                        )
+                    )
+                )
+        return out
 
     def lease_holder(self, example_id: int, scope: str = "") -> tuple[str, float | None] | None:
         """(session, expires) of the example's lease (expires None: answered), or None."""
