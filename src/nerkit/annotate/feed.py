@@ -10,6 +10,14 @@ answer it, both answers are kept (exports use the latest). Leases are rows of th
 
 With overlap every session is handed every example it has not answered itself; no leases.
 
+The examples go out in id order, unless the feed has a ``rank`` (``nerkit annotate correct
+--order uncertain``: the model's expected wrong tags per text). Then each ``next`` takes a
+window of the :data:`ORDER_WINDOW` next examples the session could be handed (unanswered, not
+leased to another session), ranks them by ``rank``, highest first (ties in id order), and
+leases them in that order; when fewer than ``n`` of them can be leased (another session was
+quicker), the following window is ranked next. Leases work as without a rank, so two sessions
+still never get the same example.
+
 Example:
     >>> from nerkit.store import Store
     >>> from nerkit.corpus import Example
@@ -29,13 +37,16 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 
 from ..store import Store, StoredExample
 from ..store.connection import chunks
 
 DEFAULT_LEASE_SECONDS = 600.0
+# How many of the next unanswered examples ``--order uncertain`` ranks at each request: enough
+# to find the texts worth asking first, few enough to score in a moment (once per model).
+ORDER_WINDOW = 500
 REVIEW_SCOPE = "review"  # reviewing an example is leased apart from annotating it
 
 
@@ -52,6 +63,10 @@ class Leases:
         self.lease_seconds = lease_seconds
         self._clock = clock
 
+    def now(self) -> float:
+        """The time leases are taken at (wall seconds, or the test's clock)."""
+        return self._clock()
+
     def take(
         self, example_ids: Iterable[int], session: str, limit: int, scope: str = ""
     ) -> list[int]:
@@ -66,8 +81,15 @@ class Leases:
         )
 
 
+Rank = Callable[[Sequence[StoredExample]], Sequence[float]]
+
+
 class Feed:
-    """The unanswered examples of a dataset, handed out per session (see the module doc)."""
+    """The unanswered examples of a dataset, handed out per session (see the module doc).
+
+    ``rank`` scores a window of examples (one number each, higher first); without it the
+    examples go out in id order.
+    """
 
     def __init__(
         self,
@@ -77,12 +99,14 @@ class Feed:
         overlap: bool = False,
         leases: Leases | None = None,
         scope: str = "",
+        rank: Rank | None = None,
     ) -> None:
         self.store = store
         self.dataset = dataset
         self.overlap = overlap
         self.leases = leases or Leases(store)
         self.scope = scope
+        self.rank = rank
 
     @property
     def lease_scope(self) -> str | None:
@@ -101,11 +125,14 @@ class Feed:
     ) -> list[StoredExample]:
         """Up to ``n`` examples for ``session``, leased to it when there is no overlap.
 
-        ``candidates`` (in order) replace the dataset's unanswered examples (review).
+        ``candidates`` (in order) replace the dataset's unanswered examples (review; they
+        are not ranked).
         """
         skip = set(exclude)
         todo = self._unanswered(session) if candidates is None else candidates
         wanted = (ex for ex in todo if ex.id not in skip)
+        if self.rank is not None and candidates is None:
+            return self._ranked(session, n, wanted, self.rank)
         if self.overlap:
             return list(islice(wanted, n))
         out: list[StoredExample] = []
@@ -116,3 +143,34 @@ class Feed:
             if len(out) >= n:
                 break
         return out
+
+    def _ranked(
+        self, session: str, n: int, wanted: Iterator[StoredExample], rank: Rank
+    ) -> list[StoredExample]:
+        out: list[StoredExample] = []
+        while len(out) < n and (window := self._window(session, wanted)):
+            scores = rank(window)
+            order = sorted(range(len(window)), key=lambda i: (-scores[i], i))
+            ranked = [window[i] for i in order]
+            if self.overlap:
+                out += ranked[: n - len(out)]
+                continue
+            by_id = {ex.id: ex for ex in ranked}  # in ranked order: leases are taken in it
+            got = self.leases.take(by_id, session, n - len(out), self.scope)
+            out += [by_id[eid] for eid in got]
+        return out
+
+    def _window(self, session: str, wanted: Iterator[StoredExample]) -> list[StoredExample]:
+        """The next :data:`ORDER_WINDOW` of ``wanted`` that ``session`` could be handed."""
+        window: list[StoredExample] = []
+        while len(window) < ORDER_WINDOW:
+            page = list(islice(wanted, ORDER_WINDOW - len(window)))
+            if not page:
+                break
+            if not self.overlap:
+                taken = self.store.leased_elsewhere(
+                    (ex.id for ex in page), session, scope=self.scope, now=self.leases.now()
+                )
+                page = [ex for ex in page if ex.id not in taken]
+            window += page
+        return window

@@ -24,7 +24,7 @@ from ..display import label_order
 from ..errors import ConfigError
 from ..store import ImportCounts, Store
 from .patterns import PatternMatcher
-from .recipes import check_recipe
+from .recipes import check_order, check_recipe
 from .retrain import RetrainSettings, shareable_url
 
 if TYPE_CHECKING:
@@ -93,14 +93,17 @@ def prepare(
     token: str | None = None,
     lease_seconds: float = 600.0,
     retrain: RetrainSettings | None = None,
+    order: str = "stored",
 ) -> Launch:
     """Check the options, load SOURCE and the model, and build the app (not started).
 
     ``retrain`` (correct and teach, with ``model``): retrain from the answers as they come
-    (``retrain.py``)."""
+    (``retrain.py``). ``order="uncertain"`` (correct, with ``model``): hand out the texts the
+    model expects the most wrong tags in first (``feed.py``)."""
     from .server import SESSION_RE, AppConfig, make_app
 
     check_recipe(recipe)
+    check_order(order, recipe, model is not None)
     if token is None:
         token = secrets.token_urlsafe(24)
     if not TOKEN_RE.fullmatch(token):
@@ -168,6 +171,7 @@ def prepare(
         lease_seconds=lease_seconds,
         model_dir=Path(model) if model is not None else None,
         retrain=retrain,
+        order=order,
     )
     url = f"http://{host}:{port}/?token={token}&session={session}"
     return Launch(make_app(config), url, token, wanted, counts, notes)

@@ -1,7 +1,9 @@
 """Recipes: what each annotation view asks, as task streams over the store.
 
 - ``manual``: the text with its input spans and pattern matches pre-filled.
-- ``correct``: the same, pre-filled with a model's predictions (and pattern matches).
+- ``correct``: the same, pre-filled with a model's predictions (and pattern matches); with
+  ``order="uncertain"`` the texts the model expects the most wrong tags in come first
+  (:meth:`Prefill.uncertainty`, ranked by the feed over a window: ``feed.py``).
 - ``teach``: one suggested span at a time, where the model is least sure (``teach.py``); its
   answers are binary, about that span alone (the others' are complete).
 - ``review``: examples answered by annotator sessions, each session's spans side by side.
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..corpus.example import Kind
 from ..errors import ConfigError
+from ..models.uncertainty import uncertainties
 from ..store import Store, StoredExample
 from ..tokens import Doc
 from .agreement import REVIEW_PREFIX, is_annotator
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from ..pipeline import Pipeline
 
 RECIPES = ("manual", "correct", "teach", "review")
+ORDERS = ("stored", "uncertain")  # the order the correct recipe hands texts out in
 Task = dict[str, Any]
 
 
@@ -92,6 +96,8 @@ class Prefill:
 
     With ``store`` (the correct recipe), an example's latest stored suggestion (``nerkit
     predict --to-db``) stands for the model's predictions; ``nlp`` predicts the others.
+    ``nlp`` also scores texts for ``--order uncertain`` (:meth:`uncertainty`: stored
+    suggestions carry no token confidences).
     """
 
     labels: Sequence[str]
@@ -101,7 +107,34 @@ class Prefill:
     store: Store | None = None
 
     def __post_init__(self) -> None:
-        self._model_lock = threading.Lock()
+        self._model_lock = threading.Lock()  # one call into the model at a time
+        self._uncertainty: dict[int, float] = {}  # example id -> score under self.nlp
+
+    def uncertainty(self, examples: Sequence[StoredExample]) -> list[float]:
+        """Each example's expected wrong tags under the model in use
+        (:func:`~nerkit.models.uncertainty.text_uncertainty`), scored once per model."""
+        with self._model_lock:
+            todo = [ex for ex in examples if ex.id not in self._uncertainty]
+        docs = [ex.doc(self.tokenizer) for ex in todo]  # outside the lock: no model here
+        with self._model_lock:
+            # Scored and cached under the lock, so a model swapped in meanwhile (use_model,
+            # which empties the cache under it) never finds an old model's scores there.
+            missing = [i for i, ex in enumerate(todo) if ex.id not in self._uncertainty]
+            if missing:
+                recognizer = self.nlp.recognizer if self.nlp is not None else None
+                assert recognizer is not None, "--order uncertain needs a model"
+                scores = uncertainties(recognizer, [docs[i] for i in missing])
+                for i, score in zip(missing, scores):
+                    self._uncertainty[todo[i].id] = score
+            return [self._uncertainty[ex.id] for ex in examples]
+
+    def use_model(self, nlp: Pipeline) -> None:
+        """Pre-fill and score with ``nlp`` from now on; the stored suggestions and the scores
+        of the model before are dropped."""
+        with self._model_lock:
+            self.nlp = nlp
+            self.store = None
+            self._uncertainty.clear()
 
     def __call__(self, examples: Sequence[StoredExample]) -> list[Task]:
         docs = [ex.doc(self.tokenizer) for ex in examples]
@@ -166,10 +199,9 @@ class StreamTasks:
 
     def use_model(self, nlp: Pipeline) -> None:
         """Pre-fill with ``nlp`` from now on (a retrained model); its predictions replace the
-        stored suggestions too, which an older model made. Tasks handed out stay as they are."""
-        with self.prefill._model_lock:
-            self.prefill.nlp = nlp
-            self.prefill.store = None
+        stored suggestions too, which an older model made, and with ``--order uncertain`` its
+        scores reorder the texts not handed out yet. Tasks handed out stay as they are."""
+        self.prefill.use_model(nlp)
 
 
 class ReviewTasks:
@@ -264,6 +296,25 @@ class ReviewTasks:
                 not self.overlap and reviewed.get(eid))
         )  # fmt: skip
         return done, len(versions)
+
+
+def check_order(order: str, recipe: str, has_model: bool) -> str:
+    """``order`` if the recipe can hand texts out in it: ``uncertain`` needs correct with a
+    model (E514); an unknown order is E503."""
+    if order not in ORDERS:
+        raise ConfigError(
+            "E503", f"Unknown --order {order!r}", hint=f"Use one of: {', '.join(ORDERS)}."
+        )
+    if order == "uncertain" and (recipe != "correct" or not has_model):
+        raise ConfigError(
+            "E514",
+            "--order uncertain needs the correct recipe with --model"
+            f" (got {recipe}{'' if has_model else ' without --model'})",
+            hint="The model ranks the texts by the wrong tags it expects in them (stored "
+            "suggestions cannot): nerkit annotate correct DATASET SOURCE --model DIR --order "
+            "uncertain. teach picks its own questions; manual has no model.",
+        )
+    return order
 
 
 def check_recipe(recipe: str) -> str:

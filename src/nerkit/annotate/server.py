@@ -55,7 +55,7 @@ from ..tokens import Doc
 from .feed import Leases
 from .guard import COOKIE, Guard
 from .patterns import PatternMatcher
-from .recipes import Prefill, ReviewTasks, StreamTasks, TaskSource, check_recipe
+from .recipes import Prefill, ReviewTasks, StreamTasks, TaskSource, check_order, check_recipe
 from .retrain import Retrainer, RetrainSettings
 from .teach import TeachTasks, model_tokenizer
 
@@ -99,10 +99,15 @@ class AppConfig:
         lease_seconds: float = 600.0,
         model_dir: Path | None = None,
         retrain: RetrainSettings | None = None,
+        order: str = "stored",
     ) -> AppConfig:
         """Make the recipe's task stream over ``dataset`` (which must exist); with ``retrain``
-        (correct and teach, with ``nlp`` loaded from ``model_dir``) its retrainer too."""
+        (correct and teach, with ``nlp`` loaded from ``model_dir``) its retrainer too.
+
+        ``order``: ``stored`` (id order) or ``uncertain`` (correct with ``nlp``: the texts the
+        model expects the most wrong tags in first, see ``feed.py``)."""
         check_recipe(recipe)
+        check_order(order, recipe, nlp is not None)
         store.dataset(dataset)
         leases = Leases(store, lease_seconds)
         tokenizer = model_tokenizer(nlp)
@@ -117,11 +122,12 @@ class AppConfig:
         else:
             from .feed import Feed
 
-            feed = Feed(store, dataset, overlap=overlap, leases=leases)
             correct = recipe == "correct"
             prefill = Prefill(
                 labels, tokenizer, nlp if correct else None, matcher, store if correct else None
             )
+            rank = prefill.uncertainty if order == "uncertain" else None
+            feed = Feed(store, dataset, overlap=overlap, leases=leases, rank=rank)
             tasks = StreamTasks(store, dataset, feed, prefill)
         retrainer = None
         if retrain is not None:

@@ -39,6 +39,15 @@ def annotate_command(
     patterns: Annotated[
         Path | None, typer.Option("--patterns", help="Patterns JSONL to pre-highlight matches.")
     ] = None,
+    order: Annotated[
+        str,
+        typer.Option(
+            "--order",
+            help="correct: 'stored' hands the texts out in the order they were added; "
+            "'uncertain' (needs --model) the texts the model expects the most wrong tags in "
+            "first, among the next 500.",
+        ),
+    ] = "stored",
     session: Annotated[
         str, typer.Option("--session", help="Session name used when the URL gives none.")
     ] = "default",
@@ -154,6 +163,7 @@ def annotate_command(
         port=port,
         token=token,
         retrain=retrain,
+        order=order,
     )
     counts = launch.counts
     typer.echo(
