@@ -27,7 +27,7 @@ def _numbers(value: str, option: str) -> list[int]:
 
 def _line(point: SimPoint) -> None:
     typer.echo(
-        f"{point.strategy:<10} seed {point.seed}  {point.texts:>6,} texts  "
+        f"{point.strategy:<17} seed {point.seed}  {point.texts:>6,} texts  "
         f"{point.decisions:>7,} decisions  test F1 {100 * point.f1:5.1f}"
     )
 
@@ -47,7 +47,8 @@ def simulate_command(
             "--strategy",
             help="Comma-separated: manual (random texts, from scratch), uncertain (the texts "
             "the model is least sure of, from scratch), correct (fix the model's "
-            "predictions), teach (accept or reject one suggested span per text).",
+            "predictions), correct-uncertain (fix its predictions on the texts uncertain "
+            "picks), teach (accept or reject one suggested span per text).",
         ),
     ] = "manual,uncertain,correct,teach",
     config: Annotated[

@@ -17,6 +17,8 @@ have an answer:
 - ``correct``: the next texts of the random order, pre-filled with the current model's
   predictions; the annotator removes, adds, resizes or relabels spans until the text is its
   gold, and accepts it.
+- ``correct-uncertain``: the texts of ``uncertain``, pre-filled and corrected as in
+  ``correct`` (``nerkit annotate correct --order uncertain``).
 - ``teach``: binary answers, as ``nerkit annotate teach`` asks them: a buffer of
   :data:`TEACH_BUFFER` unanswered texts in the random order, each text's candidate the
   predicted span whose score is closest to 0.5 (texts with none are passed over), the text
@@ -62,7 +64,7 @@ from .simreport import write_simulation
 if TYPE_CHECKING:
     from ..pipeline import Pipeline
 
-STRATEGIES = ("manual", "uncertain", "correct", "teach")
+STRATEGIES = ("manual", "uncertain", "correct", "correct-uncertain", "teach")
 TEACH_BUFFER = 64  # unanswered texts teach keeps scored (annotate/teach.py's buffer_size)
 TEACH_PASSES = 2  # the model's passes over each teach answer (annotate/teach.py)
 Data = str | PathLike[str] | Sequence[Example]
@@ -272,7 +274,9 @@ def _manual(sim: _Simulator) -> Iterator[SimPoint]:
             yield sim.point(sim.train(done), "manual", len(done), cost, scratch)
 
 
-def _uncertain(sim: _Simulator) -> Iterator[SimPoint]:
+def _uncertain(sim: _Simulator, prefill: bool = False) -> Iterator[SimPoint]:
+    """``uncertain``; with ``prefill``, ``correct-uncertain``: the same texts, pre-filled."""
+    strategy = "correct-uncertain" if prefill else "uncertain"
     chosen = sim.order[: sim.start]
     left = sim.order[sim.start :]  # in the random order: ties go to the earlier text
     done = [sim.gold[i] for i in chosen]
@@ -280,7 +284,7 @@ def _uncertain(sim: _Simulator) -> Iterator[SimPoint]:
     scratch = sum(len(set(ex.spans)) for ex in done)
     while True:
         nlp = sim.train(done)
-        yield sim.point(nlp, "uncertain", len(done), cost, scratch)
+        yield sim.point(nlp, strategy, len(done), cost, scratch)
         n = min(sim.step, sim.budget - len(done), len(left))
         if n <= 0:
             return
@@ -288,13 +292,17 @@ def _uncertain(sim: _Simulator) -> Iterator[SimPoint]:
         uncertainty = uncertainties(nlp.recognizer, [sim.gold[i].doc for i in left])
         # Most uncertain first; among equals the random order.
         ranked = sorted(range(len(left)), key=lambda k: (-uncertainty[k], k))
-        pick = set(ranked[:n])
-        for k in sorted(pick):
-            ex = sim.gold[left[k]]
+        pick = sorted(ranked[:n])
+        batch = [sim.gold[left[k]] for k in pick]
+        predicted = (
+            nlp.recognizer.predict([ex.doc for ex in batch]) if prefill else [[] for _ in batch]
+        )
+        for ex, spans in zip(batch, predicted):
             done.append(ex)
-            cost += from_scratch(ex.spans)
+            cost += correction([(s.start_char, s.end_char, s.label) for s in spans], ex.spans)
             scratch += len(set(ex.spans))
-        left = [i for k, i in enumerate(left) if k not in pick]
+        picked = set(pick)
+        left = [i for k, i in enumerate(left) if k not in picked]
 
 
 def _correct(sim: _Simulator) -> Iterator[SimPoint]:
@@ -386,6 +394,7 @@ RUNNERS: dict[str, Callable[[_Simulator], Iterator[SimPoint]]] = {
     "manual": _manual,
     "uncertain": _uncertain,
     "correct": _correct,
+    "correct-uncertain": lambda sim: _uncertain(sim, prefill=True),
     "teach": _teach,
 }
 
