@@ -181,6 +181,13 @@ class Vectors:
             meta = json.loads(meta_path.read_text(encoding="utf8"))
         except (OSError, ValueError) as err:
             raise FormatError("E055", f"Cannot read {META_FILE}: {err}", path=meta_path) from err
+        if not isinstance(meta, dict):
+            raise FormatError(
+                "E055",
+                f"Cannot read {META_FILE}: it holds a JSON {type(meta).__name__}, not an object",
+                path=meta_path,
+                hint="The file was changed by hand or cut short: import the vectors again.",
+            )
         tensors, _ = read_tensors(p / VECTORS_FILE, ["vectors"], optional=["ngrams"], mmap=mmap)
         data, ngrams = tensors["vectors"], tensors.get("ngrams")
         table = read_keys(p, mmap=mmap)
