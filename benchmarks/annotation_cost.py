@@ -11,6 +11,7 @@ and scored on the test split. Per set (SEEDS: 0, 1 for CoNLL-2003; 0-4 for drugs
     SEEDS, to BUDGET;
   * ``correct``: the model's predictions fixed, retrained every STEP texts, SEEDS (the
     texts and models of manual, fewer decisions);
+  * ``correct-uncertain``: the texts of uncertain, the model's predictions fixed, SEEDS;
   * ``correct-first``: the first 200 texts from scratch, then one model trained on them
     pre-fills all the others up to BUDGET (``--step BUDGET-200``), seeds 0, 1;
   * ``correct-first-minilm``: the same with the ``transformer-minilm`` config (the best base
@@ -98,6 +99,10 @@ def _runs(name: str) -> dict[str, list[str]]:
         "uncertain": ["--strategy", "uncertain", "--seeds", seeds, *common, "--budget", str(budget)],
         # The same seeds as manual: the same texts in the same order, so the same models.
         "correct": ["--strategy", "correct", "--seeds", seeds, *common, "--budget", str(budget)],
+        # The texts of uncertain, pre-filled (annotate correct --order uncertain).
+        "correct-uncertain": [
+            "--strategy", "correct-uncertain", "--seeds", seeds, *common, "--budget", str(budget),
+        ],
         "correct-first": [
             "--strategy", "correct", "--seeds", "0,1", "--start", str(CORRECT_START),
             "--step", str(budget - CORRECT_START), "--budget", str(budget),
@@ -338,10 +343,9 @@ def _goal_a_lines(rows: list[dict[str, Any]], random_max: int, what: str) -> lis
     return lines
 
 
-def _reach_lines(res: dict[str, Any]) -> list[str]:
-    """Decisions each strategy takes to reach the test F1 that random texts reach at BUDGET
+def _reach_lines(res: dict[str, Any], budget: int) -> list[str]:
+    """Decisions each strategy takes to reach the test F1 that random texts reach at ``budget``
     texts (interpolated on the mean curves), and what that saves against random texts."""
-    budget = res["settings"]["budget"]
     random = res["curves"]["manual"]
     fitted = _monotone([c["f1"] for c in random])
     target = next(f for c, f in zip(random, fitted) if c["texts"] == budget)
@@ -420,7 +424,9 @@ def render(result: dict[str, Any]) -> str:
             "",
             f"![test F1 against decisions]({res['chart']})",
             "",
-            *_reach_lines(res),
+            *_reach_lines(res, s["budget"]),
+            "",
+            *_reach_lines(res, 8 * s["budget"] // 5),
             "",
             "**(a) uncertain vs random texts.** For each uncertain point after the random "
             "start: the texts (and decisions) random texts need for the same test F1, "
