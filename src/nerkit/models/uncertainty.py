@@ -29,8 +29,10 @@ def text_uncertainty(confidences: np.ndarray) -> float:
     least-confidence rule of Settles 2009 at span level) 63.5 / 68.6 / 70.7 / 72.6, as it
     cannot see the entities the model missed; the least sure token 64.0 / 68.3 / 70.7 /
     73.3; the mean over tokens (normalized, as in Shen et al. 2017) 60.0 / 65.1 / 67.7 /
-    70.8, as it asks for short texts first. The sum favours long texts with many entities,
-    which cost more decisions each; ``benchmarks/annotation_cost.py`` counts both.
+    70.8, as it asks for short texts first (the sum: benchmarks/annotation_cost.py; the span
+    rule: that benchmark at commit 885a332; the other two: one-off runs, same settings). The
+    sum favours long texts with many entities, which cost more decisions each; the benchmark
+    counts both.
 
     >>> text_uncertainty(np.array([1.0, 0.9, 0.6]))
     0.5
