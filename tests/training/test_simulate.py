@@ -233,32 +233,38 @@ class _Stub:
         return out
 
 
-def test_uncertain_without_token_confidences_asks_for_the_least_sure_span_first(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _uncertain_batches(
+    monkeypatch: pytest.MonkeyPatch, model: object, gold: list[Example], start: int
+) -> tuple[set[str], list[set[str]]]:
+    """The texts ``uncertain`` starts with and the batches it adds, 2 at a time, when every
+    model it trains is ``model``."""
     import nerkit.training.simulate as sim
 
     chosen: list[list[str]] = []
 
     def train(self, examples):
         chosen.append([ex.text for ex in examples])
-        return type("Nlp", (), {"recognizer": _Stub()})()
+        return type("Nlp", (), {"recognizer": model})()
 
     monkeypatch.setattr(sim._Simulator, "train", train)
     monkeypatch.setattr(sim._Simulator, "point", lambda self, nlp, *a: a)
+    list(sim._uncertain(sim._Simulator(gold, [], [], "perceptron", [], 0, start, 2, 8, None)))
+    return set(chosen[0]), [set(b) - set(a) for a, b in zip(chosen, chosen[1:])]
+
+
+def test_uncertain_without_token_confidences_asks_for_the_least_sure_span_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     scores = ["0.99", "0.6", "none", "0.95", "0.51", "none", "0.7", "0.999"]
     texts = [f"{s} text {i}" for i, s in enumerate(scores)]
     gold = _examples([(t, [(0, len(t.split()[0]), "X")]) for t in texts])
-    start = 2
-    list(sim._uncertain(sim._Simulator(gold, [], [], "perceptron", [], 0, start, 2, 8, None)))
-    first = set(chosen[0])
-    batches = [set(b) - set(a) for a, b in zip(chosen, chosen[1:])]
+    first, batches = _uncertain_batches(monkeypatch, _Stub(), gold, start=2)
     # After the random start: the lowest scores first, texts without a prediction last.
     order = sorted(
         (t for t in texts if t not in first),
         key=lambda t: (t.startswith("none"), float(t.split()[0]) if t[0] != "n" else 0),
     )
-    assert len(first) == start
+    assert len(first) == 2
     assert batches == [set(order[k : k + 2]) for k in range(0, len(order), 2)]
 
 
@@ -272,24 +278,12 @@ class _TokenStub(_Stub):
 def test_uncertain_asks_for_the_texts_with_the_most_expected_wrong_tags(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import nerkit.training.simulate as sim
-
-    chosen: list[list[str]] = []
-
-    def train(self, examples):
-        chosen.append([ex.text for ex in examples])
-        return type("Nlp", (), {"recognizer": _TokenStub()})()
-
-    monkeypatch.setattr(sim._Simulator, "train", train)
-    monkeypatch.setattr(sim._Simulator, "point", lambda self, nlp, *a: a)
     texts = [
         "0.5 a", "0.9 0.9 0.9 0.9 0.9 0.9 b", "0.99 c", "0.8 0.8 d", "0.3 e",
         "0.95 0.95 0.95 f", "g", "0.6 0.6 0.6 h",
     ]  # fmt: skip
     gold = _examples([(t, [(len(t) - 1, len(t), "X")]) for t in texts])
-    list(sim._uncertain(sim._Simulator(gold, [], [], "perceptron", [], 0, 2, 2, 8, None)))
-    first = set(chosen[0])
-    batches = [set(b) - set(a) for a, b in zip(chosen, chosen[1:])]
+    first, batches = _uncertain_batches(monkeypatch, _TokenStub(), gold, start=2)
     # The sum of 1 - p over a text's tokens, largest first: a long text of fairly sure tokens
     # (b: 0.6) before a short one of one unsure token (a: 0.5).
     order = sorted(
