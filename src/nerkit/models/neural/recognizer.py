@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -316,30 +316,14 @@ class NeuralRecognizer:
     def token_confidences(self, docs: Sequence[Doc]) -> list[np.ndarray]:
         """Per doc, the CRF's marginal probability of the Viterbi tag of each token (``O``
         included; see :class:`~nerkit.models.base.ScoresTokens`)."""
-        if self._net is None or self._featurizer is None:
-            raise ModelError(
-                "E206", "The neural model has not been trained", hint="Call fit() or load a model."
-            )
-        torch = _torch()
-        from .network import to_batch
-
         out: list[np.ndarray] = [np.zeros(0) for _ in docs]
-        order = sorted((i for i, d in enumerate(docs) if len(d)), key=lambda i: len(docs[i]))
-        net = self._net
-        with self._lock, torch.inference_mode():
-            was_training = net.training
-            net.eval()
-            try:
-                for chunk in _chunks(order, [len(d) for d in docs]):
-                    batch = to_batch(self._featurizer([docs[i].words for i in chunk]), self._device)
-                    em = net.emissions(batch)
-                    tags = net.crf.viterbi(em, batch.mask)
-                    a, _, b, log_z = _span_logprob_parts(net, em, tags, batch.mask)
-                    marginal = np.exp(np.minimum(0.0, a + b - log_z[:, None]))
-                    for r, i in enumerate(chunk):
-                        out[i] = marginal[r, : len(docs[i])]
-            finally:
-                net.train(was_training)
+        with self._lock:
+            for chunk, _tags, parts in self._decoded(docs, with_parts=True):
+                assert parts is not None
+                a, _, b, log_z = parts
+                marginal = np.exp(np.minimum(0.0, a + b - log_z[:, None]))
+                for r, i in enumerate(chunk):
+                    out[i] = marginal[r, : len(docs[i])]
         return out
 
     def _predict(
@@ -356,6 +340,28 @@ class NeuralRecognizer:
         return out
 
     def _predict_unlocked(self, docs: Sequence[Doc], with_scores: bool) -> list[list[ScoredSpan]]:
+        out: list[list[ScoredSpan]] = [[] for _ in docs]
+        tagset = TagSet(self.labels)
+        for chunk, tags, parts in self._decoded(docs, with_parts=with_scores):
+            for r, i in enumerate(chunk):
+                doc = docs[i]
+                for start, end, label in tagset.spans(tags[r, : len(doc)]):
+                    score = 1.0
+                    if parts is not None:
+                        a, cs, b, log_z = parts
+                        logp = a[r, start] + cs[r, end - 1] - cs[r, start] + b[r, end - 1]
+                        score = float(np.exp(min(0.0, logp - log_z[r])))
+                    span = Span.from_tokens(doc, start, end, label)
+                    out[i].append(ScoredSpan(span, max(score, 1e-30)))
+        return out
+
+    def _decoded(
+        self, docs: Sequence[Doc], with_parts: bool
+    ) -> Iterator[tuple[list[int], np.ndarray, tuple[np.ndarray, ...] | None]]:
+        """``docs`` (the non-empty ones) Viterbi-decoded in length-sorted batches, in eval
+        mode: each batch's doc indices, its tags ``(batch, time)`` (row ``r`` is doc
+        ``chunk[r]``, left-aligned) and, with ``with_parts``, the path's log-probability parts
+        (:func:`_span_logprob_parts`). The caller holds ``self._lock``."""
         if self._net is None or self._featurizer is None:
             raise ModelError(
                 "E206", "The neural model has not been trained", hint="Call fit() or load a model."
@@ -363,34 +369,20 @@ class NeuralRecognizer:
         torch = _torch()
         from .network import to_batch
 
-        out: list[list[ScoredSpan]] = [[] for _ in docs]
         order = sorted((i for i, d in enumerate(docs) if len(d)), key=lambda i: len(docs[i]))
-        tagset = TagSet(self.labels)
         net = self._net
         was_training = net.training
         net.eval()
-        with torch.inference_mode():
-            for chunk in _chunks(order, [len(d) for d in docs]):
-                feats = self._featurizer([docs[i].words for i in chunk])
-                batch = to_batch(feats, self._device)
-                em = net.emissions(batch)
-                tags = net.crf.viterbi(em, batch.mask)
-                flat = tags.reshape(-1).cpu().numpy()[batch.positions]
-                probs = _span_logprob_parts(net, em, tags, batch.mask) if with_scores else None
-                offset = 0
-                for r, i in enumerate(chunk):
-                    doc, m = docs[i], len(docs[i])
-                    for start, end, label in tagset.spans(flat[offset : offset + m]):
-                        score = 1.0
-                        if probs is not None:
-                            a, cs, b, log_z = probs
-                            logp = a[r, start] + cs[r, end - 1] - cs[r, start] + b[r, end - 1]
-                            score = float(np.exp(min(0.0, logp - log_z[r])))
-                        span = Span.from_tokens(doc, start, end, label)
-                        out[i].append(ScoredSpan(span, max(score, 1e-30)))
-                    offset += m
-        net.train(was_training)
-        return out
+        try:
+            with torch.inference_mode():
+                for chunk in _chunks(order, [len(d) for d in docs]):
+                    batch = to_batch(self._featurizer([docs[i].words for i in chunk]), self._device)
+                    em = net.emissions(batch)
+                    tags = net.crf.viterbi(em, batch.mask)
+                    parts = _span_logprob_parts(net, em, tags, batch.mask) if with_parts else None
+                    yield chunk, tags.cpu().numpy(), parts
+        finally:
+            net.train(was_training)
 
     # -- learning from answers -----------------------------------------------------------
 
