@@ -13,6 +13,12 @@ config_app = typer.Typer(help="Inspect training configs.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
 
+# The --set option of every command that trains or shows a config.
+SetOption = Annotated[
+    list[str] | None, typer.Option("--set", help="Override a setting: section.key=value.")
+]
+
+
 @config_app.command("show")
 def show_command(
     config: Annotated[
@@ -22,9 +28,7 @@ def show_command(
     model: Annotated[
         str, typer.Option("--model", "-m", help="Model type when the file names none.")
     ] = "neural",
-    overrides: Annotated[
-        list[str] | None, typer.Option("--set", help="Override a setting: section.key=value.")
-    ] = None,
+    overrides: SetOption = None,
 ) -> None:
     """Print the config training would use: defaults, then the file, then --set overrides."""
     import tomli_w

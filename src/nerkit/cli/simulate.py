@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from . import app
+from .config import SetOption
 from .db import DbOption
 
 if TYPE_CHECKING:
@@ -55,9 +56,7 @@ def simulate_command(
         str,
         typer.Option("--config", "-c", help="Model config: a TOML file or a packaged name."),
     ] = "perceptron",
-    overrides: Annotated[
-        list[str] | None, typer.Option("--set", help="Override a setting: section.key=value.")
-    ] = None,
+    overrides: SetOption = None,
     seeds: Annotated[
         str, typer.Option("--seeds", help="Comma-separated seeds: one run per strategy and seed.")
     ] = "0",

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from . import app
+from .config import SetOption
 from .db import DbOption
 
 
@@ -49,9 +50,7 @@ def train_command(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Random seed (same seed, same model).")
     ] = None,
-    overrides: Annotated[
-        list[str] | None, typer.Option("--set", help="Override a setting: section.key=value.")
-    ] = None,
+    overrides: SetOption = None,
     lang: Annotated[
         str, typer.Option("--lang", help="Tokenizer language for untokenized data.")
     ] = "en",
