@@ -127,6 +127,24 @@ def test_truncated_tensor_file_is_reported(tmp_path: Path) -> None:
         read_tensor(path, "vectors")
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"dtype": "F32", "shape": [2], "data_offsets": [0, 8, 3]},  # fuzzing inserted a ","
+        {"dtype": "F32", "shape": ["x"], "data_offsets": [0, 8]},
+        {"dtype": "F32", "shape": [2], "data_offsets": 5},
+        [1, 2],
+    ],
+)
+def test_a_malformed_header_entry_is_a_coded_error(tmp_path: Path, entry: object) -> None:
+    header = json.dumps({"t": entry}).encode()
+    path = tmp_path / "t.safetensors"
+    path.write_bytes(len(header).to_bytes(8, "little") + header + bytes(8))
+    with pytest.raises(FormatError) as err:
+        read_tensor(path, "t")
+    assert err.value.code == "E052"
+
+
 def test_our_file_is_standard_safetensors(tmp_path: Path) -> None:
     from safetensors.numpy import load_file
 

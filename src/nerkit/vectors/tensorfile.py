@@ -103,9 +103,12 @@ def _read_entry(
             hint="Was it written by nerkit? Import the vectors again.",
         )
     entry = header[name]
-    dtype = _DTYPES.get(entry.get("dtype", ""))
-    shape = tuple(int(d) for d in entry.get("shape", ()))
-    begin, end = (int(x) for x in entry.get("data_offsets", (0, -1)))
+    try:  # a damaged header may hold anything where the fields are
+        dtype = _DTYPES.get(entry.get("dtype", ""))
+        shape = tuple(int(d) for d in entry.get("shape", ()))
+        begin, end = (int(x) for x in entry.get("data_offsets", (0, -1)))
+    except (AttributeError, TypeError, ValueError):
+        dtype = None
     if dtype is None or end - begin != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
         raise FormatError("E052", f"Tensor '{name}' has a bad dtype or size", path=p)
     if size < start + end:
